@@ -1,40 +1,103 @@
 /**
  * Edge-distillation reproduction on the brain-tumour MRI set (notes/kd.md §3, notes/kd-anchor.md):
  * a from-scratch teacher CNN, then the 12,628-parameter edge student trained with cross-entropy and
- * with Hinton KD (T = 1, α = 0.5, PyTorch 'mean' reduction, as published; plus T = 4, α = 0.7 batchmean),
- * over several seeds. Test accuracy is reported on all Testing images and without those byte-identical
- * to a Training image, beside the paper's 95.67 / 90.98 / 92.15.
+ * with Hinton KD (T = 1, α = 0.5, PyTorch 'mean' reduction, as published; plus a small sweep), over
+ * several seeds. Test accuracy is reported on all Testing images and without those byte-identical to a
+ * Training image, beside the paper's 95.67 / 90.98 / 92.15.
  *
  *   npx tsx scripts/kd-brain-tumor.ts --help
  *   npx tsx scripts/kd-brain-tumor.ts --perClass 10 --size 64 --teacherWidths 8,16 --teacherEpochs 1 --studentEpochs 1 --seeds 1   (smoke run)
+ *
+ * The teacher is saved to `<out>/teacher`; `--teacher DIR` reuses a saved one, so several student runs
+ * (e.g. one process per seed) can share it.
  *
  * Deviations: images are z-scored with the training split's mean/std (not per-channel ImageNet
  * statistics); the teacher is a BN CNN trained here (no ImageNet VGG16 offline); epochs are picked on
  * the validation split (10% of Training, stratified), not on the test set.
  */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
-import { DataBunch, Learner, distill, edgeCnn, initBackend, sliceCnn, summarize, type DataBunchRow } from '../src/index.js';
-import type { Callback, FitState } from '../src/learner/callback.js';
+import {
+  DataBunch,
+  Learner,
+  OptionError,
+  distill,
+  edgeCnn,
+  initBackend,
+  report,
+  sliceCnn,
+  summarize,
+  type DataBunchRow,
+  type Experiment,
+  type StepSpec,
+} from '../src/index.js';
+import type { Callback, EpochRecord, FitState } from '../src/learner/callback.js';
+import { loadModel } from '../src/learner/checkpoint.js';
 import { parseCli } from './lib/cli.js';
+import { isEntryPoint, markdownTable, meanSd, writeResults } from './lib/experiment.js';
 
-const spec = {
+export const KD_BRAIN_TUMOR_SPEC = {
   name: 'scripts/kd-brain-tumor.ts',
   description: 'teacher → edge student with and without KD on brain-tumor-mri (Training/Testing folders)',
-  defaults: { root: '/work/shared/data/brain-tumor-mri', out: 'out/kd-brain-tumor', perClass: 0, size: 128, teacherEpochs: 16, studentEpochs: 30, seeds: '1,2,3', batchSize: 16, teacherWidths: '32,64,128,192' },
+  defaults: {
+    root: '/work/shared/data/brain-tumor-mri',
+    out: 'out/kd-brain-tumor',
+    seed: 42,
+    perClass: 0,
+    size: 128,
+    teacherEpochs: 16,
+    teacherWidths: '32,64,128,192',
+    teacherAugment: true,
+    teacher: '',
+    studentEpochs: 30,
+    seeds: '1,2,3',
+    kd: '1/0.5/mean,4/0.7',
+    batchSize: 16,
+    quiet: false,
+  },
   options: {
     root: { type: 'string', help: 'dataset root with Training/ and Testing/ class folders' },
-    out: { type: 'string', help: 'output folder (cache, results.json, table.md)' },
+    out: { type: 'string', help: 'output folder (cache, teacher, results.json, table.md, report.html)' },
+    seed: { type: 'number', help: 'seed of the train/validation split and of the teacher' },
     perClass: { type: 'number', help: 'use only the first N images per class and folder (0 = all)' },
-    size: { type: 'number', help: 'image edge after resizing' },
-    teacherEpochs: { type: 'number', help: 'teacher epochs (best on validation kept)' },
-    studentEpochs: { type: 'number', help: 'student epochs (best on validation kept)' },
-    seeds: { type: 'string', help: 'comma-separated student seeds' },
-    batchSize: { type: 'number', help: 'samples per batch' },
+    size: { type: 'number', help: 'image edge after resizing (a multiple of 4)' },
+    teacherEpochs: { type: 'number', help: 'teacher epochs (the best on validation is kept)' },
     teacherWidths: { type: 'string', help: 'comma-separated filters of the teacher CNN blocks' },
+    teacherAugment: { type: 'boolean', help: 'train the teacher with random horizontal flips and ±8 px shifts (scaled with --size)' },
+    teacher: { type: 'string', help: 'load the teacher saved in this folder instead of training one' },
+    studentEpochs: { type: 'number', help: 'student epochs (the best on validation is kept)' },
+    seeds: { type: 'string', help: 'comma-separated student seeds' },
+    kd: { type: 'string', help: 'KD settings to run, comma-separated T/alpha[/mean] (mean: PyTorch reduction "mean", else batchmean); empty: CE only' },
+    batchSize: { type: 'number', help: 'samples per batch' },
+    quiet: { type: 'boolean', help: 'print nothing' },
   },
+  epilog: 'Data: <root>/Training/<class>/*.jpg and <root>/Testing/<class>/*.jpg (the Kaggle brain-tumor-mri layout).',
 } as const;
+
+/** One KD setting of the sweep. */
+export interface KdSetting {
+  temperature: number;
+  alpha: number;
+  reduction: 'mean' | 'batchmean';
+}
+
+/** Parses `--kd`, e.g. "1/0.5/mean,4/0.7". */
+export function parseKdSettings(text: string): KdSetting[] {
+  if (text.trim() === '') return [];
+  return text.split(',').map((part) => {
+    const [t, a, r, ...rest] = part.trim().split('/');
+    const temperature = Number(t);
+    const alpha = Number(a);
+    if (rest.length || !(temperature > 0) || !(alpha >= 0 && alpha <= 1) || (r !== undefined && r !== 'mean' && r !== 'batchmean')) {
+      throw new OptionError('--kd', `expected T/alpha[/mean|batchmean] with T > 0 and 0 ≤ alpha ≤ 1, got "${part}"`);
+    }
+    return { temperature, alpha, reduction: r === 'mean' ? 'mean' : 'batchmean' };
+  });
+}
+
+const kdName = (k: KdSetting): string => `KD T=${k.temperature}, α=${k.alpha}${k.reduction === 'mean' ? ' (mean)' : ''}`;
 
 /** Keeps the weights of the epoch with the best validation accuracy and restores them after fit. */
 class KeepBest implements Callback {
@@ -59,7 +122,8 @@ class KeepBest implements Callback {
   }
 }
 
-async function rowsOf(root: string, perClass: number): Promise<DataBunchRow[]> {
+/** Rows of Training (split left to the DataBunch) and Testing (split 'test'), sorted, first `perClass` per class and folder. */
+export async function tumourRows(root: string, perClass: number): Promise<DataBunchRow[]> {
   const rows: DataBunchRow[] = [];
   for (const [folder, split] of [['Training', undefined], ['Testing', 'test']] as const) {
     for (const label of (await readdir(path.join(root, folder))).sort()) {
@@ -71,7 +135,16 @@ async function rowsOf(root: string, perClass: number): Promise<DataBunchRow[]> {
   return rows;
 }
 
-async function testAccuracy(learner: Learner, duplicates: Set<string>): Promise<{ all: number; dedup: number }> {
+/** Test accuracy (%) on all test images and without the duplicates, and the balanced accuracy (%) on all. */
+interface TestScores {
+  all: number;
+  dedup: number;
+  balanced: number;
+  n: number;
+  nDedup: number;
+}
+
+async function testScores(learner: Learner, duplicates: Set<string>): Promise<TestScores> {
   const p = await learner.predict('test');
   let ok = 0;
   let okDedup = 0;
@@ -84,87 +157,143 @@ async function testAccuracy(learner: Learner, duplicates: Set<string>): Promise<
       nDedup++;
     }
   });
-  return { all: (100 * ok) / p.ids.length, dedup: (100 * okDedup) / Math.max(1, nDedup) };
+  return { all: (100 * ok) / p.ids.length, dedup: (100 * okDedup) / Math.max(1, nDedup), balanced: 100 * p.metrics!.balancedAccuracy, n: p.ids.length, nDedup };
 }
 
-const meanSd = (xs: number[]): string => {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
-  return `${m.toFixed(2)} ± ${sd.toFixed(2)}`;
+const fmt = (xs: number[]): string => {
+  const { mean, sd } = meanSd(xs);
+  return xs.length > 1 ? `${mean.toFixed(2)} ± ${sd.toFixed(2)}` : mean.toFixed(2);
 };
 
-async function main(): Promise<void> {
-  const cfg = parseCli({ ...spec, defaults: { ...spec.defaults }, options: { ...spec.options } });
-  await initBackend();
-  const out = path.resolve(cfg.out);
-  await mkdir(out, { recursive: true });
-  const seeds = cfg.seeds.split(',').map(Number);
-  const rows = await rowsOf(cfg.root, cfg.perClass);
-  const bunch = await DataBunch.fromRows(rows, {
-    pipeline: { input: { kind: 'image2d', mode: 'rgb', size: [cfg.size, cfg.size] }, steps: [{ op: 'zScore' }] },
-    split: { valid: 0.1, test: 0, seed: 42 },
-    cacheDir: path.join(out, 'cache'),
-    onWarning: (m) => console.log(`note: ${m}`),
+const toHistory = (records: readonly EpochRecord[]) => records.map((r) => ({ epoch: r.epoch, trainLoss: r.trainLoss, validLoss: r.validLoss, ...r.metrics }));
+
+/** Runs the reproduction; returns what it writes to results.json. */
+export async function main(argv = process.argv.slice(2)): Promise<Record<string, unknown>> {
+  const cfg = parseCli({ ...KD_BRAIN_TUMOR_SPEC, defaults: { ...KD_BRAIN_TUMOR_SPEC.defaults }, options: { ...KD_BRAIN_TUMOR_SPEC.options } }, argv);
+  const log = (text: string) => {
+    if (!cfg.quiet) console.log(text);
+  };
+  const seeds = cfg.seeds.split(',').map((s) => {
+    const n = Number(s);
+    if (!Number.isInteger(n)) throw new OptionError('--seeds', `expected comma-separated integers, got "${cfg.seeds}"`);
+    return n;
   });
-  bunch.printStats();
+  const kdSettings = parseKdSettings(cfg.kd);
+  if (!(Number.isInteger(cfg.size) && cfg.size > 0 && cfg.size % 4 === 0)) throw new OptionError('--size', `expected a positive multiple of 4, got ${cfg.size}`);
+  await initBackend();
+  const t0 = Date.now();
+  const out = path.resolve(cfg.out);
+  const rows = await tumourRows(cfg.root, cfg.perClass);
+  const input = { kind: 'image2d' as const, mode: 'rgb' as const, size: [cfg.size, cfg.size] as [number, number] };
+  const common = { split: { valid: 0.1, test: 0, seed: cfg.seed }, seed: cfg.seed, cacheDir: path.join(out, 'cache'), onWarning: (m: string) => log(`note: ${m}`) };
+  const bunch = await DataBunch.fromRows(rows, { ...common, pipeline: { input, steps: [{ op: 'zScore' }] } });
+  bunch.printStats(log);
   const leaks = await bunch.leakage();
   const duplicates = new Set(leaks.testDuplicates);
-  console.log(`test images byte-identical to a training/validation image: ${duplicates.size}`);
+  log(`test images byte-identical to a training/validation image: ${duplicates.size}`);
   const inputShape = [...bunch.sampleShape] as [number, number, number];
   const numClasses = bunch.classes.length;
+  const timings: Array<{ name: string; seconds: number }> = [];
+  const histories: Array<{ name: string; epochs: ReturnType<typeof toHistory> }> = [];
 
-  const widths = cfg.teacherWidths.split(',').map(Number);
-  console.log(`\nTeacher: BN CNN, widths ${widths.join('/')}, ${cfg.teacherEpochs} epochs`);
-  const teacher = sliceCnn({ inputShape, widths, seed: 0, name: 'teacher' }, numClasses);
-  console.log(summarize(teacher.model).text);
-  const keepT = new KeepBest(teacher.model);
-  const tLearner = new Learner(bunch, { model: teacher.model, kind: 'classifier' }, { optimizer: 'adamw', weightDecay: 1e-4, batchSize: cfg.batchSize, seed: 0, callbacks: [keepT] });
-  await tLearner.fit(cfg.teacherEpochs, { lr: 1e-3, schedule: 'cosine' });
-  const teacherAcc = await testAccuracy(tLearner, duplicates);
-  console.log(`teacher: best epoch ${keepT.bestEpoch}, test ${teacherAcc.all.toFixed(2)}% (dedup ${teacherAcc.dedup.toFixed(2)}%)`);
+  // Teacher: trained here (augmented), or loaded.
+  let teacherModel: tf.LayersModel;
+  let teacherInfo: Record<string, unknown>;
+  const tStart = Date.now();
+  if (cfg.teacher) {
+    teacherModel = await loadModel(path.resolve(cfg.teacher));
+    teacherInfo = { loadedFrom: path.resolve(cfg.teacher) };
+    log(`\nTeacher loaded from ${cfg.teacher}`);
+  } else {
+    const widths = cfg.teacherWidths.split(',').map(Number);
+    const shift = Math.round((8 * cfg.size) / 128);
+    const augment: StepSpec[] = cfg.teacherAugment ? [{ op: 'flip', axes: [1] }, { op: 'affine', maxRotationDeg: 0, maxTranslationVox: [shift, shift, 0] }] : [];
+    const teacherBunch = augment.length ? await DataBunch.fromRows(rows, { ...common, pipeline: { input, steps: [{ op: 'zScore' }, ...augment] } }) : bunch;
+    log(`\nTeacher: BN CNN, widths ${widths.join('/')}, ${cfg.teacherEpochs} epochs${augment.length ? `, flips and ±${shift} px shifts` : ''}`);
+    const teacher = sliceCnn({ inputShape, widths, seed: cfg.seed, name: 'teacher' }, numClasses);
+    log(summarize(teacher.model).text);
+    const keep = new KeepBest(teacher.model);
+    const learner = new Learner(teacherBunch, { model: teacher.model, kind: 'classifier' }, { optimizer: 'adamw', weightDecay: 1e-4, batchSize: cfg.batchSize, seed: cfg.seed, callbacks: [keep] });
+    histories.push({ name: 'teacher', epochs: toHistory(await learner.fit(cfg.teacherEpochs, { lr: 1e-3, schedule: 'cosine' })) });
+    await learner.save(path.join(out, 'teacher'));
+    learner.dispose();
+    teacherModel = teacher.model;
+    teacherInfo = { widths, epochs: cfg.teacherEpochs, bestEpoch: keep.bestEpoch, augment: cfg.teacherAugment, savedTo: path.join(out, 'teacher') };
+  }
+  timings.push({ name: 'teacher', seconds: (Date.now() - tStart) / 1000 });
+  const teacherEval = new Learner(bunch, { model: teacherModel, kind: 'classifier' }, { batchSize: cfg.batchSize });
+  const teacherScores = await testScores(teacherEval, duplicates);
+  teacherEval.dispose();
+  log(`teacher: test ${teacherScores.all.toFixed(2)}% (without duplicates ${teacherScores.dedup.toFixed(2)}%, balanced ${teacherScores.balanced.toFixed(2)}%)`);
 
-  const runs: Array<{ method: string; seed: number; all: number; dedup: number; bestEpoch: number }> = [];
-  const methods = [
-    { method: 'CE, wd 0.01', kd: undefined },
-    { method: 'KD T=1, α=0.5 (mean)', kd: { temperature: 1, alpha: 0.5, reduction: 'mean' as const } },
-    { method: 'KD T=4, α=0.7', kd: { temperature: 4, alpha: 0.7 } },
-  ];
+  const methods: Array<{ method: string; kd?: KdSetting }> = [{ method: 'CE, wd 0.01' }, ...kdSettings.map((kd) => ({ method: kdName(kd), kd }))];
+  const runs: Array<{ method: string; seed: number; bestEpoch: number; secondsPerEpoch: number } & TestScores> = [];
   for (const seed of seeds) {
     for (const m of methods) {
+      const sStart = Date.now();
       const student = edgeCnn({ inputShape, seed }, numClasses);
       const keep = new KeepBest(student.model);
       const learner = m.kd
-        ? distill({ model: teacher.model }, student, bunch, { loss: { hinton: m.kd }, learner: { optimizer: 'adam', batchSize: cfg.batchSize, seed, callbacks: [keep] } }).learner
+        ? distill({ model: teacherModel }, student, bunch, { loss: { hinton: m.kd }, learner: { optimizer: 'adam', batchSize: cfg.batchSize, seed, callbacks: [keep] } }).learner
         : new Learner(bunch, { model: student.model, kind: 'classifier' }, { optimizer: 'adamw', weightDecay: 0.01, batchSize: cfg.batchSize, seed, callbacks: [keep] });
-      await learner.fit(cfg.studentEpochs, { lr: 1e-3 });
-      const acc = await testAccuracy(learner, duplicates);
-      runs.push({ method: m.method, seed, ...acc, bestEpoch: keep.bestEpoch });
-      const secs = learner.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, learner.history.length);
-      console.log(`${m.method}, seed ${seed}: best epoch ${keep.bestEpoch}, test ${acc.all.toFixed(2)}% (dedup ${acc.dedup.toFixed(2)}%), ${secs.toFixed(1)} s/epoch (train + valid)`);
+      const records = await learner.fit(cfg.studentEpochs, { lr: 1e-3 });
+      const scores = await testScores(learner, duplicates);
+      const secondsPerEpoch = records.reduce((a, h) => a + h.seconds, 0) / Math.max(1, records.length);
+      runs.push({ method: m.method, seed, ...scores, bestEpoch: keep.bestEpoch, secondsPerEpoch });
+      histories.push({ name: `${m.method}, seed ${seed}`, epochs: toHistory(records) });
+      timings.push({ name: `${m.method}, seed ${seed}`, seconds: (Date.now() - sStart) / 1000 });
+      log(`${m.method}, seed ${seed}: best epoch ${keep.bestEpoch}, test ${scores.all.toFixed(2)}% (without duplicates ${scores.dedup.toFixed(2)}%), ${secondsPerEpoch.toFixed(1)} s/epoch (train + valid)`);
       learner.dispose();
       student.model.dispose();
     }
   }
 
-  const published: Record<string, string> = { teacher: '95.67', 'CE, wd 0.01': '90.98', 'KD T=1, α=0.5 (mean)': '92.15', 'KD T=4, α=0.7': '–' };
-  const lines = [
-    `| model | seeds | all test | without ${duplicates.size} duplicates | published |`,
-    '|---|---|---|---|---|',
-    `| teacher | 1 | ${teacherAcc.all.toFixed(2)} | ${teacherAcc.dedup.toFixed(2)} | ${published.teacher} |`,
+  const published: Record<string, string> = { teacher: '95.67', 'CE, wd 0.01': '90.98', 'KD T=1, α=0.5 (mean)': '92.15' };
+  const tableRows = [
+    ['teacher', '1', teacherScores.all.toFixed(2), teacherScores.dedup.toFixed(2), teacherScores.balanced.toFixed(2), published.teacher],
     ...methods.map((m) => {
       const rs = runs.filter((r) => r.method === m.method);
-      return `| ${m.method} | ${rs.length} | ${meanSd(rs.map((r) => r.all))} | ${meanSd(rs.map((r) => r.dedup))} | ${published[m.method]} |`;
+      return [m.method, String(rs.length), fmt(rs.map((r) => r.all)), fmt(rs.map((r) => r.dedup)), fmt(rs.map((r) => r.balanced)), published[m.method] ?? '–'];
     }),
   ];
-  const table = lines.join('\n');
-  console.log(`\n${table}`);
+  const table = markdownTable(['model', 'seeds', `all ${teacherScores.n} test`, `without ${duplicates.size} duplicates`, 'balanced', 'published'], tableRows);
+  log(`\n${table}`);
   await writeFile(path.join(out, 'table.md'), `${table}\n`);
-  await writeFile(path.join(out, 'results.json'), JSON.stringify({ config: cfg, classes: bunch.classes, duplicates: duplicates.size, teacher: { ...teacherAcc, bestEpoch: keepT.bestEpoch }, runs }, null, 2));
-  tLearner.dispose();
-  teacher.model.dispose();
+  const results = {
+    config: cfg,
+    classes: bunch.classes,
+    samples: { train: bunch.size('train'), valid: bunch.size('valid'), test: teacherScores.n },
+    duplicates: duplicates.size,
+    teacher: { ...teacherInfo, ...teacherScores },
+    runs,
+    table,
+    seconds: (Date.now() - t0) / 1000,
+  };
+  const file = await writeResults(out, results);
+  const experiment: Experiment = {
+    title: 'Edge distillation on brain-tumor-mri',
+    description: `Teacher CNN → edge CNN student (12,628 parameters at 128×128×3), plain CE vs Hinton KD, ${seeds.length} seed(s), test accuracy with and without the test images that duplicate training images.`,
+    seed: cfg.seed,
+    config: cfg,
+    dataStats: bunch.stats(),
+    leakage: { 'byte-identical pairs': leaks.bytes, 'test duplicates': leaks.testDuplicates },
+    histories,
+    metrics: [
+      { name: 'teacher accuracy (%)', value: teacherScores.all, split: 'test' },
+      ...methods.map((m) => ({ name: `${m.method} accuracy (%)`, value: meanSd(runs.filter((r) => r.method === m.method).map((r) => r.all)).mean, split: 'test' as const })),
+    ],
+    timings,
+    notes: [table],
+  };
+  const written = await report(experiment, { out: path.join(out, 'report.html') });
+  log(`wrote ${file}, ${path.join(out, 'table.md')} and ${written.path}`);
+  teacherModel.dispose();
+  return results;
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (isEntryPoint(import.meta.url)) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main, parseKdSettings } from '../../scripts/kd-brain-tumor.js';
+import { OptionError } from '../../src/backend/errors.js';
+
+describe('kd-brain-tumor --kd parsing', () => {
+  it('reads T/alpha[/reduction] lists and refuses bad ones with a typed error naming --kd', () => {
+    expect(parseKdSettings('1/0.5/mean,4/0.7')).toEqual([
+      { temperature: 1, alpha: 0.5, reduction: 'mean' },
+      { temperature: 4, alpha: 0.7, reduction: 'batchmean' },
+    ]);
+    expect(parseKdSettings('')).toEqual([]);
+    for (const bad of ['0/0.5', '2/1.5', '2', '2/0.5/sum', '2/0.5/mean/x']) {
+      expect(() => parseKdSettings(bad)).toThrow(OptionError);
+      expect(() => parseKdSettings(bad)).toThrow(/--kd/);
+    }
+  });
+});
+
+const ROOT = '/work/shared/data/brain-tumor-mri';
+
+describe.skipIf(!existsSync(ROOT))(`scripts/kd-brain-tumor.ts on ${ROOT} (skipped when the data folder is absent)`, () => {
+  it('short run on a few hundred images: teacher, CE and KD students, duplicates excluded, results.json, table.md, report.html; a saved teacher reloads', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'kd-tumour-'));
+    try {
+      const args = ['--perClass', '40', '--size', '32', '--teacherWidths', '8,16', '--teacherEpochs', '2', '--studentEpochs', '2', '--seeds', '1', '--kd', '1/0.5/mean', '--out', out, '--quiet'];
+      const results = (await main(args)) as {
+        classes: string[];
+        samples: { train: number; valid: number; test: number };
+        duplicates: number;
+        teacher: { all: number; dedup: number; n: number; nDedup: number };
+        runs: Array<{ method: string; seed: number; all: number; dedup: number; balanced: number; nDedup: number }>;
+      };
+      expect(results.classes).toEqual(['glioma', 'meningioma', 'notumor', 'pituitary']);
+      // 40 per class and folder: 160 Training images split 90/10 (stratified), 160 Testing images.
+      expect(results.samples.train + results.samples.valid).toBe(160);
+      expect(results.samples.valid).toBe(16);
+      expect(results.samples.test).toBe(160);
+      expect(results.teacher.nDedup).toBe(160 - results.duplicates);
+      expect(results.runs.map((r) => r.method)).toEqual(['CE, wd 0.01', 'KD T=1, α=0.5 (mean)']);
+      for (const r of [results.teacher, ...results.runs]) {
+        expect(r.all).toBeGreaterThanOrEqual(0);
+        expect(r.all).toBeLessThanOrEqual(100);
+        expect(Number.isFinite(r.dedup)).toBe(true);
+      }
+      // Accuracy is a multiple of 1/n: 160 test images.
+      for (const r of results.runs) expect(Math.abs(r.all * 1.6 - Math.round(r.all * 1.6))).toBeLessThan(1e-9);
+      const onDisk = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as { runs: unknown[] };
+      expect(onDisk.runs).toHaveLength(2);
+      expect(await readFile(path.join(out, 'table.md'), 'utf8')).toMatch(/\| KD T=1, α=0\.5 \(mean\) \| 1 \|/);
+      expect(existsSync(path.join(out, 'report.html'))).toBe(true);
+
+      // The saved teacher scores the same when reloaded, and the student run is reproducible with the same seed.
+      const again = (await main([...args, '--teacher', path.join(out, 'teacher'), '--kd', '', '--out', path.join(out, 'again')])) as typeof results;
+      expect(again.teacher.all).toBeCloseTo(results.teacher.all, 10);
+      expect(again.runs).toHaveLength(1);
+      expect(again.runs[0].all).toBeCloseTo(results.runs[0].all, 10);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
