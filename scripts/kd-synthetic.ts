@@ -1,0 +1,323 @@
+/**
+ * 3D → 2D knowledge distillation on the synthetic two-site cohort, over several seeds (issue 7):
+ * for each seed, a new cohort; the 3D teacher trained on site B (see --teacher); then each 2D
+ * student trained twice on site B's training split, from the same initialisation:
+ *
+ *   plain      cross-entropy on the labels;
+ *   distilled  Hinton KD ((1−α)·CE + α·T²·KL at temperature T) + a similarity-preserving term
+ *              (batch similarity graphs of student vs teacher features compared by MSE).
+ *
+ * Students (slices across the axial axis of the 32³ volume, middle slices):
+ *   slice    2D CNN on the middle slice          early    k slices as the channels of one 2D CNN
+ *   joint    one shared 2D CNN per slice of k    dynamic  rank-pooled image of K slices, then a 2D CNN
+ *   lstm     shared 2D CNN per slice, LSTM over K  edge   the ~12 k-parameter edge CNN on the middle slice
+ *
+ * Reports site-B test balanced accuracy (per scan) as mean ± sd over the seeds, the paired
+ * distilled − plain difference, and the teacher's, in results.json and table.md.
+ *
+ *   npx tsx scripts/kd-synthetic.ts --help
+ *   TRANSMRI_THREADS=1 npm run kd-synthetic
+ */
+import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { Learner, OptionError, cnnLstm, distill, dynamicImage, earlyFusion, edgeCnn, initBackend, jointFusion, sliceCnn } from '../src/index.js';
+import type { BatchSource, LearnerOptions, StudentModel } from '../src/index.js';
+import { parseCli } from './lib/cli.js';
+import { isEntryPoint, markdownTable, writeResults } from './lib/experiment.js';
+import { backendForReport } from './lib/report-data.js';
+import { formatMeanSd, pairedDifference, parseList, parseSeeds, summarize, winTieLoss, type SeedSummary } from './lib/seed-table.js';
+import { classifierEpochs, pretrainCae, trainScratch, trainTransfer, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
+import { syntheticSites } from './lib/synthetic-sites.js';
+import { VolumeViewSource, loadSplit, type SliceView, type VolumeSplit } from './lib/volume-views.js';
+
+const spec = {
+  name: 'scripts/kd-synthetic.ts',
+  description: '3D → 2D distillation on the synthetic cohort: six 2D students, plain vs Hinton + similarity-preserving KD, mean ± sd over seeds',
+  defaults: {
+    seed: -1,
+    seeds: '0,1,2,3,4',
+    out: 'out/kd-synthetic',
+    subjects: 64,
+    size: 32,
+    flip: 0.5,
+    teacher: 'scratch',
+    aeEpochs: 20,
+    clfEpochs: 40,
+    batchSize: 8,
+    students: 'slice,early,joint,dynamic,lstm,edge',
+    slices: 3,
+    seqSlices: 8,
+    widths: '16,32,64',
+    studentEpochs: 60,
+    studentLr: 3e-3,
+    temperature: 4,
+    alpha: 0.5,
+    similarity: 5,
+    similarityNormalize: 'cosine-max',
+    teacherFeatures: 'head_hidden',
+    bootstrap: 200,
+  },
+  options: {
+    seed: { type: 'number', help: 'run this one seed only (overrides --seeds); -1 = use --seeds' },
+    seeds: { type: 'string', help: 'comma-separated seeds (cohort, splits, initialisation, training)' },
+    out: { type: 'string', help: 'output folder (per-seed cohorts and caches, results.json, table.md)' },
+    subjects: { type: 'number', help: 'subjects per cohort (two sessions each, half on each site; students and teacher use site B)' },
+    size: { type: 'number', help: 'volume edge in voxels (a multiple of 4 for the edge CNN)' },
+    flip: { type: 'number', help: 'probability of the left-right flip of training volumes (teacher and students)' },
+    teacher: { type: 'string', help: "3D teacher: 'transfer' (CAE pretrained on site A, frozen encoder, head on site B, as the demo), 'scratch' (same classifier from scratch on site B), or 'best' (both; the higher validation balanced accuracy teaches)" },
+    aeEpochs: { type: 'number', help: 'epochs of CAE pretraining on site A (transfer teacher)' },
+    clfEpochs: { type: 'number', help: 'base epochs of the teacher on site B (trains clfEpochs + ceil(clfEpochs/3), as the demo)' },
+    batchSize: { type: 'number', help: 'samples per batch (teacher and students; also the size of the similarity graphs)' },
+    students: { type: 'string', help: 'comma-separated subset of slice, early, joint, dynamic, lstm, edge' },
+    slices: { type: 'number', help: 'k middle axial slices of the early- and joint-fusion students' },
+    seqSlices: { type: 'number', help: 'K middle axial slices of the dynamic-image and CNN-LSTM students' },
+    widths: { type: 'string', help: 'filters of the conv blocks of the 2D CNN students (not the edge CNN)' },
+    studentEpochs: { type: 'number', help: 'epochs of every student (plain and distilled alike)' },
+    studentLr: { type: 'number', help: 'peak learning rate of the students (one-cycle)' },
+    temperature: { type: 'number', help: 'Hinton temperature T' },
+    alpha: { type: 'number', help: 'Hinton α: weight of the soft term, (1−α) of the CE' },
+    similarity: { type: 'number', help: 'weight of the similarity-preserving term (0 = Hinton only)' },
+    similarityNormalize: { type: 'string', help: "similarity graphs: 'rows' (Tung & Mori) or 'cosine-max' (Yoon et al.)" },
+    teacherFeatures: { type: 'string', help: "teacher layer whose output is compared with the student's features: 'head_hidden' (penultimate, 32-d) or 'head_pool' (pooled encoder code)" },
+    bootstrap: { type: 'number', help: 'bootstrap resamples of the per-seed test intervals' },
+  },
+} as const;
+
+/** The script's configuration (see --help). */
+export type KdSyntheticConfig = { -readonly [K in keyof typeof spec.defaults]: (typeof spec.defaults)[K] extends number ? number : string };
+
+const STUDENTS = ['slice', 'early', 'joint', 'dynamic', 'lstm', 'edge'] as const;
+type StudentName = (typeof STUDENTS)[number];
+const METHODS = ['plain', 'distilled'] as const;
+type Method = (typeof METHODS)[number];
+
+/** Test metrics of one trained model. */
+export interface TestScore {
+  balancedAccuracy: number;
+  auc: number;
+  accuracy: number;
+  /** Balanced accuracy on site B's validation split. */
+  validBalancedAccuracy: number;
+  seconds: number;
+}
+
+/** One seed's numbers. */
+export interface KdSeedRow {
+  seed: number;
+  /** Which teacher taught, and the candidates' scores. */
+  teacher: { kind: 'transfer' | 'scratch'; candidates: Partial<Record<'transfer' | 'scratch', TestScore>> };
+  students: Partial<Record<StudentName, Record<Method, TestScore> & { parameters: number }>>;
+  seconds: number;
+}
+
+/** What results.json holds. */
+export interface KdSyntheticResults {
+  config: KdSyntheticConfig;
+  seeds: number[];
+  perSeed: KdSeedRow[];
+  /** Test balanced accuracy over the seeds: the teacher, and each student and method. */
+  summary: {
+    teacher: SeedSummary;
+    students: Partial<Record<StudentName, Record<Method, SeedSummary> & { difference: SeedSummary & { wins: number; ties: number; losses: number } }>>;
+    /** Distilled − plain averaged over the students, per seed. */
+    meanDifference: SeedSummary;
+  };
+  backend: Record<string, unknown>;
+  seconds: number;
+}
+
+interface Built {
+  student: StudentModel;
+  view: SliceView;
+}
+
+/** Builds a student (fresh weights from `seed`) and the view of the volume it reads. */
+export function buildStudent(name: StudentName, cfg: KdSyntheticConfig, seed: number, numClasses: number): Built {
+  const s = cfg.size;
+  const widths = cfg.widths.split(',').map(Number);
+  const body = { widths, seed };
+  const axis = 2;
+  switch (name) {
+    case 'slice':
+      return { student: sliceCnn({ inputShape: [s, s, 1], ...body }, numClasses), view: { kind: 'slice', axis, count: 1 } };
+    case 'early':
+      return { student: earlyFusion({ sliceShape: [s, s], slices: cfg.slices, ...body }, numClasses), view: { kind: 'channels', axis, count: cfg.slices } };
+    case 'joint':
+      return { student: jointFusion({ sliceShape: [s, s, 1], slices: cfg.slices, fusion: 'concat', ...body }, numClasses), view: { kind: 'sequence', axis, count: cfg.slices } };
+    case 'dynamic':
+      return { student: dynamicImage({ sliceShape: [s, s, 1], slices: cfg.seqSlices, coefficients: 'bilen', ...body }, numClasses), view: { kind: 'sequence', axis, count: cfg.seqSlices } };
+    case 'lstm':
+      return { student: cnnLstm({ sliceShape: [s, s, 1], slices: cfg.seqSlices, lstmUnits: 16, ...body }, numClasses), view: { kind: 'sequence', axis, count: cfg.seqSlices } };
+    case 'edge':
+      return { student: edgeCnn({ inputShape: [s, s, 1], filters: 3, seed }, numClasses), view: { kind: 'slice', axis, count: 1 } };
+  }
+}
+
+function score(t: { test: { metrics?: { balancedAccuracy: number; auc: number; accuracy: number } }; validBa: number }, seconds: number): TestScore {
+  const m = t.test.metrics!;
+  return { balancedAccuracy: m.balancedAccuracy, auc: m.auc, accuracy: m.accuracy, validBalancedAccuracy: t.validBa, seconds };
+}
+
+async function evaluate(learner: Learner, t0: number): Promise<TestScore> {
+  const test = await learner.predict('test');
+  const validBa = (await learner.validate('valid')).metrics.balancedAccuracy;
+  return score({ test, validBa }, (Date.now() - t0) / 1000);
+}
+
+function checkConfig(cfg: KdSyntheticConfig): void {
+  if (!['transfer', 'scratch', 'best'].includes(cfg.teacher)) throw new OptionError('--teacher', `expected transfer, scratch or best, got "${cfg.teacher}"`);
+  if (!['rows', 'cosine-max'].includes(cfg.similarityNormalize)) throw new OptionError('--similarityNormalize', `expected rows or cosine-max, got "${cfg.similarityNormalize}"`);
+  if (!['head_hidden', 'head_pool'].includes(cfg.teacherFeatures)) throw new OptionError('--teacherFeatures', `expected head_hidden or head_pool, got "${cfg.teacherFeatures}"`);
+  const widths = cfg.widths.split(',').map(Number);
+  if (widths.length === 0 || widths.some((w) => !Number.isInteger(w) || w < 1)) throw new OptionError('--widths', `expected comma-separated positive integers, got "${cfg.widths}"`);
+  for (const key of ['studentEpochs', 'slices', 'seqSlices', 'batchSize'] as const) {
+    if (!Number.isInteger(cfg[key]) || cfg[key] < 1) throw new OptionError(`--${key}`, `must be a positive integer, got ${cfg[key]}`);
+  }
+  if (!(cfg.studentLr > 0)) throw new OptionError('--studentLr', `must be > 0, got ${cfg.studentLr}`);
+}
+
+/** Trains the teacher(s) of one seed; returns the one that teaches and every candidate's score. */
+async function trainTeacher(cfg: KdSyntheticConfig, siteA: BatchSource, siteB: BatchSource, mc: SiteClassifierConfig, log: (l: string) => void) {
+  const candidates: Partial<Record<'transfer' | 'scratch', TrainedClassifier>> = {};
+  const scores: KdSeedRow['teacher']['candidates'] = {};
+  if (cfg.teacher !== 'scratch') {
+    const t = Date.now();
+    const ae = await pretrainCae(siteA, mc);
+    candidates.transfer = await trainTransfer(ae.encoder, siteB, mc);
+    ae.dispose();
+    scores.transfer = score(candidates.transfer, (Date.now() - t) / 1000);
+  }
+  if (cfg.teacher !== 'transfer') {
+    const t = Date.now();
+    candidates.scratch = await trainScratch(siteB, mc);
+    scores.scratch = score(candidates.scratch, (Date.now() - t) / 1000);
+  }
+  // 'best': the higher validation balanced accuracy teaches; a tie goes to the from-scratch classifier.
+  const kind: 'transfer' | 'scratch' = cfg.teacher === 'best' ? (scores.transfer!.validBalancedAccuracy > scores.scratch!.validBalancedAccuracy ? 'transfer' : 'scratch') : (cfg.teacher as 'transfer' | 'scratch');
+  for (const [k, c] of Object.entries(candidates)) {
+    log(`   seed ${mc.seed} teacher ${k.padEnd(8)} test BA ${scores[k as 'transfer']!.balancedAccuracy.toFixed(3)} (valid ${c.validBa.toFixed(3)})${k === kind ? ' ← teaches' : ''}`);
+    if (k !== kind) {
+      c.learner.dispose();
+      c.model.dispose();
+    }
+  }
+  return { teacher: candidates[kind]!, kind, scores };
+}
+
+/** Trains one student plainly and distilled (same initial weights); returns both scores. */
+async function trainStudent(name: StudentName, cfg: KdSyntheticConfig, seed: number, source: (view: SliceView) => BatchSource, teacher: TrainedClassifier) {
+  const learnerOpts: Omit<LearnerOptions, 'loss'> = { seed, batchSize: cfg.batchSize, bootstrap: cfg.bootstrap };
+  const fit = { lr: cfg.studentLr, schedule: 'oneCycle' as const };
+  const scores = {} as Record<Method, TestScore>;
+  let parameters = 0;
+  for (const method of METHODS) {
+    const t = Date.now();
+    const { student, view } = buildStudent(name, cfg, seed, teacher.learner.source.classes.length);
+    parameters = student.classifier.countParams();
+    const src = source(view);
+    const learner =
+      method === 'plain'
+        ? new Learner(src, { model: student.classifier, kind: 'classifier' }, { ...learnerOpts, loss: 'classifier' })
+        : distill({ model: teacher.model, input: 'volume', features: cfg.teacherFeatures }, student, src, {
+            loss: {
+              hinton: { temperature: cfg.temperature, alpha: cfg.alpha },
+              similarity: cfg.similarity > 0 ? { weight: cfg.similarity, normalize: cfg.similarityNormalize as 'rows' | 'cosine-max' } : false,
+            },
+            // Teacher outputs are cached per sample only when training volumes are never flipped.
+            cache: cfg.flip === 0,
+            learner: learnerOpts,
+          }).learner;
+    await learner.fit(cfg.studentEpochs, fit);
+    scores[method] = await evaluate(learner, t);
+    learner.dispose();
+    student.model.dispose();
+  }
+  return { ...scores, parameters };
+}
+
+/** Runs every seed; returns what it wrote to results.json (table.md beside it). */
+export async function runKdSynthetic(cfg: KdSyntheticConfig, log: (line: string) => void = console.log): Promise<KdSyntheticResults> {
+  const t0 = Date.now();
+  checkConfig(cfg);
+  const seeds = cfg.seed >= 0 ? parseSeeds(cfg.seed) : parseSeeds(cfg.seeds);
+  const students = parseList('--students', cfg.students, STUDENTS);
+  const backend = await initBackend({ log });
+  const out = path.resolve(cfg.out);
+  const perSeed: KdSeedRow[] = [];
+  for (const seed of seeds) {
+    const ts = Date.now();
+    const { siteA, siteB, inputShape } = await syntheticSites(path.join(out, `seed-${seed}`), { seed, subjects: cfg.subjects, size: cfg.size, flip: cfg.flip });
+    const mc: SiteClassifierConfig = { seed, inputShape, aeEpochs: cfg.aeEpochs, clfEpochs: cfg.clfEpochs, batchSize: cfg.batchSize, bootstrap: cfg.bootstrap };
+    const { teacher, kind, scores } = await trainTeacher(cfg, siteA, siteB, mc, log);
+    const splits: Partial<Record<'train' | 'valid' | 'test', VolumeSplit>> = {};
+    for (const split of ['train', 'valid', 'test'] as const) splits[split] = await loadSplit(siteB, split);
+    const source = (view: SliceView): BatchSource => new VolumeViewSource({ classes: siteB.classes, volumeShape: inputShape, splits, view, seed, flip: cfg.flip });
+    const row: KdSeedRow = { seed, teacher: { kind, candidates: scores }, students: {}, seconds: 0 };
+    for (const name of students) {
+      const r = await trainStudent(name, cfg, seed, source, teacher);
+      row.students[name] = r;
+      log(`   seed ${seed} ${name.padEnd(8)} test BA plain ${r.plain.balancedAccuracy.toFixed(3)}, distilled ${r.distilled.balancedAccuracy.toFixed(3)} (${(r.plain.seconds + r.distilled.seconds).toFixed(0)} s)`);
+    }
+    teacher.learner.dispose();
+    teacher.model.dispose();
+    row.seconds = (Date.now() - ts) / 1000;
+    perSeed.push(row);
+  }
+  const ba = (f: (r: KdSeedRow) => TestScore): number[] => perSeed.map((r) => f(r).balancedAccuracy);
+  const summary: KdSyntheticResults['summary'] = { teacher: summarize(ba((r) => r.teacher.candidates[r.teacher.kind]!)), students: {}, meanDifference: summarize([]) };
+  for (const name of students) {
+    const plain = ba((r) => r.students[name]!.plain);
+    const distilled = ba((r) => r.students[name]!.distilled);
+    summary.students[name] = { plain: summarize(plain), distilled: summarize(distilled), difference: { ...summarize(pairedDifference(distilled, plain)), ...winTieLoss(distilled, plain) } };
+  }
+  summary.meanDifference = summarize(perSeed.map((r) => students.reduce((a, n) => a + r.students[n]!.distilled.balancedAccuracy - r.students[n]!.plain.balancedAccuracy, 0) / students.length));
+  const results: KdSyntheticResults = { config: cfg, seeds, perSeed, summary, backend: backendForReport(backend), seconds: (Date.now() - t0) / 1000 };
+  await writeResults(out, results);
+  const md = tableMarkdown(results, students);
+  await writeFile(path.join(out, 'table.md'), md);
+  log(`\n${md}`);
+  log(`Results: ${path.join(out, 'results.json')} (${results.seconds.toFixed(0)} s)`);
+  return results;
+}
+
+/** The Markdown tables: mean ± sd per student and method, paired difference; then the per-seed values. */
+export function tableMarkdown(results: KdSyntheticResults, students: readonly StudentName[]): string {
+  const c = results.config;
+  const s = results.summary;
+  const n = results.seeds.length;
+  const kinds = [...new Set(results.perSeed.map((r) => r.teacher.kind))].join('/');
+  const main = [
+    [`3D teacher (${kinds})`, '', formatMeanSd(s.teacher), '', '', ''],
+    ...students.map((name) => {
+      const r = s.students[name]!;
+      return [name, formatMeanSd(r.plain), formatMeanSd(r.distilled), formatMeanSd(r.difference), `${r.difference.wins} / ${r.difference.ties} / ${r.difference.losses}`, String(results.perSeed[0].students[name]!.parameters)];
+    }),
+    ['mean over students', '', '', formatMeanSd(s.meanDifference), '', ''],
+  ];
+  const perSeed = results.perSeed.map((r) => [
+    String(r.seed),
+    `${r.teacher.kind} ${r.teacher.candidates[r.teacher.kind]!.balancedAccuracy.toFixed(3)}`,
+    ...students.map((name) => `${r.students[name]!.plain.balancedAccuracy.toFixed(3)} / ${r.students[name]!.distilled.balancedAccuracy.toFixed(3)}`),
+    `${r.seconds.toFixed(0)} s`,
+  ]);
+  return [
+    `Site-B test balanced accuracy (per scan), ${n} seeds (${results.seeds.join(', ')}), synthetic cohort of ${c.subjects} subjects × 2 sessions at ${c.size}³; ` +
+      `teacher ${c.teacher} (${classifierEpochs(c.clfEpochs)} epochs${c.teacher === 'scratch' ? '' : `, CAE ${c.aeEpochs} epochs`}); students ${c.studentEpochs} epochs, lr ${c.studentLr} one-cycle, batch ${c.batchSize}, flip p=${c.flip}; ` +
+      `distilled = Hinton (T=${c.temperature}, α=${c.alpha}) + ${c.similarity} × similarity-preserving (${c.similarityNormalize}, teacher ${c.teacherFeatures}); ${results.seconds.toFixed(0)} s.`,
+    '',
+    markdownTable(['model', 'plain CE, mean ± sd', 'distilled, mean ± sd', 'distilled − plain', 'better / tie / worse', 'parameters'], main),
+    '',
+    'Per seed (plain / distilled):',
+    '',
+    markdownTable(['seed', 'teacher', ...students, 'time'], perSeed),
+    '',
+  ].join('\n');
+}
+
+if (isEntryPoint(import.meta.url)) {
+  const cfg = parseCli({ ...spec, defaults: { ...spec.defaults }, options: { ...spec.options } });
+  runKdSynthetic(cfg).catch((error: unknown) => {
+    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,126 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runKdSynthetic, type KdSyntheticConfig } from '../../scripts/kd-synthetic.js';
+import { VolumeViewSource, cutView, middleSlices, viewShape } from '../../scripts/lib/volume-views.js';
+import { OptionError } from '../../src/index.js';
+import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
+
+/** A [2, 3, 4] volume whose value is its C-order index: v(x, y, z) = 12x + 4y + z. */
+const SHAPE = [2, 3, 4, 1];
+const vol = Float32Array.from({ length: 24 }, (_, i) => i);
+
+describe('volume views (3D → 2D student inputs)', () => {
+  it('takes the middle slices like the DataBunch slice view', () => {
+    // n = 4, k = 2: start floor((4 − 2) / 2) = 1
+    expect(middleSlices(4, 2)).toEqual([1, 2]);
+    expect(middleSlices(4, 1)).toEqual([1]);
+    expect(middleSlices(3, 3)).toEqual([0, 1, 2]);
+    expect(() => middleSlices(4, 5)).toThrow(OptionError);
+  });
+
+  it('cuts a slice, channels and a sequence across z with the values worked out by hand', () => {
+    const slice = new Float32Array(6);
+    // middle z = 1: v(x, y, 1) = 12x + 4y + 1 over (x, y) in C order
+    cutView(vol, SHAPE, { kind: 'slice', axis: 2, count: 1 }, slice, 0);
+    expect([...slice]).toEqual([1, 5, 9, 13, 17, 21]);
+    const channels = new Float32Array(12);
+    // z = 1, 2 as the last axis: [(0,0): 1, 2], [(0,1): 5, 6], ...
+    cutView(vol, SHAPE, { kind: 'channels', axis: 2, count: 2 }, channels, 0);
+    expect([...channels]).toEqual([1, 2, 5, 6, 9, 10, 13, 14, 17, 18, 21, 22]);
+    const sequence = new Float32Array(12);
+    // step 0 = slice z = 1, step 1 = slice z = 2
+    cutView(vol, SHAPE, { kind: 'sequence', axis: 2, count: 2 }, sequence, 0);
+    expect([...sequence]).toEqual([1, 5, 9, 13, 17, 21, 2, 6, 10, 14, 18, 22]);
+    const across0 = new Float32Array(12);
+    // axis 0, n = 2, k = 1: x = 0, the [3, 4] plane = values 0..11
+    cutView(vol, SHAPE, { kind: 'slice', axis: 0, count: 1 }, across0, 0);
+    expect([...across0]).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect(viewShape({ kind: 'sequence', axis: 2, count: 2 }, SHAPE)).toEqual([2, 2, 3, 1]);
+    expect(viewShape({ kind: 'channels', axis: 1, count: 3 }, SHAPE)).toEqual([2, 4, 3]);
+  });
+
+  it('streams student views with the whole (possibly flipped) volume beside them, seeded', async () => {
+    const splits = { train: { ids: ['a', 'b'], y: Int32Array.from([0, 1]), data: Float32Array.from([...vol, ...vol.map((v) => -v)]) } };
+    const make = (flip: number) => new VolumeViewSource({ classes: ['CN', 'AD'], volumeShape: SHAPE, splits, view: { kind: 'slice', axis: 2, count: 1 }, seed: 3, flip });
+    const all = async (flip: number) => {
+      const out = [];
+      for await (const b of make(flip).batches('train', { batchSize: 2, epoch: 0 })) out.push(b);
+      return out;
+    };
+    const [plain] = await all(0);
+    expect(plain.x.shape).toEqual([2, 2, 3, 1]);
+    expect(plain.views?.volume.shape).toEqual([2, 2, 3, 4, 1]);
+    const [flipped] = await all(1);
+    expect(flipped.ids).toEqual(plain.ids);
+    // flipping x maps v(x, y, z) to v(1 − x, y, z): the slice [1, 5, 9, 13, 17, 21] becomes [13, 17, 21, 1, 5, 9]
+    const i = flipped.ids.indexOf('a');
+    expect([...flipped.x.data.subarray(6 * i, 6 * i + 6)]).toEqual([13, 17, 21, 1, 5, 9]);
+    expect(flipped.views!.volume.data[24 * i]).toBe(12);
+    expect((await all(1))[0].x.data).toEqual(flipped.x.data);
+  });
+});
+
+describe('scripts/kd-synthetic.ts (CI variant: 1 seed, 2 students, tiny sizes)', () => {
+  expectNoTensorLeaks();
+  const dirs = [mkdtempSync(path.join(tmpdir(), 'transmri-kd-a-')), mkdtempSync(path.join(tmpdir(), 'transmri-kd-b-'))];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const cfg = (out: string): KdSyntheticConfig => ({
+    seed: 2,
+    seeds: '0,1,2,3,4',
+    out,
+    subjects: 16,
+    size: 16,
+    flip: 0.5,
+    teacher: 'scratch',
+    aeEpochs: 1,
+    clfEpochs: 1,
+    batchSize: 4,
+    students: 'slice,joint',
+    slices: 3,
+    seqSlices: 4,
+    widths: '4,8',
+    studentEpochs: 2,
+    studentLr: 3e-3,
+    temperature: 4,
+    alpha: 0.5,
+    similarity: 5,
+    similarityNormalize: 'cosine-max',
+    teacherFeatures: 'head_hidden',
+    bootstrap: 10,
+  });
+
+  it('writes the table and results.json with finite balanced accuracies, and the same seed gives the same numbers', async () => {
+    const first = await runKdSynthetic(cfg(dirs[0]), () => {});
+    expect(first.seeds).toEqual([2]);
+    expect(first.perSeed).toHaveLength(1);
+    const row = first.perSeed[0];
+    expect(row.teacher.kind).toBe('scratch');
+    expect(Object.keys(row.students)).toEqual(['slice', 'joint']);
+    const values = [row.teacher.candidates.scratch!.balancedAccuracy, ...Object.values(row.students).flatMap((s) => [s.plain.balancedAccuracy, s.distilled.balancedAccuracy])];
+    for (const v of values) {
+      expect(Number.isFinite(v)).toBe(true);
+      expect(v).toBeGreaterThanOrEqual(0);
+      expect(v).toBeLessThanOrEqual(1);
+    }
+    const s = first.summary.students.slice!;
+    expect(s.difference.mean).toBeCloseTo(s.distilled.mean - s.plain.mean, 12);
+    expect(s.difference.wins + s.difference.ties + s.difference.losses).toBe(1);
+    const table = readFileSync(path.join(dirs[0], 'table.md'), 'utf8');
+    expect(table).toMatch(/\| model \| plain CE, mean ± sd \| distilled, mean ± sd \| distilled − plain \|/);
+    for (const name of ['3D teacher (scratch)', 'slice', 'joint', 'mean over students']) expect(table).toContain(`| ${name} |`);
+    expect(table).toMatch(/\| 2 \| scratch \d\.\d{3} \| \d\.\d{3} \/ \d\.\d{3} \| \d\.\d{3} \/ \d\.\d{3} \|/);
+    const saved = JSON.parse(readFileSync(path.join(dirs[0], 'results.json'), 'utf8')) as typeof first;
+    expect(saved.perSeed[0].students.joint!.distilled.balancedAccuracy).toBe(row.students.joint!.distilled.balancedAccuracy);
+
+    const second = await runKdSynthetic(cfg(dirs[1]), () => {});
+    const strip = (r: typeof first) => r.perSeed.map((p) => ({ teacher: p.teacher.candidates.scratch!.balancedAccuracy, students: Object.values(p.students).map((x) => [x.plain.balancedAccuracy, x.plain.auc, x.distilled.balancedAccuracy, x.distilled.auc]) }));
+    expect(strip(second)).toEqual(strip(first));
+  }, 60_000);
+
+  it('rejects an unknown teacher or student by option name', async () => {
+    await expect(runKdSynthetic({ ...cfg(dirs[0]), teacher: 'resnet' }, () => {})).rejects.toThrow(/--teacher/);
+    await expect(runKdSynthetic({ ...cfg(dirs[0]), students: 'slice,vit' }, () => {})).rejects.toThrow(/--students/);
+  });
+});

@@ -1,0 +1,76 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runTransferSeeds, type TransferSeedsConfig } from '../../scripts/transfer-seeds.js';
+import { formatMeanSd, pairedDifference, parseList, parseSeeds, summarize, winTieLoss } from '../../scripts/lib/seed-table.js';
+import { OptionError } from '../../src/index.js';
+import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
+
+describe('seed tables', () => {
+  it('parses seeds and lists, rejecting bad ones by option name', () => {
+    expect(parseSeeds('0, 1,2')).toEqual([0, 1, 2]);
+    expect(parseSeeds(3)).toEqual([3]);
+    expect(() => parseSeeds('1,x')).toThrow(OptionError);
+    expect(() => parseSeeds('1,1')).toThrow(/distinct/);
+    expect(parseList('--v', 'a,b', ['a', 'b', 'c'])).toEqual(['a', 'b']);
+    expect(() => parseList('--v', 'a,d', ['a', 'b'])).toThrow(/--v/);
+  });
+
+  it('summarises with the sample sd and counts paired wins, ties and losses', () => {
+    // values 0.5, 0.75, 1: mean 0.75, sd = sqrt((0.0625 + 0 + 0.0625) / 2) = 0.25
+    const s = summarize([0.5, 0.75, 1]);
+    expect(s.mean).toBeCloseTo(0.75, 12);
+    expect(s.sd).toBeCloseTo(0.25, 12);
+    expect(formatMeanSd(s)).toBe('0.750 ± 0.250');
+    expect(pairedDifference([1, 0.5, 0.5], [0.5, 0.5, 0.75])).toEqual([0.5, 0, -0.25]);
+    expect(winTieLoss([1, 0.5, 0.5], [0.5, 0.5, 0.75])).toEqual({ wins: 1, ties: 1, losses: 1 });
+  });
+});
+
+describe('scripts/transfer-seeds.ts (CI variant: 1 seed, tiny cohort, one epoch per phase)', () => {
+  expectNoTensorLeaks();
+  const dirs = [mkdtempSync(path.join(tmpdir(), 'transmri-ts-a-')), mkdtempSync(path.join(tmpdir(), 'transmri-ts-b-'))];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const cfg = (out: string): TransferSeedsConfig => ({
+    seed: 1,
+    seeds: '0,1,2,3,4',
+    out,
+    subjects: 16,
+    size: 16,
+    aeEpochs: 1,
+    clfEpochs: 1,
+    batchSize: 4,
+    flip: 0.5,
+    bootstrap: 10,
+    variants: 'transfer,unfrozen,multitask,scratch',
+  });
+
+  it('writes the table and results.json for every variant, and the same seed gives the same numbers', async () => {
+    const first = await runTransferSeeds(cfg(dirs[0]), () => {});
+    expect(first.seeds).toEqual([1]);
+    const row = first.perSeed[0];
+    expect(Object.keys(row.variants).sort()).toEqual(['multitask', 'scratch', 'transfer', 'unfrozen']);
+    for (const v of Object.values(row.variants)) {
+      expect(Number.isFinite(v.balancedAccuracy)).toBe(true);
+      expect(v.balancedAccuracy).toBeGreaterThanOrEqual(0);
+      expect(v.balancedAccuracy).toBeLessThanOrEqual(1);
+    }
+    expect(Number.isFinite(row.pretrainMse[0]) && Number.isFinite(row.pretrainMse[1])).toBe(true);
+    expect(first.vsScratch.transfer!.mean).toBeCloseTo(row.variants.transfer!.balancedAccuracy - row.variants.scratch!.balancedAccuracy, 12);
+    expect(first.vsScratch.scratch).toBeUndefined();
+    const table = readFileSync(path.join(dirs[0], 'table.md'), 'utf8');
+    expect(table).toContain('| variant | test balanced accuracy, mean ± sd (1 seeds) | minus scratch, mean ± sd | better / tie / worse than scratch | seed 1 |');
+    for (const v of ['transfer', 'unfrozen', 'multitask', 'scratch']) expect(table).toMatch(new RegExp(`\\| ${v} \\| \\d\\.\\d{3} ± \\d\\.\\d{3} \\|`));
+    const saved = JSON.parse(readFileSync(path.join(dirs[0], 'results.json'), 'utf8')) as typeof first;
+    expect(saved.summary.unfrozen!.values).toEqual([row.variants.unfrozen!.balancedAccuracy]);
+
+    const second = await runTransferSeeds(cfg(dirs[1]), () => {});
+    const strip = (r: typeof first) => r.perSeed.map((p) => ({ mse: p.pretrainMse, variants: Object.entries(p.variants).map(([k, v]) => [k, v.balancedAccuracy, v.auc]) }));
+    expect(strip(second)).toEqual(strip(first));
+  }, 60_000);
+
+  it('rejects an unknown variant by option name', async () => {
+    await expect(runTransferSeeds({ ...cfg(dirs[0]), variants: 'transfer,finetune' }, () => {})).rejects.toThrow(/--variants/);
+  });
+});
