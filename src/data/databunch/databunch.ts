@@ -218,7 +218,9 @@ export class DataBunch implements BatchSource {
     const rng = new Rng(this.opts.seed).fork(`${split}/${epoch}`);
     const indices = this.splits[split].map((id) => this.indexOf.get(id) as number);
     let order: number[];
-    if (isTrain && this.opts.oversample) order = oversampledOrder(indices.map((i) => this.labelIds[i]), rng.fork('oversample')).map((k) => indices[k]);
+    // Oversampling is for the shuffled training stream only: an inference pass (shuffle: false, e.g.
+    // predict('train')) must see each sample once, in sample order, or its ids and metrics are skewed.
+    if (isTrain && shuffle && this.opts.oversample) order = oversampledOrder(indices.map((i) => this.labelIds[i]), rng.fork('oversample')).map((k) => indices[k]);
     else order = shuffle ? rng.fork('order').shuffle([...indices]) : indices;
     try {
       yield* streamBatches({
