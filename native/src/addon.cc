@@ -9,6 +9,8 @@
 #include <napi.h>
 
 #include "kernels.h"
+#include "ops2d.h"
+#include "memory.h"
 
 namespace {
 
@@ -136,11 +138,25 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   const int op = info[0].As<Napi::Number>().Int32Value();
   const size_t n = count(info, 4), inner = count(info, 6);
   const int mode = info[5].As<Napi::Number>().Int32Value();
-  if (op < 0 || op > 2 || mode < 0 || mode > 4 || ((mode == 3 || mode == 4) && inner == 0))
+  if (op < 0 || op > 4 || mode < 0 || mode > 4 || ((mode == 3 || mode == 4) && inner == 0))
     throw Napi::RangeError::New(info.Env(), "transmri_native: bad binary op/mode");
   const size_t na = mode == 0 ? n : mode == 2 ? 1 : mode == 4 ? inner : n;
   const size_t nb = mode == 0 ? n : mode == 1 ? 1 : mode == 3 ? inner : n;
   tmri::binary(op, f32(info, 1, na, "a"), f32(info, 2, nb, "b"), f32(info, 3, n, "out"), n, mode, inner);
+  return info.Env().Undefined();
+}
+
+// map(op, x, out, n) (op: tmri::UnOp) / fill(out, n, value)
+Napi::Value Map(const Napi::CallbackInfo& info) {
+  const int op = info[0].As<Napi::Number>().Int32Value();
+  const size_t n = count(info, 3);
+  if (op < 0 || op > 5) throw Napi::RangeError::New(info.Env(), "transmri_native: bad unary op");
+  tmri::unary(op, f32(info, 1, n, "x"), f32(info, 2, n, "out"), n);
+  return info.Env().Undefined();
+}
+Napi::Value Fill(const Napi::CallbackInfo& info) {
+  const size_t n = count(info, 1);
+  tmri::fill(f32(info, 0, n, "out"), n, info[2].As<Napi::Number>().FloatValue());
   return info.Env().Undefined();
 }
 
@@ -168,27 +184,7 @@ Napi::Value SumTrailing(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// alloc(n): a Float32Array of n floats in malloc'd memory (not zeroed),
-// freed when the array is collected. Reusing freed heap memory avoids the
-// page faults of fresh zeroed pages on every large output.
-Napi::Value Alloc(const Napi::CallbackInfo& info) {
-  const int64_t n = info[0].As<Napi::Number>().Int64Value();
-  if (n < 0) throw Napi::RangeError::New(info.Env(), "transmri_native: alloc size < 0");
-  const size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(float);
-  void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
-  if (!p) throw Napi::Error::New(info.Env(), "transmri_native: out of memory");
-  // Tell V8 about the memory so that garbage collection keeps up with it.
-  Napi::MemoryManagement::AdjustExternalMemory(info.Env(), (int64_t)bytes);
-  auto ab = Napi::ArrayBuffer::New(
-      info.Env(), p, (size_t)n * sizeof(float),
-      [](Napi::Env env, void* data, size_t* hint) {
-        std::free(data);
-        Napi::MemoryManagement::AdjustExternalMemory(env, -(int64_t)*hint);
-        delete hint;
-      },
-      new size_t(bytes));
-  return Napi::Float32Array::New(info.Env(), (size_t)n, ab, 0);
-}
+// alloc, release, memoryStats, setPoolLimit: see memory.cc.
 
 // tuneMalloc(): keep freed large blocks in the heap for reuse (no mmap per
 // allocation, no trimming). Affects the whole process; returns true if set.
@@ -218,13 +214,16 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("elu", Napi::Function::New(env, Elu));
   exports.Set("eluGrad", Napi::Function::New(env, EluGrad));
+  exports.Set("map", Napi::Function::New(env, Map));
+  exports.Set("fill", Napi::Function::New(env, Fill));
   exports.Set("sumLeading", Napi::Function::New(env, SumLeading));
   exports.Set("sumTrailing", Napi::Function::New(env, SumTrailing));
-  exports.Set("alloc", Napi::Function::New(env, Alloc));
+  tmri::registerMemory(env, exports);
   exports.Set("tuneMalloc", Napi::Function::New(env, TuneMalloc));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("simd", Napi::Function::New(env, Simd));
+  tmri::registerOps2d(env, exports);
   return exports;
 }
 

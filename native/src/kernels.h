@@ -70,9 +70,13 @@ void upsample3dNearestGrad(const float* dy, int N, int D, int H, int W, int C, i
 // Bias add + activation in place over rows of C channels.
 void biasAct(float* y, size_t rows, int C, const float* bias, int act);
 
-// out = a (op) b with op 0 add, 1 sub, 2 mul over n outputs. mode 0: same
-// shape; 1: b scalar; 2: a scalar; 3: b repeats with period inner; 4: a does.
+// out = a (op) b over n outputs. mode 0: same shape; 1: b scalar; 2: a
+// scalar; 3: b repeats with period inner; 4: a does.
+enum BinOp { BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_DIV = 3, BIN_SQDIFF = 4 };
 void binary(int op, const float* a, const float* b, float* out, size_t n, int mode, size_t inner);
+enum UnOp { UN_ELU = 0, UN_SIGMOID = 1, UN_SQUARE = 2, UN_SQRT = 3, UN_ABS = 4, UN_NEG = 5 };
+void unary(int op, const float* x, float* out, size_t n);
+void fill(float* out, size_t n, float value);
 void elu(const float* x, float* out, size_t n);
 // dx = dy where y >= 0, else dy * (y + 1) (y is the ELU output).
 void eluGrad(const float* dy, const float* y, float* dx, size_t n);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels.h"
+#include "simd.h"
 
 namespace tmri {
 
@@ -41,7 +42,63 @@ void maxPool3d(const float* x, const ConvGeom& g, float* out) {
 
 // Gradient of max pooling: each output's gradient goes to the last maximum
 // of its window in (d, h, w) order, as in tfjs' maxPool3dPositions.
+namespace {
+// Non-overlapping windows (stride >= filter on every axis): every input cell
+// is in at most one window, so each window writes its cells' gradients
+// directly (the maximum's, zeros elsewhere); cells in no window are zeroed first.
+void maxPool3dGradDisjoint(const float* dy, const float* x, const ConvGeom& g, float* dx) {
+  const int C = g.Ci;
+  const bool tiled = g.SD == g.KD && g.SH == g.KH && g.SW == g.KW && g.padF == 0 && g.padT == 0 &&
+                     g.padL == 0 && g.OD * g.SD == g.D && g.OH * g.SH == g.H && g.OW * g.SW == g.W;
+  if (!tiled) std::memset(dx, 0, sizeof(float) * g.N * g.D * g.H * g.W * C);
+  const bool vec = useAvx2() && C % 8 == 0;
+  const long cells = (long)g.N * g.OD * g.OH * g.OW;
+  const float ninf = -std::numeric_limits<float>::infinity();
+#pragma omp parallel if (cells * C > 32768)
+  {
+    std::vector<size_t> off((size_t)g.KD * g.KH * g.KW);
+    std::vector<float> best(C);
+    std::vector<int> where(C);
+#pragma omp for schedule(static)
+    for (long t = 0; t < cells; t++) {
+      const int ow = t % g.OW, oh = (t / g.OW) % g.OH, od = (t / ((long)g.OW * g.OH)) % g.OD;
+      const int n = t / ((long)g.OW * g.OH * g.OD);
+      int npos = 0;
+      for (int kd = 0; kd < g.KD; kd++) {
+        const int d = od * g.SD - g.padF + kd;
+        if (d < 0 || d >= g.D) continue;
+        for (int kh = 0; kh < g.KH; kh++) {
+          const int h = oh * g.SH - g.padT + kh;
+          if (h < 0 || h >= g.H) continue;
+          for (int kw = 0; kw < g.KW; kw++) {
+            const int w = ow * g.SW - g.padL + kw;
+            if (w < 0 || w >= g.W) continue;
+            off[npos++] = ((((size_t)n * g.D + d) * g.H + h) * g.W + w) * C;
+          }
+        }
+      }
+      const float* dyo = dy + (size_t)t * C;
+      if (vec) {
+        avx2::maxPoolGradWindow(x, dx, off.data(), npos, dyo, C);
+        continue;
+      }
+      for (int c = 0; c < C; c++) { best[c] = ninf; where[c] = -1; }
+      for (int j = 0; j < npos; j++) {
+        const float* xi = x + off[j];
+        for (int c = 0; c < C; c++)
+          if (xi[c] >= best[c]) { best[c] = xi[c]; where[c] = j; }
+      }
+      for (int j = 0; j < npos; j++) {
+        float* di = dx + off[j];
+        for (int c = 0; c < C; c++) di[c] = where[c] == j ? dyo[c] : 0.f;
+      }
+    }
+  }
+}
+}  // namespace
+
 void maxPool3dGrad(const float* dy, const float* x, const ConvGeom& g, float* dx) {
+  if (g.SD >= g.KD && g.SH >= g.KH && g.SW >= g.KW) return maxPool3dGradDisjoint(dy, x, g, dx);
   const int C = g.Ci;
   const size_t inCells = (size_t)g.N * g.D * g.H * g.W;
   std::memset(dx, 0, sizeof(float) * inCells * C);
@@ -124,6 +181,16 @@ void upsample3dNearestGrad(const float* dy, int N, int D, int H, int W, int C, i
 }
 
 void biasAct(float* y, size_t rows, int C, const float* bias, int act) {
+  if (useAvx2()) {
+    const size_t per = rows * C > 65536 ? (16384 + C - 1) / C : rows;
+    const long nb = (long)((rows + per - 1) / per);
+#pragma omp parallel for schedule(static) if (nb > 1)
+    for (long b = 0; b < nb; b++) {
+      const size_t r0 = (size_t)b * per, r1 = r0 + per < rows ? r0 + per : rows;
+      avx2::biasAct(y + r0 * C, r1 - r0, C, bias, act);
+    }
+    return;
+  }
 #pragma omp parallel for schedule(static) if (rows * C > 65536)
   for (long r = 0; r < (long)rows; r++) {
     float* p = y + (size_t)r * C;

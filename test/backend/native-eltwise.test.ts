@@ -79,4 +79,41 @@ describe.skipIf(!built)('native element-wise kernels match tfjs', () => {
     expect(Array.from(gv.slice(1))).toEqual([1, 1]);
     tf.dispose([x, y, g]);
   });
+  it('sigmoid, sqrt, abs, neg, squared difference and fill on odd sizes (vector tails), large and small', () => {
+    const rng = new Rng(7);
+    const before = tf.memory().numTensors;
+    for (const shape of [[3, 7, 5, 9, 13], [5], [1, 3]]) {
+      const x = tf.tidy(() => tf.mul(randn(rng, shape), 6));
+      const y = randn(rng, shape);
+      const { ref, nat } = refAndNative(() => [
+        tf.sigmoid(x), tf.sqrt(tf.abs(x)), tf.abs(x), tf.neg(x), tf.squaredDifference(x, y),
+        tf.squaredDifference(x, tf.scalar(0.5)), tf.ones(shape), tf.fill(shape, -2.5),
+        tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.sigmoid(a), y)))(x),
+      ]);
+      ref.forEach((r, i) => expect(relErr(nat[i], r), `shape ${shape.join('x')} case ${i}`).toBeLessThan(1e-6));
+      tf.dispose([x, y]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('elu keeps full relative precision near 0, saturates at -1, and propagates NaN and infinities', () => {
+    // expm1(-1e-6) = -9.999995e-7: computing exp(x) - 1 in float32 would be off by ~5%.
+    const x = tf.tensor1d([-1e-6, -0.3, -0.35, -20, -100, -Infinity, NaN, Infinity, 1e-30, -1e-30, 0, -0, 3]);
+    const y = tf.elu(x);
+    const v = y.dataSync();
+    const expected = [-1e-6, -0.3, -0.35, -20, -100].map((a) => Math.expm1(a));
+    expected.forEach((e, i) => expect(Math.abs(v[i] - e) / Math.abs(e), `x ${x.dataSync()[i]}`).toBeLessThan(3e-7));
+    expect(v[5]).toBe(-1);
+    expect(v[6]).toBeNaN();
+    expect(v[7]).toBe(Infinity);
+    expect(Math.abs(v[8] - 1e-30) / 1e-30).toBeLessThan(1e-6);
+    expect(Math.abs(v[9] + 1e-30) / 1e-30).toBeLessThan(1e-6);
+    expect(Array.from(v.slice(10))).toEqual([0, -0, 3]); // -0 >= 0, so elu(-0) = -0 as in tfjs
+    const s = tf.sigmoid(tf.tensor1d([NaN, -Infinity, Infinity, 0]));
+    const sv = s.dataSync();
+    expect(sv[0]).toBeNaN();
+    expect(sv[1]).toBeLessThan(1e-38);
+    expect(Array.from(sv.slice(2))).toEqual([1, 0.5]);
+    tf.dispose([x, y, s]);
+  });
 });

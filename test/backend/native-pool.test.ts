@@ -20,6 +20,11 @@ describe.skipIf(!built)('native MaxPool3D kernels match tfjs', () => {
     { x: [1, 7, 5, 9, 1], f: 2, s: 2, pad: 'same' },
     { x: [1, 6, 7, 5, 9], f: 3, s: 2, pad: 'same' },
     { x: [2, 5, 5, 5, 4], f: 3, s: 1, pad: 'valid' },
+    // Channels multiples of 8 take the vectorised gradient; odd sizes leave cells outside every window.
+    { x: [2, 6, 4, 8, 8], f: 2, s: 2, pad: 'valid' },
+    { x: [1, 7, 5, 6, 16], f: 2, s: 2, pad: 'valid' },
+    { x: [1, 5, 7, 3, 24], f: 2, s: 2, pad: 'same' },
+    { x: [1, 6, 6, 6, 8], f: 2, s: 3, pad: 'valid' },
   ];
   for (const c of cases) {
     it(`x ${c.x.join('x')} filter ${c.f} stride ${c.s} ${c.pad}: forward and gradient`, () => {
@@ -39,6 +44,19 @@ describe.skipIf(!built)('native MaxPool3D kernels match tfjs', () => {
       expect(tf.memory().numTensors).toBe(before);
     });
   }
+
+  it('ties with 8 channels (vectorised path) also go to the last maximum', () => {
+    // Channel c of every cell is c (all tied) except channel 3, whose maximum 5 sits at (0, 1, 0) = position 2.
+    const v = new Float32Array(64);
+    for (let p = 0; p < 8; p++) for (let c = 0; c < 8; c++) v[p * 8 + c] = c === 3 ? (p === 2 ? 5 : 0) : c;
+    const x = tf.tensor5d(v, [1, 2, 2, 2, 8]);
+    const { ref, nat } = refAndNative(() => [tf.grad((a: tf.Tensor) => tf.sum(tf.maxPool3d(a as tf.Tensor5D, 2, 2, 'valid')))(x)]);
+    const expected = new Float32Array(64);
+    for (let c = 0; c < 8; c++) expected[(c === 3 ? 2 : 7) * 8 + c] = 1;
+    expect(Array.from(nat[0])).toEqual(Array.from(expected));
+    expect(Array.from(ref[0])).toEqual(Array.from(expected));
+    x.dispose();
+  });
 
   it('ties send the gradient to the last maximum of the window, like tfjs', () => {
     // One 2x2x2 window of equal values: tfjs' maxPool3dPositions keeps the last (d, h, w) = (1, 1, 1).

@@ -18,9 +18,30 @@ export interface NativeAddon {
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, n: number, mode: number, inner: number): void;
   elu(x: Float32Array, out: Float32Array, n: number): void;
   eluGrad(dy: Float32Array, y: Float32Array, dx: Float32Array, n: number): void;
+  /** out = op(x); op 0 elu, 1 sigmoid, 2 square, 3 sqrt, 4 abs, 5 neg (native/src/kernels.h UnOp). */
+  map(op: number, x: Float32Array, out: Float32Array, n: number): void;
+  fill(out: Float32Array, n: number, value: number): void;
   sumLeading(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
   sumTrailing(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
+  /** 2D max pool; geometry [N, H, W, C, KH, KW, SH, SW, OH, OW, padT, padL] (ops2d.cc). */
+  maxPool2d(x: Float32Array, geom: Int32Array, out: Float32Array): void;
+  maxPool2dGrad(dy: Float32Array, x: Float32Array, geom: Int32Array, dx: Float32Array): void;
+  /** op 0 relu, 1 step (alpha), 2 square. */
+  unary(op: number, x: Float32Array, out: Float32Array, n: number, alpha: number): void;
+  reluGrad(dy: Float32Array, x: Float32Array, out: Float32Array, n: number): void;
+  divide(a: Float32Array, b: Float32Array, out: Float32Array, n: number, mode: number, inner: number): void;
+  tile(x: Float32Array, shape: Int32Array, reps: Int32Array, out: Float32Array): void;
+  batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, offset: Float32Array | null,
+    eps: number, rows: number, channels: number, y: Float32Array): void;
+  batchNormGrad(x: Float32Array, dy: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, eps: number,
+    rows: number, channels: number, dx: Float32Array, dMean: Float32Array, dVar: Float32Array, dScale: Float32Array, dOffset: Float32Array): void;
+  /** A Float32Array of n floats (not zeroed) from the addon's pool. */
   alloc(n: number): Float32Array;
+  /** Detaches an array from `alloc` and pools its memory; false (no effect) for any other array. */
+  release(arr: Float32Array): boolean;
+  memoryStats(): { liveBytes: number; liveArrays: number; freeBytes: number; limit: number; allocs: number; reused: number; released: number };
+  /** Bytes the pool's free list may hold; returns the limit in effect. */
+  setPoolLimit(bytes: number): number;
   tuneMalloc(): boolean;
   setThreads(n: number): number;
   threads(): number;

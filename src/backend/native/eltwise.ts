@@ -1,9 +1,10 @@
 /**
  * Native element-wise kernels for the float32 cases a CAE training step
- * spends its non-conv time in: Add/Sub/Multiply of equal shapes, with a
- * scalar, or with a trailing-axes operand such as a bias; Elu and EluGrad;
- * Sum over leading or trailing axes (bias gradients). Every other case goes
- * to the tfjs kernel registered before.
+ * spends its non-conv time in: Add/Sub/Multiply/SquaredDifference of equal
+ * shapes, with a scalar, or with a trailing-axes operand such as a bias;
+ * Elu, Sigmoid, Sqrt, Abs, Neg; EluGrad; Fill; Sum over leading or trailing
+ * axes (bias gradients). (Square, RealDiv and Mean are in ops2d.ts.) Every
+ * other case goes to the tfjs kernel registered before.
  */
 import * as tf from '@tensorflow/tfjs';
 import { f32, type CpuBackendLike, type KernelArgs, type NativeContext } from './addon.js';
@@ -58,17 +59,43 @@ function binaryKernel(kernelName: string, op: number): NativeKernel {
 export const addKernel = binaryKernel('Add', 0);
 export const subKernel = binaryKernel('Sub', 1);
 export const multiplyKernel = binaryKernel('Multiply', 2);
+export const squaredDifferenceKernel = binaryKernel('SquaredDifference', 4);
 
-export const eluKernel: NativeKernel = {
-  kernelName: 'Elu',
+/** Op codes of the addon's `unary` (native/src/kernels.h UnOp). */
+const UNARY = { Elu: 0, Sigmoid: 1, Sqrt: 3, Abs: 4, Neg: 5 } as const;
+
+function unaryKernel(kernelName: keyof typeof UNARY): NativeKernel {
+  return {
+    kernelName,
+    make: (ctx: NativeContext) => (args: KernelArgs) => {
+      const backend = args.backend as CpuBackendLike;
+      const { x } = args.inputs;
+      const xv = f32(backend, x);
+      if (x === undefined || xv === undefined) return ctx.fallback(args);
+      const out = ctx.alloc(xv.length);
+      ctx.addon.map(UNARY[kernelName], xv, out, xv.length);
+      return backend.makeTensorInfo(x.shape, 'float32', out);
+    },
+  };
+}
+
+export const eluKernel = unaryKernel('Elu');
+export const sigmoidKernel = unaryKernel('Sigmoid');
+export const sqrtKernel = unaryKernel('Sqrt');
+export const absKernel = unaryKernel('Abs');
+export const negKernel = unaryKernel('Neg');
+
+/** Fill of float32 tensors (tf.ones / tf.fill, e.g. in Mean's gradient). */
+export const fillKernel: NativeKernel = {
+  kernelName: 'Fill',
   make: (ctx) => (args: KernelArgs) => {
     const backend = args.backend as CpuBackendLike;
-    const { x } = args.inputs;
-    const xv = f32(backend, x);
-    if (x === undefined || xv === undefined) return ctx.fallback(args);
-    const out = ctx.alloc(xv.length);
-    ctx.addon.elu(xv, out, xv.length);
-    return backend.makeTensorInfo(x.shape, 'float32', out);
+    const { shape, value, dtype } = args.attrs as { shape: number[]; value: number | string; dtype?: string };
+    if ((dtype ?? 'float32') !== 'float32' || typeof value !== 'number') return ctx.fallback(args);
+    const n = size(shape);
+    const out = ctx.alloc(n);
+    ctx.addon.fill(out, n, value);
+    return backend.makeTensorInfo(shape, 'float32', out);
   },
 };
 
@@ -86,27 +113,31 @@ export const eluGradKernel: NativeKernel = {
   },
 };
 
-export const sumKernel: NativeKernel = {
-  kernelName: 'Sum',
-  make: (ctx) => (args: KernelArgs) => {
-    const backend = args.backend as CpuBackendLike;
-    const { x } = args.inputs;
-    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
-    const xv = f32(backend, x);
-    if (x === undefined || xv === undefined || x.shape.length === 0) return ctx.fallback(args);
-    const rank = x.shape.length;
-    const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((p, q) => p - q);
-    if (axes.length === 0) return ctx.fallback(args);
-    const leading = axes.every((v, i) => v === i);
-    const trailing = axes.every((v, i) => v === rank - axes.length + i);
-    if (!leading && !trailing) return ctx.fallback(args);
-    const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
-    const reduced = size(axes.map((i) => x.shape[i]));
-    const kept = size(x.shape) / Math.max(reduced, 1);
-    if (reduced === 0) return ctx.fallback(args);
-    const out = ctx.alloc(kept);
-    if (leading) ctx.addon.sumLeading(xv, reduced, kept, out);
-    else ctx.addon.sumTrailing(xv, kept, reduced, out);
-    return backend.makeTensorInfo(outShape, 'float32', out);
-  },
-};
+function reduceKernel(kernelName: 'Sum'): NativeKernel {
+  return {
+    kernelName,
+    make: (ctx) => (args: KernelArgs) => {
+      const backend = args.backend as CpuBackendLike;
+      const { x } = args.inputs;
+      const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+      const xv = f32(backend, x);
+      if (x === undefined || xv === undefined || x.shape.length === 0) return ctx.fallback(args);
+      const rank = x.shape.length;
+      const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((p, q) => p - q);
+      if (axes.length === 0) return ctx.fallback(args);
+      const leading = axes.every((v, i) => v === i);
+      const trailing = axes.every((v, i) => v === rank - axes.length + i);
+      if (!leading && !trailing) return ctx.fallback(args);
+      const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+      const reduced = size(axes.map((i) => x.shape[i]));
+      const kept = size(x.shape) / Math.max(reduced, 1);
+      if (reduced === 0) return ctx.fallback(args);
+      const out = ctx.alloc(kept);
+      if (leading) ctx.addon.sumLeading(xv, reduced, kept, out);
+      else ctx.addon.sumTrailing(xv, kept, reduced, out);
+      return backend.makeTensorInfo(outShape, 'float32', out);
+    },
+  };
+}
+
+export const sumKernel = reduceKernel('Sum');

@@ -10,8 +10,14 @@ import { conv3dBackpropFilterKernel, conv3dBackpropInputKernel, conv3dKernel, ty
 import { maxPool3dGradKernel, maxPool3dKernel } from './maxpool3d.js';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel, fusedConv2dKernel } from './conv2d.js';
 import { upsample3dGradKernel, upsample3dKernel } from './upsample3d.js';
-import { addKernel, eluGradKernel, eluKernel, multiplyKernel, subKernel, sumKernel } from './eltwise.js';
+import {
+  absKernel, addKernel, eluGradKernel, eluKernel, fillKernel, multiplyKernel, negKernel, sigmoidKernel, sqrtKernel,
+  squaredDifferenceKernel, subKernel, sumKernel,
+} from './eltwise.js';
 import { upSampling3dGradConfig } from '../ops/upsample3d.js';
+import { maxPool2dGradKernel, maxPool2dKernel } from './pool2d.js';
+import { batchNormGradKernel, batchNormKernel, meanKernel, realDivKernel, reluGradKernel, reluKernel, squareKernel, stepKernel, tileKernel } from './ops2d.js';
+import { installNativeGradients, restoreGradients } from './grads2d.js';
 
 /** Every native kernel, in registration order. */
 export const NATIVE_KERNELS: readonly NativeKernel[] = [
@@ -32,6 +38,23 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   eluKernel,
   eluGradKernel,
   sumKernel,
+  squaredDifferenceKernel,
+  sigmoidKernel,
+  sqrtKernel,
+  absKernel,
+  negKernel,
+  fillKernel,
+  maxPool2dKernel,
+  maxPool2dGradKernel,
+  reluKernel,
+  stepKernel,
+  squareKernel,
+  realDivKernel,
+  tileKernel,
+  meanKernel,
+  batchNormKernel,
+  reluGradKernel,
+  batchNormGradKernel,
 ];
 
 const BACKEND = 'cpu';
@@ -61,11 +84,13 @@ export function registerKernels(addon: NativeAddon, alloc: (n: number) => Float3
     tf.registerKernel({ kernelName: kernel.kernelName, backendName: BACKEND, kernelFunc: kernel.make(ctx) as tf.KernelFunc });
   }
   if (tf.getGradient(upSampling3dGradConfig.kernelName) === undefined) tf.registerGradient(upSampling3dGradConfig);
+  installNativeGradients();
   return saved;
 }
 
 /** Puts back the kernels saved by {@link registerKernels}. */
 export function unregisterKernels(saved: SavedKernels): void {
+  restoreGradients();
   for (const [name, previous] of saved) {
     if (tf.getKernel(name, BACKEND) !== undefined) tf.unregisterKernel(name, BACKEND);
     if (previous !== undefined) tf.registerKernel(previous);

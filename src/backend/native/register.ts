@@ -10,6 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeAddon } from './addon.js';
 import { NATIVE_KERNELS, registerKernels, unregisterKernels, type SavedKernels } from './kernels.js';
+import { installRecycler, type RecyclableBackend, type Recycler, type RecyclerStats } from './memory.js';
+import * as tf from '@tensorflow/tfjs';
 
 /** State of the native kernels. */
 export interface NativeStatus {
@@ -52,11 +54,14 @@ export function loadAddon(): { addon?: unknown; reason: string } {
 // The registration is process-wide like tfjs' own kernel registry; this
 // remembers what it replaced so that it can be undone.
 let saved: SavedKernels | undefined;
+let recycler: Recycler | undefined;
 
 /**
  * Registers the native kernels on the cpu backend if the addon loads.
- * Threads: env `TRANSMRI_THREADS`, else all hardware threads. Calling it
- * again while active is a no-op that reports the same state.
+ * Threads: env `TRANSMRI_THREADS`, else all hardware threads. Output
+ * buffers of the native kernels go back to the addon's pool when tfjs
+ * disposes their tensors (see memory.ts; `TRANSMRI_RECYCLE=0` turns this
+ * off). Calling it again while active is a no-op that reports the same state.
  */
 export function registerNativeKernels(): NativeStatus {
   const { addon, reason } = loadAddon();
@@ -68,7 +73,10 @@ export function registerNativeKernels(): NativeStatus {
   const kernels = NATIVE_KERNELS.map((k) => k.kernelName);
   if (saved === undefined) {
     if (process.env.TRANSMRI_MALLOC_TUNE !== '0') native.tuneMalloc();
-    saved = registerKernels(native, (n) => native.alloc(n));
+    const cpu = process.env.TRANSMRI_RECYCLE === '0' ? undefined : (tf.findBackend('cpu') as unknown as RecyclableBackend | null);
+    recycler = cpu ? installRecycler(cpu, native) : undefined;
+    const r = recycler;
+    saved = registerKernels(native, r ? (n) => r.alloc(n) : (n) => native.alloc(n));
   }
   return { active: true, reason: `${reason} (${native.simd()}, ${native.threads()} threads)`, kernels };
 }
@@ -78,10 +86,19 @@ export function unregisterNativeKernels(): void {
   if (saved === undefined) return;
   unregisterKernels(saved);
   saved = undefined;
+  recycler?.uninstall();
+  recycler = undefined;
 }
 
 /** The loaded addon's thread count setter (returns the count in effect), or undefined when not loaded. */
 export function setNativeThreads(n: number): number | undefined {
   const { addon } = loadAddon();
   return addon === undefined ? undefined : (addon as NativeAddon).setThreads(n);
+}
+
+/** Memory counters of the native kernels: the addon's pool and the recycler (undefined when inactive). */
+export function nativeMemoryStats(): { pool: ReturnType<NativeAddon['memoryStats']>; recycler?: RecyclerStats } | undefined {
+  if (saved === undefined) return undefined;
+  const { addon } = loadAddon();
+  return addon === undefined ? undefined : { pool: (addon as NativeAddon).memoryStats(), recycler: recycler?.stats() };
 }

@@ -1,0 +1,29 @@
+// AVX2 + FMA versions of the memory-bound kernels (eltwise_avx2.cc), used
+// when the CPU has them (the same choice as convImpl()). Each function works
+// serially on the range it is given; the callers split work across threads.
+#pragma once
+#include <cstddef>
+
+#include "kernels.h"
+
+namespace tmri {
+
+// True when the AVX2 kernels are in use (CPU support, TRANSMRI_SIMD != sse2).
+bool useAvx2();
+
+namespace avx2 {
+// out = x >= 0 ? x : expm1(x)
+void elu(const float* x, float* out, size_t n);
+// dx = y >= 0 ? dy : dy * (y + 1)
+void eluGrad(const float* dy, const float* y, float* dx, size_t n);
+// out = 1 / (1 + exp(-x))
+void sigmoid(const float* x, float* out, size_t n);
+// y[r, c] = act(y[r, c] + bias[c]) in place over `rows` rows of C channels.
+void biasAct(float* y, size_t rows, int C, const float* bias, int act);
+// Max pooling gradient of one non-overlapping window for C % 8 == 0 channels:
+// x + off[j] (j < npos) are the window's input cells in (d, h, w) order; the
+// gradient dy[c] goes to the last maximum, every other cell of the window gets 0.
+void maxPoolGradWindow(const float* x, float* dx, const size_t* off, int npos, const float* dy, int C);
+}  // namespace avx2
+
+}  // namespace tmri
