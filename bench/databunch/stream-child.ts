@@ -30,6 +30,6 @@ const bunch = await DataBunch.fromRows(rows, {
 let n = 0;
 const t0 = performance.now();
 for (let e = 0; e < 2; e++) for await (const b of bunch.batches('train', { batchSize: 4, epoch: e })) n += b.ids.length;
-const entries = Object.values(bunch.cache.manifest().entries);
+const entries = Object.values((await bunch.cache.manifest()).entries);
 const cacheBytes = entries.reduce((a, x) => a + x.byteLength, 0);
 console.log(JSON.stringify({ samplesStreamed: n, cachedSamples: entries.length, sampleShape: bunch.sampleShape, cacheBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024, seconds: (performance.now() - t0) / 1000 }));

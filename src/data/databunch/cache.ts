@@ -1,19 +1,23 @@
 /**
  * A versioned, atomic on-disk cache of preprocessed samples: one raw little-endian float32
- * (or float16) file per sample plus a JSON manifest. Every write goes to a temp file that is
- * renamed into place, so readers (in this or another process) never see half-written data.
+ * (or float16) data file per sample, described by one small JSON entry file per sample in
+ * `entries/`, plus `manifest.json` holding the format version. Every file is written to a temp
+ * file and renamed into place, data before entry, so readers (in this or another process) never
+ * see half-written data, and concurrent writers never lose each other's entries (there is no
+ * shared file to read, merge and rewrite).
  * An entry is valid only if its source file's identity (size, mtime, else sha1), the pipeline
- * hash, the file length and the checksum all match; anything else is rebuilt.
+ * hash, the file length and the checksums all match; anything else is rebuilt.
  */
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
-import { DataError, FormatError, rejectUnknownOptions } from '../../backend/errors.js';
+import { DataError, FormatError, OptionError, rejectUnknownOptions } from '../../backend/errors.js';
+import { checksum, endsChecksum, RACY_MS, removeDeadTemps, sameStamp, sha1, stampOf, tempName, writeAtomic, writeDataFile, type FileStamp } from './cache-files.js';
 import { decodeHalf, encodeHalf } from './float16.js';
 
-/** Current manifest format version; an older one is rebuilt, a newer one refused. */
-export const CACHE_FORMAT_VERSION = 1;
+export { checksum, sha1, writeAtomic };
+
+/** Current cache format version; an older one is rebuilt, a newer one refused. */
+export const CACHE_FORMAT_VERSION = 2;
 
 /** Identity of a source file. */
 export interface SourceIdentity {
@@ -23,10 +27,12 @@ export interface SourceIdentity {
   sha1: string;
 }
 
-/** One manifest entry. */
+/** One cache entry (the file `entries/<sha1 of id>.json`). */
 export interface CacheEntry {
+  /** Sample id. */
+  id: string;
   source: SourceIdentity;
-  /** Hash of the cached part of the pipeline (and loader). */
+  /** Hash of the cached part of the pipeline (and loader, and mask files). */
   pipelineHash: string;
   /** Sample shape, e.g. [nx, ny, nz, channels]. */
   shape: number[];
@@ -34,11 +40,13 @@ export interface CacheEntry {
   /** Data file name inside the cache directory. */
   file: string;
   byteLength: number;
-  /** CRC-32 of the data file bytes, 8 hex digits (cheap enough to check on every read). */
+  /** CRC-32 of the data file bytes, 8 hex digits. */
   checksum: string;
+  /** CRC-32 of the first and last 4 KiB of the data file (checked on every read), 8 hex digits. */
+  ends: string;
 }
 
-/** The manifest file (manifest.json). */
+/** The cache as a whole ({@link SampleCache.manifest}). */
 export interface CacheManifest {
   formatVersion: number;
   entries: Record<string, CacheEntry>;
@@ -48,20 +56,23 @@ export interface CacheManifest {
 export interface CacheOptions {
   /** Storage type of the cached samples; default 'float32'. */
   dtype?: 'float32' | 'float16';
-  /** Check each entry's CRC-32 checksum when read (its length is always checked); default true. */
-  verifyChecksum?: boolean;
+  /**
+   * When a read checks the CRC-32 of the whole entry; default 'once'. Every read checks the
+   * length and the CRC-32 of the first and last 4 KiB. 'once': the whole file is checked the first
+   * time this process reads it, and again whenever its inode, size, mtime or ctime changed since
+   * (a stamp taken within 2 s of the file's last change is not trusted, as timestamps tick
+   * coarsely); entries this process wrote count as checked. 'always': on every read.
+   */
+  verify?: 'once' | 'always';
   /** Receives messages (rebuilds, old formats); default console.warn. */
   onMessage?: (message: string) => void;
-  /** Entries built between two manifest writes; default 64. */
-  flushEvery?: number;
 }
 
 /** Defaults of {@link CacheOptions}. */
 export const DEFAULT_CACHE: Required<CacheOptions> = {
   dtype: 'float32',
-  verifyChecksum: true,
+  verify: 'once',
   onMessage: (m) => console.warn(m),
-  flushEvery: 64,
 };
 
 /** A sample as produced by the pipeline. */
@@ -72,7 +83,7 @@ export interface CachedSample {
 
 /** What {@link SampleCache.get} needs to check or rebuild one sample. */
 export interface CacheKey {
-  /** Sample id (manifest key). */
+  /** Sample id (entry key). */
   id: string;
   /** Source file of the sample. */
   source: string;
@@ -83,81 +94,66 @@ export interface CacheKey {
 }
 
 const MANIFEST = 'manifest.json';
-let tempCounter = 0;
-
-/** sha1 hex of bytes. */
-export function sha1(bytes: Uint8Array | string): string {
-  return createHash('sha1').update(bytes).digest('hex');
-}
-
-/** CRC-32 of bytes as 8 hex digits. */
-export function checksum(bytes: Uint8Array): string {
-  return crc32(bytes).toString(16).padStart(8, '0');
-}
-
-/** Writes bytes to `file` atomically: a unique temp file in the same directory, then rename. */
-export async function writeAtomic(file: string, bytes: Uint8Array | string): Promise<void> {
-  tempCounter += 1;
-  const tmp = `${file}.tmp-${process.pid}-${tempCounter}`;
-  try {
-    await fs.writeFile(tmp, bytes);
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-}
+const ENTRIES = 'entries';
 
 /** The on-disk sample cache. Create with {@link SampleCache.open}. */
 export class SampleCache {
   readonly dir: string;
   private readonly opts: Required<CacheOptions>;
-  private entries: Record<string, CacheEntry>;
-  private readonly touched = new Set<string>();
-  private sinceFlush = 0;
-  /** Counters since open: entries read valid, built (new or stale). */
-  readonly counters = { hits: 0, builds: 0 };
+  /** Entries this process has read or written, by id. */
+  private readonly entries = new Map<string, CacheEntry>();
+  /** Data files whose whole checksum this process checked (or wrote), with the file version then. */
+  private readonly checked = new Map<string, { stamp: FileStamp; checksum: string }>();
+  /** Counters since open: entries read valid, built (new or stale), and whole-file checksums computed on reads. */
+  readonly counters = { hits: 0, builds: 0, fullChecks: 0 };
 
-  private constructor(dir: string, opts: Required<CacheOptions>, entries: Record<string, CacheEntry>) {
+  private constructor(dir: string, opts: Required<CacheOptions>) {
     this.dir = dir;
     this.opts = opts;
-    this.entries = entries;
   }
 
   /**
    * Opens (or creates) a cache directory; removes temp files left by dead processes.
    * @throws DataError naming the directory when it cannot be created or written
-   * @throws FormatError when the manifest was written by a newer format version
+   * @throws FormatError when the cache was written by a newer format version
    * @example
    * const cache = await SampleCache.open('/tmp/cache', { dtype: 'float16' });
    */
   static async open(dir: string, options: CacheOptions = {}): Promise<SampleCache> {
     rejectUnknownOptions('CacheOptions', options, DEFAULT_CACHE);
     const opts = { ...DEFAULT_CACHE, ...options };
+    if (opts.verify !== 'once' && opts.verify !== 'always') throw new OptionError('CacheOptions.verify', `expected 'once' or 'always', got ${JSON.stringify(opts.verify)}`);
     try {
-      await fs.mkdir(dir, { recursive: true });
-      tempCounter += 1;
-      const probe = path.join(dir, `.probe-${process.pid}-${tempCounter}`);
+      await fs.mkdir(path.join(dir, ENTRIES), { recursive: true });
+      const probe = tempName(path.join(dir, '.probe'));
       await fs.writeFile(probe, '');
       await fs.rm(probe);
     } catch (err) {
       throw new DataError(`cache directory is not writable (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { file: dir });
     }
     await removeDeadTemps(dir);
-    const manifest = await readManifest(dir);
-    let entries = manifest?.entries ?? {};
-    if (manifest && manifest.formatVersion < CACHE_FORMAT_VERSION) {
-      opts.onMessage(`cache ${dir}: written by format version ${manifest.formatVersion} (current ${CACHE_FORMAT_VERSION}); rebuilding every entry`);
-      entries = {};
-    } else if (manifest && manifest.formatVersion > CACHE_FORMAT_VERSION) {
-      throw new FormatError(`cache format version ${manifest.formatVersion} is newer than this library's ${CACHE_FORMAT_VERSION}; use another cache directory`, path.join(dir, MANIFEST));
+    await removeDeadTemps(path.join(dir, ENTRIES));
+    const version = await readVersion(dir);
+    if (version !== null && version > CACHE_FORMAT_VERSION) {
+      throw new FormatError(`cache format version ${version} is newer than this library's ${CACHE_FORMAT_VERSION}; use another cache directory`, path.join(dir, MANIFEST));
     }
-    return new SampleCache(dir, opts, entries);
+    if (version !== null && version < CACHE_FORMAT_VERSION) {
+      opts.onMessage(`cache ${dir}: written by format version ${version} (current ${CACHE_FORMAT_VERSION}); rebuilding every entry`);
+      await clearEntries(dir);
+    }
+    if (version !== CACHE_FORMAT_VERSION) await writeAtomic(path.join(dir, MANIFEST), JSON.stringify({ formatVersion: CACHE_FORMAT_VERSION }));
+    return new SampleCache(dir, opts);
   }
 
-  /** A copy of the current manifest (as this process sees it). */
-  manifest(): CacheManifest {
-    return { formatVersion: CACHE_FORMAT_VERSION, entries: structuredClone(this.entries) };
+  /** Every entry on disk now (written by any process). */
+  async manifest(): Promise<CacheManifest> {
+    const entries: Record<string, CacheEntry> = {};
+    for (const name of await fs.readdir(path.join(this.dir, ENTRIES))) {
+      if (!name.endsWith('.json')) continue;
+      const e = await readEntryFile(path.join(this.dir, ENTRIES, name));
+      if (e) entries[e.id] = e;
+    }
+    return { formatVersion: CACHE_FORMAT_VERSION, entries };
   }
 
   /**
@@ -165,58 +161,54 @@ export class SampleCache {
    * stale (source or pipeline changed) or damaged (wrong length or checksum).
    */
   async get(key: CacheKey): Promise<CachedSample> {
-    const entry = this.entries[key.id];
-    if (entry && entry.pipelineHash === key.pipelineHash && (await this.sourceMatches(key, entry))) {
-      const sample = await this.readEntry(entry);
-      if (sample) {
-        this.counters.hits += 1;
-        return sample;
-      }
-      this.opts.onMessage(`cache ${this.dir}: entry ${key.id} (${entry.file}) is truncated or corrupted; rebuilding`);
-    }
-    return this.build(key);
+    const found = await this.findValid(key, (e) => this.readSample(e));
+    return found ?? this.build(key);
   }
 
   /**
    * Like {@link SampleCache.get}, but a valid float32 entry is read straight into `out` at
-   * `offset` (no intermediate buffer: the streaming fast path). Returns the sample's shape.
+   * `offset` (no intermediate buffer: the streaming fast path). Returns the sample's shape; a
+   * sample that does not fit in `out` from `offset` is not written (the caller checks the shape).
    */
   async getInto(key: CacheKey, out: Float32Array, offset: number): Promise<number[]> {
-    const entry = this.entries[key.id];
-    if (entry && entry.dtype === 'float32' && entry.pipelineHash === key.pipelineHash && offset + entry.byteLength / 4 <= out.length && (await this.sourceMatches(key, entry))) {
-      const view = new Uint8Array(out.buffer, out.byteOffset + offset * 4, entry.byteLength);
-      let ok = false;
-      try {
-        const fh = await fs.open(path.join(this.dir, entry.file), 'r');
-        try {
-          const { bytesRead } = await fh.read(view, 0, entry.byteLength, 0);
-          ok = bytesRead === entry.byteLength && (await fh.stat()).size === entry.byteLength && (!this.opts.verifyChecksum || checksum(view) === entry.checksum);
-        } finally {
-          await fh.close();
-        }
-      } catch {
-        ok = false;
+    const shape = await this.findValid(key, async (e) => {
+      if (e.dtype === 'float32' && offset + e.byteLength / 4 <= out.length) {
+        return (await this.readChecked(e, new Uint8Array(out.buffer, out.byteOffset + offset * 4, e.byteLength))) ? [...e.shape] : null;
       }
-      if (ok) {
-        this.counters.hits += 1;
-        return [...entry.shape];
-      }
-    }
-    const sample = await this.get(key);
-    out.set(sample.data, offset);
+      const s = await this.readSample(e);
+      if (s && offset + s.data.length <= out.length) out.set(s.data, offset);
+      return s?.shape ?? null;
+    });
+    if (shape) return shape;
+    const sample = await this.build(key);
+    if (offset + sample.data.length <= out.length) out.set(sample.data, offset);
     return sample.shape;
   }
 
-  /** Writes the manifest (merged with entries other processes added meanwhile). */
-  async flush(): Promise<void> {
-    if (this.touched.size === 0) return;
-    const onDisk = await readManifest(this.dir);
-    const merged = onDisk && onDisk.formatVersion === CACHE_FORMAT_VERSION ? { ...onDisk.entries } : {};
-    for (const id of this.touched) merged[id] = this.entries[id];
-    for (const [id, e] of Object.entries(merged)) if (!this.touched.has(id)) this.entries[id] = e;
-    await writeAtomic(path.join(this.dir, MANIFEST), JSON.stringify({ formatVersion: CACHE_FORMAT_VERSION, entries: merged }));
-    this.touched.clear();
-    this.sinceFlush = 0;
+  /** The valid entry of `key` read by `read` (null when the read fails), trying the entry on disk when ours is stale or damaged. */
+  private async findValid<T>(key: CacheKey, read: (e: CacheEntry) => Promise<T | null>): Promise<T | null> {
+    let entry = this.entries.get(key.id);
+    let fromDisk = entry === undefined;
+    if (!entry) entry = await this.loadEntry(key.id);
+    let damaged: CacheEntry | undefined;
+    for (;;) {
+      if (entry && entry.pipelineHash === key.pipelineHash && (await this.sourceMatches(key, entry))) {
+        const r = await read(entry);
+        if (r !== null) {
+          this.counters.hits += 1;
+          return r;
+        }
+        damaged = entry;
+      }
+      if (fromDisk) break;
+      // another process may have rebuilt the entry since this one loaded it
+      const disk = await this.loadEntry(key.id);
+      fromDisk = true;
+      if (!disk || JSON.stringify(disk) === JSON.stringify(entry)) break;
+      entry = disk;
+    }
+    if (damaged) this.opts.onMessage(`cache ${this.dir}: entry ${key.id} (${damaged.file}) is truncated or corrupted; rebuilding`);
+    return null;
   }
 
   private async sourceMatches(key: CacheKey, entry: CacheEntry): Promise<boolean> {
@@ -231,30 +223,52 @@ export class SampleCache {
     // touched but maybe not changed: compare contents
     if (sha1(await fs.readFile(key.source)) !== entry.source.sha1) return false;
     entry.source.mtimeMs = st.mtimeMs;
-    this.touched.add(key.id);
+    await writeAtomic(this.entryPath(entry.id), JSON.stringify(entry));
     return true;
   }
 
-  private async readEntry(entry: CacheEntry): Promise<CachedSample | null> {
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(path.join(this.dir, entry.file));
-    } catch {
-      return null;
-    }
-    if (bytes.byteLength !== entry.byteLength) return null;
-    if (this.opts.verifyChecksum && checksum(bytes) !== entry.checksum) return null;
+  /** Reads a whole entry into a new array (decoding float16); null if it is damaged. */
+  private async readSample(entry: CacheEntry): Promise<CachedSample | null> {
     const n = entry.shape.reduce((a, b) => a * b, 1);
-    // a view when the Buffer is aligned and owns its memory (large reads do), else one copy
-    const aligned = bytes.byteOffset % 4 === 0 && bytes.buffer.byteLength === bytes.byteLength;
-    const buffer = aligned ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-    const offset = aligned ? bytes.byteOffset : 0;
-    const data =
-      entry.dtype === 'float16'
-        ? decodeHalf(new Uint16Array(buffer, offset, bytes.byteLength / 2))
-        : new Float32Array(buffer, offset, bytes.byteLength / 4);
-    if (data.length !== n) return null;
+    if (entry.byteLength !== n * (entry.dtype === 'float16' ? 2 : 4)) return null;
+    const bytes = new Uint8Array(entry.byteLength);
+    if (!(await this.readChecked(entry, bytes))) return null;
+    const data = entry.dtype === 'float16' ? decodeHalf(new Uint16Array(bytes.buffer)) : new Float32Array(bytes.buffer);
     return { data, shape: [...entry.shape] };
+  }
+
+  /** Reads the data file of `entry` into `view` and checks it (see {@link CacheOptions.verify}); false if it is damaged. */
+  private async readChecked(entry: CacheEntry, view: Uint8Array): Promise<boolean> {
+    let fh;
+    try {
+      fh = await fs.open(path.join(this.dir, entry.file), 'r');
+    } catch {
+      return false;
+    }
+    try {
+      const st = await fh.stat();
+      if (st.size !== entry.byteLength || view.byteLength !== entry.byteLength) return false;
+      let got = 0;
+      while (got < view.byteLength) {
+        const { bytesRead } = await fh.read(view, got, view.byteLength - got, got);
+        if (bytesRead === 0) return false;
+        got += bytesRead;
+      }
+      if (endsChecksum(view) !== entry.ends) return false;
+      const stamp = stampOf(st);
+      const seen = this.checked.get(entry.file);
+      if (this.opts.verify === 'always' || seen?.checksum !== entry.checksum || !sameStamp(seen.stamp, stamp)) {
+        this.counters.fullChecks += 1;
+        if (checksum(view) !== entry.checksum) return false;
+        if (Date.now() - st.ctimeMs >= RACY_MS) this.checked.set(entry.file, { stamp, checksum: entry.checksum });
+        else this.checked.delete(entry.file);
+      }
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await fh.close();
+    }
   }
 
   private async build(key: CacheKey): Promise<CachedSample> {
@@ -266,9 +280,8 @@ export class SampleCache {
     const stored = this.opts.dtype === 'float16' ? encodeHalf(sample.data) : sample.data;
     const bytes = new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength);
     const file = `${sha1(key.id).slice(0, 20)}-${key.pipelineHash.slice(0, 12)}.${this.opts.dtype === 'float16' ? 'f16' : 'f32'}`;
-    await writeAtomic(path.join(this.dir, file), bytes);
-    const old = this.entries[key.id];
-    this.entries[key.id] = {
+    const entry: CacheEntry = {
+      id: key.id,
       source: { size: st.size, mtimeMs: st.mtimeMs, sha1: sha1(sourceBytes) },
       pipelineHash: key.pipelineHash,
       shape: [...sample.shape],
@@ -276,50 +289,62 @@ export class SampleCache {
       file,
       byteLength: bytes.byteLength,
       checksum: checksum(bytes),
+      ends: endsChecksum(bytes),
     };
+    // data first, then the entry that points at it: a reader never finds an entry without its data
+    const stamp = await writeDataFile(path.join(this.dir, file), bytes);
+    const old = this.entries.get(key.id) ?? (await this.loadEntry(key.id));
+    await writeAtomic(this.entryPath(key.id), JSON.stringify(entry));
+    this.entries.set(key.id, entry);
+    // this process wrote these bytes: no need to check them again while the file is unchanged
+    this.checked.set(file, { stamp, checksum: entry.checksum });
     if (old && old.file !== file) await fs.rm(path.join(this.dir, old.file), { force: true });
     this.counters.builds += 1;
-    this.touched.add(key.id);
-    this.sinceFlush += 1;
-    if (this.sinceFlush >= this.opts.flushEvery) await this.flush();
     if (this.opts.dtype === 'float16') return { data: decodeHalf(stored as Uint16Array), shape: [...sample.shape] };
     return sample;
   }
+
+  private entryPath(id: string): string {
+    return path.join(this.dir, ENTRIES, `${sha1(id)}.json`);
+  }
+
+  /** The entry of `id` on disk now (also kept as this process's view), or undefined. */
+  private async loadEntry(id: string): Promise<CacheEntry | undefined> {
+    const e = await readEntryFile(this.entryPath(id));
+    if (!e || e.id !== id) return undefined;
+    this.entries.set(id, e);
+    return e;
+  }
 }
 
-async function readManifest(dir: string): Promise<CacheManifest | null> {
-  const file = path.join(dir, MANIFEST);
+async function readEntryFile(file: string): Promise<CacheEntry | null> {
+  try {
+    const e = JSON.parse(await fs.readFile(file, 'utf8')) as CacheEntry;
+    return typeof e.id === 'string' && typeof e.file === 'string' && typeof e.checksum === 'string' && Array.isArray(e.shape) ? e : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Format version in manifest.json: null when there is none; 0 when it is unreadable (only ever replaced by rename, so something else wrote it). */
+async function readVersion(dir: string): Promise<number | null> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = await fs.readFile(path.join(dir, MANIFEST), 'utf8');
   } catch {
     return null;
   }
   try {
-    const m = JSON.parse(text) as CacheManifest;
-    if (typeof m.formatVersion !== 'number' || typeof m.entries !== 'object' || m.entries === null) throw new Error('missing fields');
-    return m;
+    const v = (JSON.parse(text) as { formatVersion?: unknown }).formatVersion;
+    return typeof v === 'number' ? v : 0;
   } catch {
-    // a manifest is only ever replaced by rename, so a bad one was written by something else: start over
-    return { formatVersion: 0, entries: {} };
+    return 0;
   }
 }
 
-/** Removes `*.tmp-<pid>-<n>` files whose process no longer runs (left by a crash). */
-async function removeDeadTemps(dir: string): Promise<void> {
-  for (const name of await fs.readdir(dir)) {
-    const m = /\.tmp-(\d+)-\d+$/.exec(name);
-    if (!m) continue;
-    const pid = Number(m[1]);
-    let alive = pid === process.pid;
-    if (!alive) {
-      try {
-        process.kill(pid, 0);
-        alive = true;
-      } catch (err) {
-        alive = (err as NodeJS.ErrnoException).code === 'EPERM';
-      }
-    }
-    if (!alive) await fs.rm(path.join(dir, name), { force: true });
-  }
+/** Removes the entries and data files of an older format. */
+async function clearEntries(dir: string): Promise<void> {
+  await fs.rm(path.join(dir, ENTRIES), { recursive: true, force: true });
+  await fs.mkdir(path.join(dir, ENTRIES), { recursive: true });
+  for (const name of await fs.readdir(dir)) if (/\.f(16|32)$/.test(name)) await fs.rm(path.join(dir, name), { force: true });
 }

@@ -10,7 +10,7 @@ import type { Volume } from '../volume.js';
 import { inverseFrequencyWeights, oversampledOrder, undersample } from './balance.js';
 import { SampleCache, sha1, type CacheKey } from './cache.js';
 import { kFoldPartition } from './kfold.js';
-import { loadMasks, loadSample } from './loaders.js';
+import { loadMasks, loadSample, maskDigests } from './loaders.js';
 import { Pipeline, type PipelineJSON, type PipelineSpec } from './pipeline.js';
 import { DEFAULT_SPLIT, SPLIT_NAMES, splitItems, type SplitIds } from './splits.js';
 import { crossSplitPairs, dHash, DEFAULT_LEAKAGE, fileHashes, idsPairedWith, nearPairs, type LeakageOptions, type LeakageReport, type LeakSample } from './leakage.js';
@@ -56,13 +56,15 @@ export class DataBunch implements BatchSource {
   private readonly fitted: Pipeline;
   private readonly opts: ResolvedOptions;
   private readonly masks: Map<string, Volume>;
+  /** Cache key of the cached pipeline prefix (loader, static steps, mask file contents). */
+  private readonly cacheHash: string;
   private readonly indexOf: Map<string, number>;
   private readonly labelIds: Int32Array;
   private readonly image2d: boolean;
   /** Shape of one sample after the pipeline, [nx, ny, nz, channels] (before any slice view). */
   readonly volumeShape: readonly number[];
 
-  private constructor(init: { samples: DataBunchSample[]; splits: SplitIds; classes: string[]; pipeline: Pipeline; cache: SampleCache; opts: ResolvedOptions; masks: Map<string, Volume>; sampleShape: number[]; volumeShape: number[] }) {
+  private constructor(init: { samples: DataBunchSample[]; splits: SplitIds; classes: string[]; pipeline: Pipeline; cache: SampleCache; opts: ResolvedOptions; masks: Map<string, Volume>; cacheHash: string; sampleShape: number[]; volumeShape: number[] }) {
     this.samples = init.samples;
     this.splits = init.splits;
     this.classes = init.classes;
@@ -71,6 +73,7 @@ export class DataBunch implements BatchSource {
     this.cache = init.cache;
     this.opts = init.opts;
     this.masks = init.masks;
+    this.cacheHash = init.cacheHash;
     this.sampleShape = init.sampleShape;
     this.volumeShape = init.volumeShape;
     this.indexOf = new Map(init.samples.map((s, i) => [s.id, i]));
@@ -87,6 +90,7 @@ export class DataBunch implements BatchSource {
     rejectUnknownOptions('DataBunchOptions', options, DEFAULT_DATABUNCH);
     const opts: ResolvedOptions = { ...DEFAULT_DATABUNCH, ...options } as ResolvedOptions;
     if (!Number.isInteger(opts.prefetch) || opts.prefetch < 0) throw new OptionError('DataBunchOptions.prefetch', `expected an integer ≥ 0, got ${opts.prefetch}`);
+    if (!Number.isInteger(opts.readers) || opts.readers < 1) throw new OptionError('DataBunchOptions.readers', `expected an integer ≥ 1, got ${opts.readers}`);
     if (opts.balance !== 'none' && opts.balance !== 'undersample') throw new OptionError('DataBunchOptions.balance', `expected 'none' or 'undersample', got ${JSON.stringify(opts.balance)}`);
     rejectUnknownOptions('DataBunchOptions.views', opts.views, { volume: true });
     const samples = resolveRows(rows);
@@ -147,13 +151,15 @@ export class DataBunch implements BatchSource {
   private static async build(samples: DataBunchSample[], splits: SplitIds, classes: string[], opts: ResolvedOptions): Promise<DataBunch> {
     let pipeline = 'formatVersion' in (opts.pipeline as object) ? Pipeline.fromJSON(opts.pipeline as PipelineJSON) : new Pipeline(opts.pipeline as PipelineSpec);
     const cache = await SampleCache.open(opts.cacheDir, { onMessage: opts.onWarning, ...opts.cache });
+    // digests before loading: a mask changed in between costs a rebuild later, never a stale entry
+    const cacheHash = pipeline.cacheHash(await maskDigests(pipeline.steps.slice(0, pipeline.cachedCount)));
     const masks = await loadMasks(pipeline.steps, pipeline.input);
     const byId = new Map(samples.map((s) => [s.id, s]));
     const readCached = (s: DataBunchSample): Promise<StreamItem> =>
       cache.get({
         id: s.file,
         source: s.file,
-        pipelineHash: pipeline.cacheHash(),
+        pipelineHash: cacheHash,
         produce: async () => {
           const v = pipeline.applyCached(await loadSample(s.file, pipeline.input), masks);
           return { data: v.data, shape: [...v.shape, v.channels] };
@@ -169,10 +175,9 @@ export class DataBunch implements BatchSource {
     if (firstId === undefined) throw new DataError('DataBunch: no samples');
     const first = await readCached(byId.get(firstId) as DataBunchSample);
     const online = pipeline.applyOnline(first.data, first.shape, undefined, masks);
-    await cache.flush();
     if (opts.view && online.shape[opts.view.slices.axis] === undefined) throw new OptionError('DataBunchOptions.view.slices.axis', `expected 0, 1 or 2, got ${opts.view.slices.axis}`);
     const sampleShape = inputShape(online.shape, pipeline.input.kind === 'image2d', opts.view?.slices);
-    return new DataBunch({ samples, splits, classes, pipeline, cache, opts, masks, sampleShape, volumeShape: online.shape });
+    return new DataBunch({ samples, splits, classes, pipeline, cache, opts, masks, cacheHash, sampleShape, volumeShape: online.shape });
   }
 
   /** Number of batch items in a split (volumes × slices with a slice view). */
@@ -192,11 +197,21 @@ export class DataBunch implements BatchSource {
     return this.fitted.applyOnline(cached.data, cached.shape, undefined, this.masks);
   }
 
+  /** Reads sample `index` through the cache straight into `out` at `offset` and runs the (in-place) online steps there. */
+  private async readInto(index: number, out: Float32Array, offset: number): Promise<number[]> {
+    const n = this.volumeShape.reduce((a, b) => a * b, 1);
+    const slot = out.subarray(offset, offset + n);
+    const shape = await this.cache.getInto(this.cacheKey(this.samples[index]), slot, 0);
+    // another shape was not written; the stream reports it
+    if (shape.length === this.volumeShape.length && shape.every((d, a) => d === this.volumeShape[a])) this.fitted.applyOnlineInPlace(slot, shape);
+    return shape;
+  }
+
   private cacheKey(s: DataBunchSample): CacheKey {
     return {
       id: s.file,
       source: s.file,
-      pipelineHash: this.fitted.cacheHash(),
+      pipelineHash: this.cacheHash,
       produce: async () => {
         const v = this.fitted.applyCached(await loadSample(s.file, this.fitted.input), this.masks);
         return { data: v.data, shape: [...v.shape, v.channels] };
@@ -222,26 +237,23 @@ export class DataBunch implements BatchSource {
     // predict('train')) must see each sample once, in sample order, or its ids and metrics are skewed.
     if (isTrain && shuffle && this.opts.oversample) order = oversampledOrder(indices.map((i) => this.labelIds[i]), rng.fork('oversample')).map((k) => indices[k]);
     else order = shuffle ? rng.fork('order').shuffle([...indices]) : indices;
-    try {
-      yield* streamBatches({
-        ids: this.samples.map((s) => s.id),
-        labels: this.labelIds,
-        sampleShape: this.volumeShape,
-        order,
-        read: (i) => this.read(this.samples[i].id),
-        readInto: this.fitted.cachedCount === this.fitted.augmentStart ? (i, out, offset) => this.cache.getInto(this.cacheKey(this.samples[i]), out, offset) : undefined,
-        augment: augment ? (d, s, r) => this.fitted.augment(d, s, r) : undefined,
-        rng: rng.fork('augment'),
-        batchSize: options.batchSize,
-        dropLast: options.dropLast ?? false,
-        image2d: this.image2d,
-        slices: this.opts.view?.slices,
-        volumeView: this.opts.views.volume ?? false,
-        prefetch: this.opts.prefetch,
-      });
-    } finally {
-      await this.cache.flush();
-    }
+    yield* streamBatches({
+      ids: this.samples.map((s) => s.id),
+      labels: this.labelIds,
+      sampleShape: this.volumeShape,
+      order,
+      read: (i) => this.read(this.samples[i].id),
+      readInto: this.fitted.onlineInPlace ? (i, out, offset) => this.readInto(i, out, offset) : undefined,
+      augment: augment ? (d, s, r) => this.fitted.augment(d, s, r) : undefined,
+      rng: rng.fork('augment'),
+      batchSize: options.batchSize,
+      dropLast: options.dropLast ?? false,
+      image2d: this.image2d,
+      slices: this.opts.view?.slices,
+      volumeView: this.opts.views.volume ?? false,
+      prefetch: this.opts.prefetch,
+      readers: this.opts.readers,
+    });
   }
 
   /** Inverse-frequency class weights of the training split, N / (K · n_k), for a weighted loss. */
@@ -291,7 +303,6 @@ export class DataBunch implements BatchSource {
         if (options.voxels) keys.push(sha1(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
         if (options.nearDuplicates) hashes.push(dHash(middleSlice(data, shape), shape[0], shape[1]));
       }
-      await this.cache.flush();
       if (options.voxels) voxels.push(...crossSplitPairs(list, keys));
     }
     const identical = [...bytes, ...voxels];

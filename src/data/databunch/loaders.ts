@@ -1,9 +1,12 @@
 /**
  * Source file → Volume, as declared by a pipeline's `input`.
  */
+import { promises as fs } from 'node:fs';
+import { DataError } from '../../backend/errors.js';
 import { readImage2d } from '../image2d.js';
 import { readNifti } from '../nifti/reader.js';
 import type { Volume } from '../volume.js';
+import { sha1 } from './cache-files.js';
 import type { InputSpec } from './pipeline.js';
 
 /** Loads one sample as declared by `input`. */
@@ -19,4 +22,17 @@ export async function loadMasks(steps: readonly { op: string; path?: string }[],
     if (s.op === 'mask' && s.path && !masks.has(s.path)) masks.set(s.path, await readNifti(s.path, { reorient: input.kind === 'nifti' ? (input.reorient ?? true) : false }));
   }
   return masks;
+}
+
+/** sha1 of the bytes of each mask file named by a `mask` step with a path (part of the cache key). */
+export async function maskDigests(steps: readonly { op: string; path?: string }[]): Promise<Map<string, string>> {
+  const digests = new Map<string, string>();
+  for (const s of steps) {
+    if (s.op !== 'mask' || !s.path || digests.has(s.path)) continue;
+    const bytes = await fs.readFile(s.path).catch((err: NodeJS.ErrnoException) => {
+      throw new DataError(`mask file cannot be read (${err.code ?? String(err)})`, { file: s.path });
+    });
+    digests.set(s.path, sha1(bytes));
+  }
+  return digests;
 }

@@ -7,6 +7,7 @@ import { FormatError, OptionError } from '../../backend/errors.js';
 import type { Rng } from '../../backend/rng.js';
 import { Volume } from '../volume.js';
 import { sha1 } from './cache.js';
+import { decodeVoxelStats, fitGlobalZScore, fitVoxelZScore, type VoxelStats } from './zscore.js';
 import {
   applyAugment,
   applyFitted,
@@ -55,6 +56,8 @@ export class Pipeline {
   readonly cachedCount: number;
   /** Index of the first augment step (steps.length if none). */
   readonly augmentStart: number;
+  /** Decoded mean/std images of fitted 'voxel' zScore steps, by step index. */
+  private readonly voxelStats = new Map<number, VoxelStats>();
 
   /**
    * @throws OptionError for an unknown op or key, a bad value, or a non-augment step after an augment step
@@ -79,6 +82,9 @@ export class Pipeline {
     this.steps = steps;
     this.cachedCount = cached;
     this.augmentStart = aug;
+    steps.forEach((s, i) => {
+      if (s.op === 'zScore' && s.mode === 'voxel' && isFitted(s)) this.voxelStats.set(i, decodeVoxelStats(s, `pipeline.steps[${i}]`));
+    });
   }
 
   /** Rebuilds a pipeline from {@link Pipeline.toJSON} output. */
@@ -92,9 +98,22 @@ export class Pipeline {
     return { formatVersion: PIPELINE_FORMAT_VERSION, input: structuredClone(this.input), steps: structuredClone([...this.steps]) };
   }
 
-  /** Hash of the loader and the cached static steps: a cache entry is valid for this hash only. */
-  cacheHash(): string {
-    return sha1(JSON.stringify({ input: this.input, steps: this.steps.slice(0, this.cachedCount) }));
+  /**
+   * Hash of the loader, the cached static steps and the contents of their mask files: a cache
+   * entry is valid for this hash only, so a mask file changed under the same path invalidates it.
+   * @param maskDigests sha1 of each mask file named by a cached `mask` step (see loaders' maskDigests)
+   * @throws OptionError when a cached mask file has no digest
+   */
+  cacheHash(maskDigests: ReadonlyMap<string, string> = new Map()): string {
+    const steps = this.steps.slice(0, this.cachedCount);
+    const masks: Array<[string, string]> = [];
+    for (const s of steps) {
+      if (s.op !== 'mask' || !s.path) continue;
+      const digest = maskDigests.get(s.path);
+      if (digest === undefined) throw new OptionError('pipeline.cacheHash', `no digest of the mask file ${s.path}`);
+      masks.push([s.path, digest]);
+    }
+    return sha1(JSON.stringify({ input: this.input, steps, ...(masks.length > 0 ? { masks } : {}) }));
   }
 
   /** True when every fitted step has its parameters. */
@@ -119,9 +138,8 @@ export class Pipeline {
     for (let i = this.cachedCount; i < end; i++) {
       const step = this.steps[i];
       if (stepKind(step) === 'fitted') {
-        if (!isFitted(step)) throw new OptionError(`pipeline.steps[${i}]`, `${step.op} is not fitted yet (fit the pipeline on the training split first)`);
         if (d === data) d = new Float32Array(data);
-        applyFitted(step as ZScoreStep | PercentileClipStep, d);
+        this.applyFittedStep(i, d, s);
       } else {
         const v = applyStatic(step, new Volume({ data: d, shape: [s[0], s[1], s[2]], channels: s[3] }), step.op === 'mask' && step.path ? masks.get(step.path) : undefined);
         d = v.data;
@@ -129,6 +147,24 @@ export class Pipeline {
       }
     }
     return { data: d, shape: s };
+  }
+
+  /** Whether every step between the cache and the augment steps is fitted (runs in place and keeps the shape). */
+  get onlineInPlace(): boolean {
+    for (let i = this.cachedCount; i < this.augmentStart; i++) if (stepKind(this.steps[i]) !== 'fitted') return false;
+    return true;
+  }
+
+  /** Runs the online steps in place on a cached sample; only when {@link Pipeline.onlineInPlace}. */
+  applyOnlineInPlace(data: Float32Array, shape: readonly number[]): void {
+    if (!this.onlineInPlace) throw new OptionError('pipeline', 'applyOnlineInPlace needs fitted steps only between the cache and the augment steps');
+    for (let i = this.cachedCount; i < this.augmentStart; i++) this.applyFittedStep(i, data, shape);
+  }
+
+  private applyFittedStep(i: number, data: Float32Array, shape: readonly number[]): void {
+    const step = this.steps[i];
+    if (!isFitted(step)) throw new OptionError(`pipeline.steps[${i}]`, `${step.op} is not fitted yet (fit the pipeline on the training split first)`);
+    applyFitted(step as ZScoreStep | PercentileClipStep, data, shape, this.voxelStats.get(i));
   }
 
   /** Whether the pipeline has augment steps. */
@@ -151,13 +187,14 @@ export class Pipeline {
     const steps = structuredClone([...this.steps]);
     for (let i = this.cachedCount; i < this.augmentStart; i++) {
       const step = steps[i];
-      if (step.op !== 'zScore' && step.op !== 'percentileClip') continue;
+      if (stepKind(step) !== 'fitted') continue;
       const partial = new Pipeline({ input: this.input, steps });
-      const pass = async function* (): AsyncIterable<Float32Array> {
-        for await (const s of samples()) yield partial.applyOnline(s.data, s.shape, i, masks).data;
+      const pass = async function* (): AsyncIterable<{ data: Float32Array; shape: number[] }> {
+        for await (const s of samples()) yield partial.applyOnline(s.data, s.shape, i, masks);
       };
-      if (step.op === 'zScore') Object.assign(step, await fitZScore(pass(), step.nonzero ?? false));
-      else Object.assign(step, await fitPercentiles(pass, step.lower, step.upper));
+      if (step.op === 'zScore' && step.mode === 'voxel') Object.assign(step, await fitVoxelZScore(pass(), step.nonzero ?? false));
+      else if (step.op === 'zScore') Object.assign(step, await fitGlobalZScore(pass(), step.nonzero ?? false));
+      else if (step.op === 'percentileClip') Object.assign(step, await fitPercentiles(pass, step.lower, step.upper));
     }
     return new Pipeline({ input: this.input, steps });
   }
@@ -177,39 +214,15 @@ function checkInput(input: InputSpec): void {
   }
 }
 
-/** Mean and population std (ddof 0) over all (or all non-zero) values, in float64. */
-async function fitZScore(samples: AsyncIterable<Float32Array>, nonzero: boolean): Promise<{ mean: number; std: number }> {
-  let n = 0;
-  let shift = NaN;
-  let sum = 0;
-  let sumSq = 0;
-  for await (const data of samples) {
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i];
-      if (nonzero && v === 0) continue;
-      if (Number.isNaN(shift)) shift = v; // shifted sums keep the variance accurate
-      const d = v - shift;
-      sum += d;
-      sumSq += d * d;
-      n += 1;
-    }
-  }
-  if (n === 0) throw new OptionError('zScore', 'no training values to fit on (empty training split, or all zero with nonzero: true)');
-  const meanD = sum / n;
-  const std = Math.sqrt(Math.max(0, sumSq / n - meanD * meanD));
-  if (!(std > 0)) throw new OptionError('zScore', `training values are constant (${shift}); std is 0`);
-  return { mean: shift + meanD, std };
-}
-
 /**
  * Percentiles with numpy's default linear interpolation over all training values, from a
  * histogram of {@link PERCENTILE_BINS} bins between the min and max (two passes).
  */
-async function fitPercentiles(samples: () => AsyncIterable<Float32Array>, lower: number, upper: number): Promise<{ low: number; high: number }> {
+async function fitPercentiles(samples: () => AsyncIterable<{ data: Float32Array }>, lower: number, upper: number): Promise<{ low: number; high: number }> {
   let lo = Infinity;
   let hi = -Infinity;
   let n = 0;
-  for await (const data of samples()) {
+  for await (const { data } of samples()) {
     for (const v of data) {
       if (v < lo) lo = v;
       if (v > hi) hi = v;
@@ -220,7 +233,7 @@ async function fitPercentiles(samples: () => AsyncIterable<Float32Array>, lower:
   if (hi === lo) return { low: lo, high: hi };
   const width = (hi - lo) / PERCENTILE_BINS;
   const counts = new Float64Array(PERCENTILE_BINS);
-  for await (const data of samples()) {
+  for await (const { data } of samples()) {
     for (const v of data) counts[Math.min(PERCENTILE_BINS - 1, Math.floor((v - lo) / width))] += 1;
   }
   // the k-th smallest value, to within one bin: the centre of the bin that holds it

@@ -54,6 +54,8 @@ export interface DataBunchOptions {
   views?: { volume?: boolean };
   /** Batches read ahead while one is consumed; default 1. */
   prefetch?: number;
+  /** Samples of one batch read from the cache at once (whole samples without extra views; the reads and their page faults then overlap); default 4. */
+  readers?: number;
   /** Drop test samples whose file is byte-identical to a train or valid sample (with a warning naming the count); default false. */
   dropTestDuplicates?: boolean;
   /** Receives warnings (no subject ids, dropped duplicates); default console.warn. */
@@ -73,6 +75,7 @@ export const DEFAULT_DATABUNCH = {
   view: undefined as { slices: SliceView } | undefined,
   views: {} as { volume?: boolean },
   prefetch: 1,
+  readers: 4,
   dropTestDuplicates: false,
   onWarning: (m: string): void => console.warn(m),
 };
@@ -109,7 +112,7 @@ export function pick<T extends object, K extends object>(options: T, known: K): 
 /** Steps without their fitted parameters. */
 export function unfit(steps: PipelineJSON['steps']): PipelineJSON['steps'] {
   return steps.map((s) => {
-    if (s.op === 'zScore') return { op: 'zScore', ...(s.nonzero !== undefined ? { nonzero: s.nonzero } : {}) };
+    if (s.op === 'zScore') return { op: 'zScore', ...(s.mode !== undefined ? { mode: s.mode } : {}), ...(s.nonzero !== undefined ? { nonzero: s.nonzero } : {}) };
     if (s.op === 'percentileClip') return { op: 'percentileClip', lower: s.lower, upper: s.upper };
     return s;
   });

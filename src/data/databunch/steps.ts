@@ -1,7 +1,7 @@
 /**
  * The steps of a DataBunch pipeline as JSON data, and their implementations on Volumes.
- * Static steps (mask, crop/pad, zoom, per-sample minMax) are cached; fitted steps
- * (zScore, percentileClip) get their parameters from the training split; augment steps
+ * Static steps (mask, crop/pad, zoom, per-sample minMax and zScore) are cached; fitted steps
+ * (global and voxel-wise zScore, percentileClip) get their parameters from the training split; augment steps
  * (flip, noise, intensityJitter) run on training batches only.
  */
 import { OptionError, ShapeError, rejectUnknownOptions } from '../../backend/errors.js';
@@ -12,6 +12,7 @@ import { zoom } from '../ops/zoom.js';
 import { image2DFromVolume, image2DToVolume } from '../transforms2d/image2d.js';
 import { alzheimerContrastPipeline, DEFAULT_ALZHEIMER_PIPELINE, type AlzheimerPipelineOptions } from '../transforms2d/pipeline.js';
 import { Volume } from '../volume.js';
+import { applyGlobalZScore, applyVoxelZScore, zScoreSample, type VoxelStats } from './zscore.js';
 
 /** Multiply by a binary mask: voxels ≤ `threshold` of the image itself, or a mask volume (loaded from `path`, > 0 = keep). */
 export interface MaskStep { op: 'mask'; threshold?: number; path?: string }
@@ -21,8 +22,24 @@ export interface CropOrPadStep { op: 'cropOrPad'; shape: [number, number, number
 export interface ZoomStep { op: 'zoom'; factor: number | [number, number, number]; order?: 0 | 1 }
 /** Per-sample rescale to [0, 1] (a constant sample becomes all 0). */
 export interface MinMaxStep { op: 'minMax' }
-/** (x − mean) / std with mean/std fitted on the training split; `nonzero` fits and applies on non-zero voxels only (default false). */
-export interface ZScoreStep { op: 'zScore'; nonzero?: boolean; mean?: number; std?: number }
+/**
+ * z-scoring. `mode` (default 'global'):
+ * 'global' — (x − mean) / std, one mean and std fitted over every voxel of the training split (`mean`, `std`);
+ * 'sample' — each sample by its own mean and std (MONAI NormalizeIntensity; std 0 → 1); nothing to fit, so it is cached like a static step;
+ * 'voxel' — (x − mean[v]) / std[v], a mean and a std image fitted voxel by voxel on the training split
+ * (`meanImage`, `stdImage`: base64 little-endian float32 of shape `imageShape`; std 0 → 1; every sample needs that shape).
+ * `nonzero` (default false): statistics over non-zero values only, and zeros stay 0. All stds are population (ddof 0).
+ */
+export interface ZScoreStep {
+  op: 'zScore';
+  mode?: 'global' | 'sample' | 'voxel';
+  nonzero?: boolean;
+  mean?: number;
+  std?: number;
+  meanImage?: string;
+  stdImage?: string;
+  imageShape?: number[];
+}
 /** Clip to the training split's `lower`/`upper` percentiles (0..100); fitted values in `low`/`high`. */
 export interface PercentileClipStep { op: 'percentileClip'; lower: number; upper: number; low?: number; high?: number }
 /** Random flip of each axis in `axes` with probability `p` (default 0.5). */
@@ -52,7 +69,7 @@ const KEYS: Record<StepSpec['op'], string[]> = {
   cropOrPad: ['shape'],
   zoom: ['factor', 'order'],
   minMax: [],
-  zScore: ['nonzero', 'mean', 'std'],
+  zScore: ['mode', 'nonzero', 'mean', 'std', 'meanImage', 'stdImage', 'imageShape'],
   percentileClip: ['lower', 'upper', 'low', 'high'],
   flip: ['axes', 'p'],
   noise: ['std', 'p'],
@@ -63,14 +80,16 @@ const KEYS: Record<StepSpec['op'], string[]> = {
 
 /** The role of a step. */
 export function stepKind(step: StepSpec): StepKind {
-  if (step.op === 'zScore' || step.op === 'percentileClip') return 'fitted';
+  if (step.op === 'zScore') return step.mode === 'sample' ? 'static' : 'fitted';
+  if (step.op === 'percentileClip') return 'fitted';
   if (step.op === 'flip' || step.op === 'noise' || step.op === 'intensityJitter' || step.op === 'affine') return 'augment';
   return 'static';
 }
 
 /** Whether a fitted step has its parameters. */
 export function isFitted(step: StepSpec): boolean {
-  if (step.op === 'zScore') return step.mean !== undefined && step.std !== undefined;
+  if (step.op === 'zScore' && step.mode === 'voxel') return step.meanImage !== undefined && step.stdImage !== undefined && step.imageShape !== undefined;
+  if (step.op === 'zScore') return step.mode === 'sample' || (step.mean !== undefined && step.std !== undefined);
   if (step.op === 'percentileClip') return step.low !== undefined && step.high !== undefined;
   return true;
 }
@@ -102,7 +121,9 @@ export function checkStep(step: StepSpec, i: number): void {
       break;
     }
     case 'zScore':
+      checkZScore(step, where);
       num('std', step.std, (x) => x > 0, 'expected std > 0');
+      num('mean', step.mean, Number.isFinite, 'expected a finite number');
       break;
     case 'percentileClip':
       num('lower', step.lower, (x) => x >= 0 && x < 100, 'expected 0 ≤ lower < 100');
@@ -148,6 +169,9 @@ export function applyStatic(step: StepSpec, vol: Volume, maskVolume?: Volume): V
       return zoom(vol, step.factor, { order: step.order ?? 1 });
     case 'minMax':
       return vol.withData(minMax(vol.data));
+    case 'zScore':
+      if (step.mode !== 'sample') throw new OptionError(`pipeline step zScore mode ${step.mode ?? 'global'}`, 'is not a static step');
+      return vol.withData(zScoreSample(vol.data, step.nonzero ?? false));
     case 'contrast2d':
       return vol.withData(image2DToVolume(alzheimerContrastPipeline(image2DFromVolume(vol), step.options ?? {})).data);
     case 'mask': {
@@ -167,6 +191,23 @@ export function applyStatic(step: StepSpec, vol: Volume, maskVolume?: Volume): V
   }
 }
 
+function checkZScore(step: ZScoreStep, where: string): void {
+  const mode = step.mode ?? 'global';
+  if (mode !== 'global' && mode !== 'sample' && mode !== 'voxel') throw new OptionError(`${where}.mode`, `expected 'global', 'sample' or 'voxel', got ${JSON.stringify(step.mode)}`);
+  if (step.nonzero !== undefined && typeof step.nonzero !== 'boolean') throw new OptionError(`${where}.nonzero`, `expected true or false, got ${JSON.stringify(step.nonzero)}`);
+  const globalKeys = ['mean', 'std'] as const;
+  const voxelKeys = ['meanImage', 'stdImage', 'imageShape'] as const;
+  const foreign = mode === 'global' ? voxelKeys : mode === 'voxel' ? globalKeys : [...globalKeys, ...voxelKeys];
+  for (const k of foreign) if (step[k] !== undefined) throw new OptionError(`${where}.${k}`, `not a parameter of zScore mode '${mode}'`);
+  if (mode !== 'voxel') return;
+  const given = voxelKeys.filter((k) => step[k] !== undefined);
+  if (given.length !== 0 && given.length !== 3) throw new OptionError(where, `a fitted zScore mode 'voxel' needs meanImage, stdImage and imageShape (got ${given.join(', ')})`);
+  if (step.imageShape !== undefined && !(Array.isArray(step.imageShape) && step.imageShape.length > 0 && step.imageShape.every((n) => Number.isInteger(n) && n > 0))) {
+    throw new OptionError(`${where}.imageShape`, `expected positive integers, got ${JSON.stringify(step.imageShape)}`);
+  }
+  for (const k of ['meanImage', 'stdImage'] as const) if (step[k] !== undefined && typeof step[k] !== 'string') throw new OptionError(`${where}.${k}`, 'expected a base64 string');
+}
+
 /** Rescales values to [0, 1]; a constant array becomes zeros. */
 export function minMax(data: Float32Array): Float32Array {
   let lo = Infinity;
@@ -181,12 +222,14 @@ export function minMax(data: Float32Array): Float32Array {
   return out;
 }
 
-/** Runs a fitted step (its parameters must be set) in place on `data`. */
-export function applyFitted(step: ZScoreStep | PercentileClipStep, data: Float32Array): void {
+/**
+ * Runs a fitted step (its parameters must be set) in place on `data` of shape [nx, ny, nz, c];
+ * `voxel` holds the decoded images of a 'voxel' zScore step.
+ */
+export function applyFitted(step: ZScoreStep | PercentileClipStep, data: Float32Array, shape: readonly number[], voxel?: VoxelStats): void {
   if (step.op === 'zScore') {
-    const mean = step.mean as number;
-    const std = step.std as number;
-    for (let i = 0; i < data.length; i++) if (!step.nonzero || data[i] !== 0) data[i] = (data[i] - mean) / std;
+    if (step.mode === 'voxel') applyVoxelZScore(data, shape, voxel as VoxelStats, step.nonzero ?? false);
+    else applyGlobalZScore(data, step.mean as number, step.std as number, step.nonzero ?? false);
   } else {
     const lo = step.low as number;
     const hi = step.high as number;

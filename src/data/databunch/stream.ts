@@ -31,7 +31,7 @@ export interface StreamPlan {
   sampleShape: readonly number[];
   /** Reads one sample (cache + online steps). */
   read: (index: number) => Promise<StreamItem>;
-  /** Reads one sample straight into `out` at `offset`, returning its shape (used for whole samples without augmentation or extra views). */
+  /** Reads one sample (cache + online steps) straight into `out` at `offset`, returning its shape (used for whole samples without extra views; augmentation then runs in place). */
   readInto?: (index: number, out: Float32Array, offset: number) => Promise<number[]>;
   /** Augments a sample in place, or undefined for none. */
   augment?: (data: Float32Array, shape: readonly number[], rng: Rng) => void;
@@ -47,6 +47,8 @@ export interface StreamPlan {
   volumeView: boolean;
   /** Batches read ahead; default 1. */
   prefetch: number;
+  /** Samples of one batch read at once through `readInto`; default 1. */
+  readers?: number;
 }
 
 /** Slice indices of a view along an axis of size n. */
@@ -112,19 +114,30 @@ export async function* streamBatches(plan: StreamPlan): AsyncGenerator<Batch> {
     const volume = plan.volumeView ? new Float32Array(chunk.length * volSize) : undefined;
     let cachedPos = -1;
     let item: StreamItem = { data: new Float32Array(0), shape: first.shape };
-    const direct = plan.readInto && !plan.slices && !plan.augment && !volume ? plan.readInto : undefined;
+    const direct = plan.readInto && !plan.slices && !volume ? plan.readInto : undefined;
+    if (direct) {
+      // whole samples straight into their slots, `readers` at a time
+      let nextUnit = 0;
+      const reader = async (): Promise<void> => {
+        while (nextUnit < chunk.length) {
+          const u = nextUnit++;
+          const pos = chunk[u][0];
+          const index = plan.order[pos];
+          const shape = await direct(index, x, u * unitSize);
+          if (shape.length !== first.shape.length || shape.some((n, a) => n !== first.shape[a])) {
+            throw new DataError(`sample ${plan.ids[index]} has shape [${shape}] but the others have [${first.shape}]; add a cropOrPad step to the pipeline`);
+          }
+          if (plan.augment) plan.augment(x.subarray(u * unitSize, (u + 1) * unitSize), shape, plan.rng.fork(pos));
+          y[u] = plan.labels[index];
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(plan.readers ?? 1, chunk.length) }, reader));
+      for (const [pos] of chunk) ids.push(plan.ids[plan.order[pos]]);
+      return { x: { data: x, shape: [chunk.length, ...unitShape] }, y, ids };
+    }
     for (let u = 0; u < chunk.length; u++) {
       const [pos, slice] = chunk[u];
       const index = plan.order[pos];
-      if (direct) {
-        const shape = await direct(index, x, u * unitSize);
-        if (shape.some((n, a) => n !== first.shape[a])) {
-          throw new DataError(`sample ${plan.ids[index]} has shape [${shape}] but the others have [${first.shape}]; add a cropOrPad step to the pipeline`);
-        }
-        y[u] = plan.labels[index];
-        ids.push(plan.ids[index]);
-        continue;
-      }
       if (pos !== cachedPos) {
         const read = await plan.read(index);
         if (read.shape.some((n, a) => n !== first.shape[a])) {

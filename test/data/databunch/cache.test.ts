@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { DataError, FormatError } from '../../../src/backend/errors.js';
+import { DataError, FormatError, OptionError } from '../../../src/backend/errors.js';
 import { CACHE_FORMAT_VERSION, SampleCache, type CacheKey } from '../../../src/data/databunch/cache.js';
 import { fromHalfBits, toHalfBits } from '../../../src/data/databunch/float16.js';
 
@@ -44,15 +44,14 @@ describe('SampleCache', () => {
     expect(Array.from((await cache.get(a.key())).data)).toEqual([2, 4, 6]);
     expect(Array.from((await cache.get(a.key())).data)).toEqual([2, 4, 6]);
     expect(a.produced()).toBe(1);
-    await cache.flush();
-    const manifest = JSON.parse(await fs.readFile(path.join(dir, 'c', 'manifest.json'), 'utf8'));
-    expect(manifest.formatVersion).toBe(CACHE_FORMAT_VERSION);
-    expect(manifest.entries['a.bin']).toMatchObject({ shape: [3, 1], dtype: 'float32', byteLength: 12, pipelineHash: 'p1' });
+    expect(JSON.parse(await fs.readFile(path.join(dir, 'c', 'manifest.json'), 'utf8'))).toEqual({ formatVersion: CACHE_FORMAT_VERSION });
+    const manifest = await cache.manifest();
+    expect(manifest.entries['a.bin']).toMatchObject({ id: 'a.bin', shape: [3, 1], dtype: 'float32', byteLength: 12, pipelineHash: 'p1' });
     expect(manifest.entries['a.bin'].source.size).toBe(3);
     const again = await SampleCache.open(path.join(dir, 'c'), { onMessage: () => {} });
     expect(Array.from((await again.get(a.key())).data)).toEqual([2, 4, 6]);
     expect(a.produced()).toBe(1);
-    expect(again.counters).toEqual({ hits: 1, builds: 0 });
+    expect(again.counters).toEqual({ hits: 1, builds: 0, fullChecks: 1 });
   });
 
   it('a changed source or pipeline invalidates only what it affects', async () => {
@@ -79,8 +78,7 @@ describe('SampleCache', () => {
     const cdir = path.join(dir, 'c');
     const cache = await SampleCache.open(cdir, { onMessage: () => {} });
     await cache.get(a.key());
-    await cache.flush();
-    const entry = cache.manifest().entries['a.bin'];
+    const entry = (await cache.manifest()).entries['a.bin'];
     // simulate a crash mid-write: a temp file from a dead process and a truncated data file
     const deadTemp = path.join(cdir, `${entry.file}.tmp-999999999-1`);
     await fs.writeFile(deadTemp, Uint8Array.from([1, 2]));
@@ -107,8 +105,8 @@ describe('SampleCache', () => {
     expect(await cache.getInto(a.key(), out, 1)).toEqual([3, 1]); // built, then copied
     expect(await cache.getInto(a.key(), out, 2)).toEqual([3, 1]); // read directly
     expect(Array.from(out)).toEqual([0, 2, 2, 4, 6]);
-    expect(cache.counters).toEqual({ hits: 1, builds: 1 });
-    const file = path.join(cdir, cache.manifest().entries['a.bin'].file);
+    expect(cache.counters).toEqual({ hits: 1, builds: 1, fullChecks: 0 });
+    const file = path.join(cdir, (await cache.manifest()).entries['a.bin'].file);
     const bytes = await fs.readFile(file);
     bytes[4] ^= 0x01;
     await fs.writeFile(file, bytes);
@@ -118,14 +116,53 @@ describe('SampleCache', () => {
     expect(a.produced()).toBe(2);
   });
 
+  it("verify 'once': a whole-file check per file version, so warm reads skip it; any rewrite is caught", async () => {
+    const bytes = Array.from({ length: 3000 }, (_, i) => i % 251); // 12000 cached bytes: a middle beyond both 4 KiB ends
+    const a = await source('a.bin', bytes);
+    const cdir = path.join(dir, 'c');
+    const cache = await SampleCache.open(cdir, { onMessage: () => {} });
+    await cache.get(a.key());
+    for (let r = 0; r < 3; r++) await cache.get(a.key());
+    // it wrote the file itself: no whole-file checksum on the three reads
+    expect(cache.counters).toEqual({ hits: 3, builds: 1, fullChecks: 0 });
+    const file = path.join(cdir, (await cache.manifest()).entries['a.bin'].file);
+    // a byte in the middle flipped in place, later than one timestamp tick: the file's ctime changed
+    await new Promise((r) => setTimeout(r, 50));
+    const damaged = await fs.readFile(file);
+    damaged[6000] ^= 0x10;
+    await fs.writeFile(file, damaged);
+    expect((await cache.get(a.key())).data[1500]).toBe(2 * (1500 % 251));
+    expect(cache.counters).toMatchObject({ builds: 2, fullChecks: 1 });
+    // another process (a new open) checks each file once; a file changed within 2 s is checked on every read
+    const other = await SampleCache.open(cdir, { onMessage: () => {} });
+    await other.get(a.key());
+    await other.get(a.key());
+    expect(other.counters).toEqual({ hits: 2, builds: 0, fullChecks: 2 });
+    const again = await fs.readFile(file);
+    again[6000] ^= 0x10;
+    await fs.writeFile(file, again);
+    expect((await other.get(a.key())).data[1500]).toBe(2 * (1500 % 251));
+    expect(other.counters.builds).toBe(1);
+    expect(a.produced()).toBe(3);
+  });
+
+  it("verify 'always' checks the whole file on every read; a bad value is an OptionError", async () => {
+    const a = await source('a.bin', [1, 2, 3]);
+    const cache = await SampleCache.open(path.join(dir, 'c'), { verify: 'always', onMessage: () => {} });
+    await cache.get(a.key());
+    await cache.get(a.key());
+    await cache.getInto(a.key(), new Float32Array(3), 0);
+    expect(cache.counters).toEqual({ hits: 2, builds: 1, fullChecks: 2 });
+    await expect(SampleCache.open(path.join(dir, 'c'), { verify: 'never' as never })).rejects.toThrow(OptionError);
+  });
+
   it('float16 storage halves the bytes and rounds to half precision', async () => {
     const a = await source('a.bin', [1, 3, 255]);
     const cache = await SampleCache.open(path.join(dir, 'c'), { dtype: 'float16', onMessage: () => {} });
     await cache.get(a.key());
     const again = await SampleCache.open(path.join(dir, 'c'), { dtype: 'float16', onMessage: () => {} });
     expect(Array.from((await again.get(a.key())).data)).toEqual([2, 6, 510]);
-    await again.flush();
-    expect(again.manifest().entries['a.bin'].byteLength).toBe(6);
+    expect((await again.manifest()).entries['a.bin'].byteLength).toBe(6);
     // 1/3 in half precision: 0x3555 = (1 + 341/1024) / 4 = 0.333251953125
     expect(toHalfBits(1 / 3)).toBe(0x3555);
     expect(fromHalfBits(0x3555)).toBe(0.333251953125);
@@ -139,16 +176,18 @@ describe('SampleCache', () => {
     const cdir = path.join(dir, 'c');
     const cache = await SampleCache.open(cdir, { onMessage: () => {} });
     await cache.get(a.key());
-    await cache.flush();
     const manifestFile = path.join(cdir, 'manifest.json');
-    const m = JSON.parse(await fs.readFile(manifestFile, 'utf8'));
-    await fs.writeFile(manifestFile, JSON.stringify({ ...m, formatVersion: CACHE_FORMAT_VERSION - 1 }));
+    const dataFile = (await cache.manifest()).entries['a.bin'].file;
+    // format 1 kept every entry inside manifest.json
+    await fs.writeFile(manifestFile, JSON.stringify({ formatVersion: 1, entries: {} }));
     const messages: string[] = [];
     const old = await SampleCache.open(cdir, { onMessage: (msg) => messages.push(msg) });
-    expect(messages[0]).toMatch(/format version 0 \(current 1\); rebuilding/);
+    expect(messages[0]).toMatch(/format version 1 \(current 2\); rebuilding every entry/);
+    await expect(fs.access(path.join(cdir, dataFile))).rejects.toThrow();
+    expect(Object.keys((await old.manifest()).entries)).toEqual([]);
     await old.get(a.key());
     expect(a.produced()).toBe(2);
-    await fs.writeFile(manifestFile, JSON.stringify({ ...m, formatVersion: CACHE_FORMAT_VERSION + 1 }));
+    await fs.writeFile(manifestFile, JSON.stringify({ formatVersion: CACHE_FORMAT_VERSION + 1 }));
     await expect(SampleCache.open(cdir)).rejects.toThrow(FormatError);
   });
 
@@ -174,28 +213,30 @@ describe('SampleCache', () => {
     const cdir = path.join(dir, 'c');
     const [c1, c2] = await Promise.all([SampleCache.open(cdir, { onMessage: () => {} }), SampleCache.open(cdir, { onMessage: () => {} })]);
     await Promise.all([c1.get(a.key()), c2.get(b.key())]);
-    await c1.flush();
-    await c2.flush();
     const merged = await SampleCache.open(cdir);
-    expect(Object.keys(merged.manifest().entries).sort()).toEqual(['a.bin', 'b.bin']);
+    expect(Object.keys((await merged.manifest()).entries).sort()).toEqual(['a.bin', 'b.bin']);
     expect((await fs.readdir(cdir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
-  it('two real processes racing on one cache leave whole entries, a valid manifest and no temp files', async () => {
+  it('two real processes writing one cache at once lose no entries and never read a half-written one', async () => {
     const src = path.join(dir, 'src');
     await fs.mkdir(src);
-    const n = 12;
-    for (let i = 0; i < n; i++) await fs.writeFile(path.join(src, `s${i}.bin`), Uint8Array.from({ length: 4096 }, (_, k) => (k + i) % 256));
+    const n = 80;
+    for (let i = 0; i < n; i++) await fs.writeFile(path.join(src, `s${i}.bin`), Uint8Array.from({ length: 256 }, (_, k) => (k + i) % 256));
     const cdir = path.join(dir, 'shared');
     const child = path.join(import.meta.dirname, 'cache-child.ts');
-    const run = () => promisify(execFile)(process.execPath, ['--import', 'tsx', child, cdir, src, String(n)], { encoding: 'utf8' });
-    const outs = await Promise.all([run(), run()]);
-    for (const o of outs) expect(JSON.parse(o.stdout.trim().split('\n').pop() as string).bad).toBe(0);
+    const run = (parity: number) => promisify(execFile)(process.execPath, ['--import', 'tsx', child, cdir, src, String(n), String(parity)], { encoding: 'utf8' });
+    const outs = (await Promise.all([run(0), run(1)])).map((o) => JSON.parse(o.stdout.trim().split('\n').pop() as string));
+    // every read checked its whole checksum and its values
+    for (const o of outs) expect(o.bad).toBe(0);
+    // each built its own 40, then found most of the other's (a race may build a few twice)
+    expect(outs[0].builds + outs[1].builds).toBeGreaterThanOrEqual(n);
+    expect(outs[0].hits + outs[1].hits).toBeGreaterThan(4 * n - 10);
     expect((await fs.readdir(cdir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
     const after = await SampleCache.open(cdir, { onMessage: () => {} });
-    expect(Object.keys(after.manifest().entries)).toHaveLength(n);
+    expect(Object.keys((await after.manifest()).entries)).toHaveLength(n);
     for (let i = 0; i < n; i++) {
-      const s = await after.get({ id: `s${i}`, source: path.join(src, `s${i}.bin`), pipelineHash: 'p', produce: async () => ({ data: new Float32Array(4096), shape: [4096] }) });
+      const s = await after.get({ id: `s${i}`, source: path.join(src, `s${i}.bin`), pipelineHash: 'p', produce: async () => ({ data: new Float32Array(256), shape: [256] }) });
       expect(s.data[0]).toBe(2 * i);
     }
     expect(after.counters.builds).toBe(0);

@@ -167,6 +167,29 @@ describe('DataBunch.fromRows', () => {
     expect(data[60]).toBe(0); // voxel (3, 0, 0) masked
   });
 
+  it('a mask file changed under the same path invalidates the cached samples; an unchanged one does not', async () => {
+    const maskFile = path.join(dir, 'mask-changing.nii');
+    const firstHalf = new Float32Array(6 * 5 * 4).map((_, idx) => (Math.floor(idx / 20) < 3 ? 1 : 0)); // keeps i < 3
+    await writeNifti(maskFile, new Volume({ data: firstHalf, shape: SHAPE }));
+    const opts = { ...quiet, cacheDir: path.join(dir, 'cache-mask'), pipeline: { steps: [{ op: 'mask' as const, path: maskFile }] } };
+    const before = await DataBunch.fromRows(rows, opts);
+    const id = before.splits.valid[0];
+    expect((await before.read(id)).data[60]).toBe(0); // voxel (3, 0, 0) masked
+    // same bytes written again (new mtime): the cache is reused
+    await writeNifti(maskFile, new Volume({ data: firstHalf, shape: SHAPE }));
+    const same = await DataBunch.fromRows(rows, opts);
+    await same.read(id);
+    expect(same.cache.counters.builds).toBe(0);
+    // the other half kept instead: voxel (3, 0, 0) now kept, (0, 0, 0) masked
+    await writeNifti(maskFile, new Volume({ data: firstHalf.map((v) => 1 - v), shape: SHAPE }));
+    const after = await DataBunch.fromRows(rows, opts);
+    const { data } = await after.read(id);
+    const [sub, k] = [Number(id.slice(3).split('_')[0]), Number(id.split('_ses')[1])];
+    expect(data[60]).toBeCloseTo(sub + k / 10 + 0.6, 5);
+    expect(data[0]).toBe(0);
+    expect(after.cache.counters.builds).toBeGreaterThan(0);
+  });
+
   it('undersampling balances the training split; samples of another shape are a DataError naming them', async () => {
     const bunch = await DataBunch.fromRows(rows, { ...quiet, cacheDir: path.join(dir, 'cache1'), balance: 'undersample' });
     const labels = bunch.samplesOf('train').map((s) => s.label);

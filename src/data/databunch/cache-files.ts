@@ -1,0 +1,117 @@
+/**
+ * File helpers of the sample cache: hashes and checksums, atomic writes, leftover temp files,
+ * and file stamps (what tells this process that a file it checked has not changed since).
+ */
+import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+
+/** Bytes at each end of a cache entry covered by its cheap, every-read check. */
+export const ENDS_BYTES = 4096;
+
+/**
+ * A stamp recorded less than this long after the file's last change is not trusted: file
+ * timestamps tick coarsely (a few ms on Linux, up to 2 s on some filesystems), so a later
+ * change within the same tick would leave the stamp equal (git's "racily clean" problem).
+ */
+export const RACY_MS = 2000;
+
+let tempCounter = 0;
+
+/** sha1 hex of bytes. */
+export function sha1(bytes: Uint8Array | string): string {
+  return createHash('sha1').update(bytes).digest('hex');
+}
+
+/** CRC-32 of bytes as 8 hex digits. */
+export function checksum(bytes: Uint8Array): string {
+  return crc32(bytes).toString(16).padStart(8, '0');
+}
+
+/** CRC-32 of the first and last {@link ENDS_BYTES} bytes (the whole array when shorter than both), 8 hex digits. */
+export function endsChecksum(bytes: Uint8Array): string {
+  if (bytes.byteLength <= 2 * ENDS_BYTES) return checksum(bytes);
+  const head = crc32(bytes.subarray(0, ENDS_BYTES));
+  return crc32(bytes.subarray(bytes.byteLength - ENDS_BYTES), head).toString(16).padStart(8, '0');
+}
+
+/** A unique temp name next to `file`: `<file>.tmp-<pid>-<n>` (see {@link removeDeadTemps}). */
+export function tempName(file: string): string {
+  tempCounter += 1;
+  return `${file}.tmp-${process.pid}-${tempCounter}`;
+}
+
+/** Writes bytes to `file` atomically: a unique temp file in the same directory, then rename. */
+export async function writeAtomic(file: string, bytes: Uint8Array | string): Promise<void> {
+  const tmp = tempName(file);
+  try {
+    await fs.writeFile(tmp, bytes);
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Removes `*.tmp-<pid>-<n>` files in `dir` whose process no longer runs (left by a crash). */
+export async function removeDeadTemps(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /\.tmp-(\d+)-\d+$/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    let alive = pid === process.pid;
+    if (!alive) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch (err) {
+        alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    }
+    if (!alive) await fs.rm(path.join(dir, name), { force: true });
+  }
+}
+
+/** A file version as the filesystem sees it: replaced by rename → new inode; written in place → new ctime. */
+export interface FileStamp {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+/** The stamp of a stat result. */
+export function stampOf(st: Stats): FileStamp {
+  return { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+}
+
+/** Whether two stamps describe the same file version. */
+export function sameStamp(a: FileStamp | undefined, b: FileStamp): boolean {
+  return a !== undefined && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+}
+
+/** Writes a data file atomically; returns the stamp of the renamed file (taken on our own descriptor). */
+export async function writeDataFile(file: string, bytes: Uint8Array): Promise<FileStamp> {
+  const tmp = tempName(file);
+  const fh = await fs.open(tmp, 'w');
+  try {
+    await fh.writeFile(bytes);
+    await fs.rename(tmp, file);
+    return stampOf(await fh.stat());
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  } finally {
+    await fh.close();
+  }
+}
+
