@@ -1,0 +1,394 @@
+// Kernels of 2D CNN training steps that tfjs' cpu backend runs in pure JS:
+// 2D max pooling and its gradient (first maximum of a window, as tfjs),
+// ReLU / Step / Square, broadcasting division, Tile, batch normalisation
+// and its one-pass gradient. NHWC, float32. The N-API bindings are at the
+// end (registerOps2d), so that addon.cc only needs one call.
+#include <omp.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <napi.h>
+
+#include "kernels.h"
+#include "ops2d.h"
+
+namespace tmri {
+
+namespace {
+// Geometry of a 2D pool: x [N,H,W,C] -> out [N,OH,OW,C].
+struct Pool2 {
+  int N, H, W, C, KH, KW, SH, SW, OH, OW, padT, padL;
+};
+
+constexpr long kPar = 32768;  // elements below which a kernel stays on one thread
+}  // namespace
+
+static void maxPool2d(const float* x, const Pool2& g, float* out) {
+  const long rows = (long)g.N * g.OH;
+  const int C = g.C;
+  const float ninf = -std::numeric_limits<float>::infinity();
+#pragma omp parallel for schedule(static) if (rows * g.OW * C > kPar)
+  for (long r = 0; r < rows; r++) {
+    const int n = r / g.OH, oh = r % g.OH;
+    float* o = out + (size_t)r * g.OW * C;
+    const int h0 = oh * g.SH - g.padT;
+    if (g.KH == 2 && g.KW == 2 && g.SW == 2 && g.padL == 0 && h0 >= 0 && h0 + 1 < g.H && 2 * g.OW <= g.W) {
+      const float* a = x + ((size_t)n * g.H + h0) * g.W * C;
+      const float* b = a + (size_t)g.W * C;
+      for (int ow = 0; ow < g.OW; ow++, a += 2 * C, b += 2 * C, o += C)
+        for (int c = 0; c < C; c++) {
+          // Same comparisons as the generic path (NaN is never taken).
+          float m = ninf;
+          m = a[c] > m ? a[c] : m;
+          m = a[C + c] > m ? a[C + c] : m;
+          m = b[c] > m ? b[c] : m;
+          m = b[C + c] > m ? b[C + c] : m;
+          o[c] = m;
+        }
+      continue;
+    }
+    for (int ow = 0; ow < g.OW; ow++, o += C) {
+      for (int c = 0; c < C; c++) o[c] = ninf;
+      const int w0 = ow * g.SW - g.padL;
+      for (int kh = 0; kh < g.KH; kh++) {
+        const int h = h0 + kh;
+        if (h < 0 || h >= g.H) continue;
+        for (int kw = 0; kw < g.KW; kw++) {
+          const int w = w0 + kw;
+          if (w < 0 || w >= g.W) continue;
+          const float* xi = x + (((size_t)n * g.H + h) * g.W + w) * C;
+          for (int c = 0; c < C; c++) o[c] = xi[c] > o[c] ? xi[c] : o[c];
+        }
+      }
+    }
+  }
+}
+
+// Each output's gradient goes to the first maximum of its window in (h, w)
+// order (strictly greater wins), as tfjs' maxPoolPositions.
+static void maxPool2dGrad(const float* dy, const float* x, const Pool2& g, float* dx) {
+  const int C = g.C;
+  const float ninf = -std::numeric_limits<float>::infinity();
+  // Windows of different rows overlap when SH < KH: then one task per image.
+  const bool byRow = g.SH >= g.KH;
+  const long tasks = byRow ? (long)g.N * g.OH : g.N;
+  const size_t img = (size_t)g.H * g.W * C;
+  if (byRow) {
+    // Rows of x that no window covers keep a zero gradient.
+    std::memset(dx, 0, sizeof(float) * g.N * img);
+  }
+#pragma omp parallel if ((long)g.N * img > kPar)
+  {
+    std::vector<float> best(C);
+    std::vector<long> where(C);
+#pragma omp for schedule(static)
+    for (long t = 0; t < tasks; t++) {
+      const int n = byRow ? t / g.OH : t;
+      const int oh0 = byRow ? t % g.OH : 0, oh1 = byRow ? oh0 + 1 : g.OH;
+      if (!byRow) std::memset(dx + (size_t)n * img, 0, sizeof(float) * img);
+      const float* xn = x + (size_t)n * img;
+      float* dxn = dx + (size_t)n * img;
+      for (int oh = oh0; oh < oh1; oh++) {
+        const int h0 = oh * g.SH - g.padT;
+        for (int ow = 0; ow < g.OW; ow++) {
+          const float* d = dy + (((size_t)n * g.OH + oh) * g.OW + ow) * C;
+          const int w0 = ow * g.SW - g.padL;
+          for (int c = 0; c < C; c++) { best[c] = ninf; where[c] = -1; }
+          for (int kh = 0; kh < g.KH; kh++) {
+            const int h = h0 + kh;
+            if (h < 0 || h >= g.H) continue;
+            for (int kw = 0; kw < g.KW; kw++) {
+              const int w = w0 + kw;
+              if (w < 0 || w >= g.W) continue;
+              const long base = ((long)h * g.W + w) * C;
+              const float* xi = xn + base;
+              for (int c = 0; c < C; c++)
+                if (xi[c] > best[c]) { best[c] = xi[c]; where[c] = base + c; }
+            }
+          }
+          for (int c = 0; c < C; c++)
+            if (where[c] >= 0) dxn[where[c]] += d[c];
+        }
+      }
+    }
+  }
+}
+
+// op: 0 relu (max(0, x), NaN kept), 1 step (x > 0 ? 1 : alpha, NaN kept), 2 square.
+// Branch-free selects (v != v is NaN) so that the loops vectorise.
+static void unary(int op, const float* x, float* out, size_t n, float alpha) {
+  const long m = (long)n;
+  if (op == 0) {
+#pragma omp parallel for schedule(static) if (m > 4 * kPar)
+    for (long i = 0; i < m; i++) {
+      const float v = x[i];
+      const float r = v > 0.f ? v : 0.f;
+      out[i] = v != v ? v : r;
+    }
+  } else if (op == 1) {
+#pragma omp parallel for schedule(static) if (m > 4 * kPar)
+    for (long i = 0; i < m; i++) {
+      const float v = x[i];
+      const float r = v > 0.f ? 1.f : alpha;
+      out[i] = v != v ? v : r;
+    }
+  } else {
+#pragma omp parallel for schedule(static) if (m > 4 * kPar)
+    for (long i = 0; i < m; i++) out[i] = x[i] * x[i];
+  }
+}
+
+// Gradient of ReLU: dy * step(x) with step(NaN) = NaN, as tfjs' mul(dy, step(x)).
+static void reluGrad(const float* dy, const float* x, float* out, size_t n) {
+#pragma omp parallel for schedule(static) if ((long)n > 4 * kPar)
+  for (long i = 0; i < (long)n; i++) {
+    const float v = x[i];
+    const float s = v > 0.f ? 1.f : 0.f;
+    out[i] = dy[i] * (v != v ? v : s);
+  }
+}
+
+// out = a / b, broadcast modes as tmri::binary.
+static void divide(const float* a, const float* b, float* out, size_t n, int mode, size_t inner) {
+#pragma omp parallel for schedule(static) if ((long)n > 4 * kPar)
+  for (long i = 0; i < (long)n; i++) {
+    const float p = mode == 2 ? a[0] : mode == 4 ? a[i % inner] : a[i];
+    const float q = mode == 1 ? b[0] : mode == 3 ? b[i % inner] : b[i];
+    out[i] = p / q;
+  }
+}
+
+// Tile x (rank r, shape xs) by reps into out (shape xs[i]*reps[i]).
+static void tile(const float* x, const std::vector<int>& xs, const std::vector<int>& reps, float* out) {
+  const int r = (int)xs.size();
+  std::vector<size_t> os(r);
+  size_t total = 1;
+  for (int i = 0; i < r; i++) { os[i] = (size_t)xs[i] * reps[i]; total *= os[i]; }
+  if (total == 0) return;
+  const size_t inner = os[r - 1], rowsOut = total / inner;
+  const int W = xs[r - 1];
+#pragma omp parallel for schedule(static) if ((long)total > 4 * kPar)
+  for (long row = 0; row < (long)rowsOut; row++) {
+    // Source row: each output index modulo the input extent.
+    size_t rem = row, src = 0, stride = W;
+    for (int i = r - 2; i >= 0; i--) {
+      const size_t oi = rem % os[i];
+      rem /= os[i];
+      src += (oi % xs[i]) * stride;
+      stride *= xs[i];
+    }
+    const float* s = x + src;
+    float* o = out + (size_t)row * inner;
+    for (int k = 0; k < reps[r - 1]; k++) std::memcpy(o + (size_t)k * W, s, sizeof(float) * W);
+  }
+}
+
+// y = (x - mean) * scale / sqrt(var + eps) + offset over rows of C channels.
+static void batchNorm(const float* x, const float* mean, const float* var, const float* scale,
+                      const float* offset, float eps, size_t rows, int C, float* y) {
+  std::vector<float> a(C), b(C);
+  for (int c = 0; c < C; c++) {
+    a[c] = (scale ? scale[c] : 1.f) / std::sqrt(var[c] + eps);
+    b[c] = (offset ? offset[c] : 0.f) - mean[c] * a[c];
+  }
+  const float* pa = a.data();
+  const float* pb = b.data();
+#pragma omp parallel for schedule(static) if ((long)(rows * C) > 4 * kPar)
+  for (long r = 0; r < (long)rows; r++) {
+    const float* xr = x + (size_t)r * C;
+    float* yr = y + (size_t)r * C;
+    for (int c = 0; c < C; c++) yr[c] = xr[c] * pa[c] + pb[c];
+  }
+}
+
+// Gradients of y = (x - mean) * scale * rsqrt(var + eps) + offset with mean,
+// var, scale and offset per channel (each treated as an independent input,
+// as tfjs' FusedBatchNorm gradient does): dx (full size) and per-channel
+// dMean, dVar, dScale, dOffset. Sums in double.
+static void batchNormGrad(const float* x, const float* dy, const float* mean, const float* var,
+                          const float* scale, float eps, size_t rows, int C, float* dx, float* dMean,
+                          float* dVar, float* dScale, float* dOffset) {
+  std::vector<float> rs(C), k(C);
+  for (int c = 0; c < C; c++) {
+    rs[c] = 1.f / std::sqrt(var[c] + eps);
+    k[c] = rs[c] * (scale ? scale[c] : 1.f);
+  }
+  const int T = (long)(rows * C) > 4 * kPar ? numThreads() : 1;
+  std::vector<double> part((size_t)T * 2 * C, 0.0);  // per thread: sum dy, sum dy*(x-mean)
+#pragma omp parallel num_threads(T)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const size_t r0 = rows * t / nt, r1 = rows * (t + 1) / nt;
+    std::vector<float> s1(C, 0.f), s2(C, 0.f);
+    std::vector<double> d1(C, 0.0), d2(C, 0.0);
+    const float* pk = k.data();
+    const float* pm = mean;
+    size_t since = 0;
+    for (size_t r = r0; r < r1; r++) {
+      const float* xr = x + r * C;
+      const float* dr = dy + r * C;
+      float* o = dx + r * C;
+      for (int c = 0; c < C; c++) {
+        const float d = dr[c];
+        o[c] = d * pk[c];
+        s1[c] += d;
+        s2[c] += d * (xr[c] - pm[c]);
+      }
+      // Flush the float partial sums to double every 256 rows.
+      if (++since == 256) {
+        for (int c = 0; c < C; c++) { d1[c] += s1[c]; d2[c] += s2[c]; s1[c] = s2[c] = 0.f; }
+        since = 0;
+      }
+    }
+    double* p = part.data() + (size_t)t * 2 * C;
+    for (int c = 0; c < C; c++) { p[c] = d1[c] + s1[c]; p[C + c] = d2[c] + s2[c]; }
+  }
+  for (int c = 0; c < C; c++) {
+    double sdy = 0, sdyx = 0;
+    for (int t = 0; t < T; t++) { sdy += part[(size_t)t * 2 * C + c]; sdyx += part[(size_t)t * 2 * C + C + c]; }
+    const double sc = scale ? scale[c] : 1.0, r = rs[c];
+    dOffset[c] = (float)sdy;
+    dScale[c] = (float)(sdyx * r);
+    dMean[c] = (float)(-r * sc * sdy);
+    dVar[c] = (float)(-0.5 * r * r * r * sc * sdyx);
+  }
+}
+
+// ---- N-API bindings ----
+
+namespace {
+
+float* arg(const Napi::CallbackInfo& info, size_t i, size_t need, const char* what) {
+  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw Napi::TypeError::New(info.Env(), std::string("transmri_native: ") + what + " must be a Float32Array");
+  auto a = info[i].As<Napi::Float32Array>();
+  if (a.ElementLength() < need)
+    throw Napi::RangeError::New(info.Env(), std::string("transmri_native: ") + what + " has " +
+                                                std::to_string(a.ElementLength()) + " elements, needs " +
+                                                std::to_string(need));
+  return a.Data();
+}
+
+float* optArg(const Napi::CallbackInfo& info, size_t i, size_t need, const char* what) {
+  return info[i].IsNull() || info[i].IsUndefined() ? nullptr : arg(info, i, need, what);
+}
+
+std::vector<int> intArgs(const Napi::CallbackInfo& info, size_t i) {
+  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    throw Napi::TypeError::New(info.Env(), "transmri_native: parameters must be an Int32Array");
+  auto a = info[i].As<Napi::Int32Array>();
+  std::vector<int> v(a.Data(), a.Data() + a.ElementLength());
+  for (int p : v)
+    if (p < 0) throw Napi::RangeError::New(info.Env(), "transmri_native: negative parameter");
+  return v;
+}
+
+size_t num(const Napi::CallbackInfo& info, size_t i) {
+  const int64_t v = info[i].As<Napi::Number>().Int64Value();
+  if (v < 0) throw Napi::RangeError::New(info.Env(), "transmri_native: negative size");
+  return (size_t)v;
+}
+
+// [N, H, W, C, KH, KW, SH, SW, OH, OW, padT, padL]
+Pool2 pool2(const Napi::CallbackInfo& info, size_t i) {
+  auto p = intArgs(info, i);
+  if (p.size() != 12) throw Napi::RangeError::New(info.Env(), "transmri_native: expected 12 pool parameters");
+  Pool2 g{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11]};
+  if (g.KH < 1 || g.KW < 1 || g.SH < 1 || g.SW < 1 || g.padT >= g.KH || g.padL >= g.KW ||
+      (g.OH > 0 && (g.OH - 1) * g.SH - g.padT >= g.H) || (g.OW > 0 && (g.OW - 1) * g.SW - g.padL >= g.W))
+    throw Napi::RangeError::New(info.Env(), "transmri_native: inconsistent pooling geometry");
+  return g;
+}
+
+// maxPool2d(x, geom, out) / maxPool2dGrad(dy, x, geom, dx)
+Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
+  Pool2 g = pool2(info, 1);
+  const size_t in = (size_t)g.N * g.H * g.W * g.C, out = (size_t)g.N * g.OH * g.OW * g.C;
+  maxPool2d(arg(info, 0, in, "x"), g, arg(info, 2, out, "out"));
+  return info.Env().Undefined();
+}
+Napi::Value MaxPool2dGrad(const Napi::CallbackInfo& info) {
+  Pool2 g = pool2(info, 2);
+  const size_t in = (size_t)g.N * g.H * g.W * g.C, out = (size_t)g.N * g.OH * g.OW * g.C;
+  maxPool2dGrad(arg(info, 0, out, "dy"), arg(info, 1, in, "x"), g, arg(info, 3, in, "dx"));
+  return info.Env().Undefined();
+}
+
+// unary(op, x, out, n, alpha)
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  const int op = info[0].As<Napi::Number>().Int32Value();
+  if (op < 0 || op > 2) throw Napi::RangeError::New(info.Env(), "transmri_native: bad unary op");
+  const size_t n = num(info, 3);
+  unary(op, arg(info, 1, n, "x"), arg(info, 2, n, "out"), n, info[4].As<Napi::Number>().FloatValue());
+  return info.Env().Undefined();
+}
+
+// reluGrad(dy, x, out, n)
+Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
+  const size_t n = num(info, 3);
+  reluGrad(arg(info, 0, n, "dy"), arg(info, 1, n, "x"), arg(info, 2, n, "out"), n);
+  return info.Env().Undefined();
+}
+
+// divide(a, b, out, n, mode, inner)
+Napi::Value Divide(const Napi::CallbackInfo& info) {
+  const size_t n = num(info, 3), inner = num(info, 5);
+  const int mode = info[4].As<Napi::Number>().Int32Value();
+  if (mode < 0 || mode > 4 || ((mode == 3 || mode == 4) && (inner == 0 || n % inner != 0)))
+    throw Napi::RangeError::New(info.Env(), "transmri_native: bad divide mode");
+  const size_t na = mode == 2 ? 1 : mode == 4 ? inner : n;
+  const size_t nb = mode == 1 ? 1 : mode == 3 ? inner : n;
+  divide(arg(info, 0, na, "a"), arg(info, 1, nb, "b"), arg(info, 2, n, "out"), n, mode, inner);
+  return info.Env().Undefined();
+}
+
+// tile(x, shape Int32Array, reps Int32Array, out)
+Napi::Value Tile(const Napi::CallbackInfo& info) {
+  auto xs = intArgs(info, 1), reps = intArgs(info, 2);
+  if (xs.empty() || xs.size() != reps.size()) throw Napi::RangeError::New(info.Env(), "transmri_native: bad tile shape");
+  size_t in = 1, out = 1;
+  for (size_t i = 0; i < xs.size(); i++) { in *= xs[i]; out *= (size_t)xs[i] * reps[i]; }
+  const float* x = arg(info, 0, in, "x");
+  float* o = arg(info, 3, out, "out");
+  if (in > 0) tile(x, xs, reps, o);
+  return info.Env().Undefined();
+}
+
+// batchNorm(x, mean, var, scale|null, offset|null, eps, rows, C, y)
+Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
+  const size_t rows = num(info, 6), C = num(info, 7);
+  batchNorm(arg(info, 0, rows * C, "x"), arg(info, 1, C, "mean"), arg(info, 2, C, "variance"),
+            optArg(info, 3, C, "scale"), optArg(info, 4, C, "offset"), info[5].As<Napi::Number>().FloatValue(),
+            rows, (int)C, arg(info, 8, rows * C, "y"));
+  return info.Env().Undefined();
+}
+
+// batchNormGrad(x, dy, mean, var, scale|null, eps, rows, C, dx, dMean, dVar, dScale, dOffset)
+Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
+  const size_t rows = num(info, 6), C = num(info, 7);
+  batchNormGrad(arg(info, 0, rows * C, "x"), arg(info, 1, rows * C, "dy"), arg(info, 2, C, "mean"),
+                arg(info, 3, C, "variance"), optArg(info, 4, C, "scale"), info[5].As<Napi::Number>().FloatValue(),
+                rows, (int)C, arg(info, 8, rows * C, "dx"), arg(info, 9, C, "dMean"), arg(info, 10, C, "dVar"),
+                arg(info, 11, C, "dScale"), arg(info, 12, C, "dOffset"));
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void registerOps2d(Napi::Env env, Napi::Object exports) {
+  exports.Set("maxPool2d", Napi::Function::New(env, MaxPool2d));
+  exports.Set("maxPool2dGrad", Napi::Function::New(env, MaxPool2dGrad));
+  exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("reluGrad", Napi::Function::New(env, ReluGrad));
+  exports.Set("divide", Napi::Function::New(env, Divide));
+  exports.Set("tile", Napi::Function::New(env, Tile));
+  exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
+  exports.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
+}
+
+}  // namespace tmri

@@ -1,0 +1,164 @@
+/**
+ * Native kernels for the non-conv parts of 2D CNN training steps, which
+ * tfjs' cpu backend runs in single-threaded JS: Relu, Step, Square, RealDiv,
+ * Tile, Mean (over leading or trailing axes), FusedBatchNorm, and two
+ * kernels only our gradients call (TransmriReluGrad, TransmriBatchNormGrad;
+ * see grads2d.ts). Unsupported dtypes and shapes go to the tfjs kernels.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { f32, type CpuBackendLike, type KernelArgs, type NativeContext } from './addon.js';
+import type { NativeKernel } from './conv3d.js';
+import { broadcastPlan } from './eltwise.js';
+
+const size = (shape: number[]) => shape.reduce((p, v) => p * v, 1);
+
+/** Unary op codes of the addon's `unary`. */
+const UNARY = { relu: 0, step: 1, square: 2 } as const;
+
+function unaryKernel(kernelName: string, op: number): NativeKernel {
+  return {
+    kernelName,
+    make: (ctx: NativeContext) => (args: KernelArgs) => {
+      const backend = args.backend as CpuBackendLike;
+      const { x } = args.inputs;
+      const xv = f32(backend, x);
+      if (x === undefined || xv === undefined) return ctx.fallback(args);
+      const alpha = op === UNARY.step ? Number((args.attrs as { alpha?: number } | undefined)?.alpha ?? 0) : 0;
+      const out = ctx.alloc(xv.length);
+      ctx.addon.unary(op, xv, out, xv.length, alpha);
+      return backend.makeTensorInfo(x.shape, 'float32', out);
+    },
+  };
+}
+
+export const reluKernel = unaryKernel('Relu', UNARY.relu);
+export const stepKernel = unaryKernel('Step', UNARY.step);
+export const squareKernel = unaryKernel('Square', UNARY.square);
+
+export const realDivKernel: NativeKernel = {
+  kernelName: 'RealDiv',
+  make: (ctx) => (args: KernelArgs) => {
+    const backend = args.backend as CpuBackendLike;
+    const { a, b } = args.inputs;
+    const av = f32(backend, a);
+    const bv = f32(backend, b);
+    if (a === undefined || b === undefined || av === undefined || bv === undefined) return ctx.fallback(args);
+    const plan = broadcastPlan(a.shape, b.shape);
+    if (plan === undefined) return ctx.fallback(args);
+    const n = size(plan.shape);
+    const out = ctx.alloc(n);
+    ctx.addon.divide(av, bv, out, n, plan.mode, plan.inner);
+    return backend.makeTensorInfo(plan.shape, 'float32', out);
+  },
+};
+
+export const tileKernel: NativeKernel = {
+  kernelName: 'Tile',
+  make: (ctx) => (args: KernelArgs) => {
+    const backend = args.backend as CpuBackendLike;
+    const { x } = args.inputs;
+    const { reps } = args.attrs as { reps: number[] };
+    const xv = f32(backend, x);
+    if (x === undefined || xv === undefined || x.shape.length === 0 || reps.length !== x.shape.length) return ctx.fallback(args);
+    const outShape = x.shape.map((d, i) => d * reps[i]);
+    const out = ctx.alloc(size(outShape));
+    if (out.length > 0) ctx.addon.tile(xv, Int32Array.from(x.shape), Int32Array.from(reps), out);
+    return backend.makeTensorInfo(outShape, 'float32', out);
+  },
+};
+
+export const meanKernel: NativeKernel = {
+  kernelName: 'Mean',
+  make: (ctx) => (args: KernelArgs) => {
+    const backend = args.backend as CpuBackendLike;
+    const { x } = args.inputs;
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const xv = f32(backend, x);
+    if (x === undefined || xv === undefined || x.shape.length === 0) return ctx.fallback(args);
+    const rank = x.shape.length;
+    const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((p, q) => p - q);
+    if (axes.length === 0) return ctx.fallback(args);
+    const leading = axes.every((v, i) => v === i);
+    const trailing = axes.every((v, i) => v === rank - axes.length + i);
+    const reduced = size(axes.map((i) => x.shape[i]));
+    if ((!leading && !trailing) || reduced === 0) return ctx.fallback(args);
+    const kept = xv.length / reduced;
+    const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+    const out = ctx.alloc(kept);
+    if (leading) ctx.addon.sumLeading(xv, reduced, kept, out);
+    else ctx.addon.sumTrailing(xv, kept, reduced, out);
+    for (let i = 0; i < kept; i++) out[i] /= reduced;
+    return backend.makeTensorInfo(outShape, 'float32', out);
+  },
+};
+
+/** Values of a per-channel parameter (rank 1, length c), null when absent, undefined when unsupported. */
+function channelParam(backend: CpuBackendLike, t: tf.TensorInfo | undefined, c: number): Float32Array | null | undefined {
+  if (t === undefined) return null;
+  if (t.shape.length !== 1 || t.shape[0] !== c) return undefined;
+  return f32(backend, t);
+}
+
+export const batchNormKernel: NativeKernel = {
+  kernelName: 'FusedBatchNorm',
+  make: (ctx) => (args: KernelArgs) => {
+    const backend = args.backend as CpuBackendLike;
+    const { x, mean, variance, scale, offset } = args.inputs;
+    const eps = Number((args.attrs as { varianceEpsilon?: number } | undefined)?.varianceEpsilon ?? 0.001);
+    const xv = f32(backend, x);
+    if (x === undefined || xv === undefined || x.shape.length === 0) return ctx.fallback(args);
+    const c = x.shape[x.shape.length - 1];
+    const mv = channelParam(backend, mean, c);
+    const vv = channelParam(backend, variance, c);
+    const sv = channelParam(backend, scale, c);
+    const ov = channelParam(backend, offset, c);
+    if (!mv || !vv || sv === undefined || ov === undefined || c === 0) return ctx.fallback(args);
+    const out = ctx.alloc(xv.length);
+    ctx.addon.batchNorm(xv, mv, vv, sv, ov, eps, xv.length / c, c, out);
+    return backend.makeTensorInfo(x.shape, 'float32', out);
+  },
+};
+
+/** dy * step(x) in one pass (the Relu gradient of grads2d.ts). Inputs dy, x: float32, same shape. */
+export const reluGradKernel: NativeKernel = {
+  kernelName: 'TransmriReluGrad',
+  make: (ctx) => (args: KernelArgs) => {
+    const backend = args.backend as CpuBackendLike;
+    const { dy, x } = args.inputs;
+    const dyv = f32(backend, dy);
+    const xv = f32(backend, x);
+    if (dy === undefined || dyv === undefined || xv === undefined || dyv.length !== xv.length) {
+      throw new Error('TransmriReluGrad: needs float32 dy and x of the same size');
+    }
+    const out = ctx.alloc(dyv.length);
+    ctx.addon.reluGrad(dyv, xv, out, dyv.length);
+    return backend.makeTensorInfo(dy.shape, 'float32', out);
+  },
+};
+
+/**
+ * The gradients of FusedBatchNorm in one pass over x and dy (grads2d.ts):
+ * outputs [dx, dMean, dVariance, dScale, dOffset]. Inputs x, dy (float32,
+ * same shape, channels last), mean, variance and optional scale (rank 1, C).
+ */
+export const batchNormGradKernel: NativeKernel = {
+  kernelName: 'TransmriBatchNormGrad',
+  make: (ctx) => (args: KernelArgs) => {
+    const backend = args.backend as CpuBackendLike;
+    const { x, dy, mean, variance, scale } = args.inputs;
+    const eps = Number((args.attrs as { varianceEpsilon?: number } | undefined)?.varianceEpsilon ?? 0.001);
+    const xv = f32(backend, x);
+    const dyv = f32(backend, dy);
+    const c = x === undefined || x.shape.length === 0 ? 0 : x.shape[x.shape.length - 1];
+    const mv = channelParam(backend, mean, c);
+    const vv = channelParam(backend, variance, c);
+    const sv = channelParam(backend, scale, c);
+    if (x === undefined || xv === undefined || dyv === undefined || dyv.length !== xv.length || c === 0 || !mv || !vv || sv === undefined) {
+      throw new Error('TransmriBatchNormGrad: needs float32 x and dy of one shape and rank-1 mean/variance/scale of its channel count');
+    }
+    const dx = ctx.alloc(xv.length);
+    const parts = [ctx.alloc(c), ctx.alloc(c), ctx.alloc(c), ctx.alloc(c)];
+    ctx.addon.batchNormGrad(xv, dyv, mv, vv, sv, eps, xv.length / c, c, dx, parts[0], parts[1], parts[2], parts[3]);
+    return [backend.makeTensorInfo(x.shape, 'float32', dx), ...parts.map((p) => backend.makeTensorInfo([c], 'float32', p))];
+  },
+};

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../src/backend/rng.js';
+import { findAddonPath, registerNativeKernels, unregisterNativeKernels } from '../../src/backend/native/register.js';
+import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
+import { randn, refAndNative, relErr } from './native-helpers.js';
+
+const built = findAddonPath() !== undefined;
+if (!built) console.warn('native-2d tests skipped: addon not built (run `npm install` or `node native/build.mjs`)');
+
+/** Central finite differences of a scalar function at a few coordinates of x (float32, so eps is large). */
+function finiteDiff(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, coords: number[], eps = 1e-2): number[] {
+  const base = x.dataSync() as Float32Array;
+  return coords.map((i) => {
+    const at = (delta: number) => tf.tidy(() => {
+      const v = base.slice();
+      v[i] += delta;
+      return f(tf.tensor(v, x.shape)).dataSync()[0];
+    });
+    return (at(eps) - at(-eps)) / (2 * eps);
+  });
+}
+
+describe.skipIf(!built)('native 2D kernels match tfjs', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    registerNativeKernels();
+  });
+  afterAll(() => unregisterNativeKernels());
+  expectNoTensorLeaks();
+
+  const pools: { x: [number, number, number, number]; f: number; s: number; pad: 'same' | 'valid' }[] = [
+    { x: [2, 8, 10, 3], f: 2, s: 2, pad: 'valid' },
+    { x: [2, 9, 7, 3], f: 2, s: 2, pad: 'same' },
+    { x: [1, 7, 6, 1], f: 3, s: 2, pad: 'same' },
+    { x: [1, 6, 5, 9], f: 3, s: 1, pad: 'valid' },
+    { x: [3, 5, 5, 10], f: 2, s: 1, pad: 'same' },
+    { x: [16, 64, 64, 3], f: 2, s: 2, pad: 'same' },
+  ];
+  for (const c of pools) {
+    it(`MaxPool ${c.x.join('x')} filter ${c.f} stride ${c.s} ${c.pad}: forward and gradient`, () => {
+      const rng = new Rng(c.x[1] * 31 + c.f * 7 + c.s);
+      // Rounded values make ties (and ReLU-like zeros) common, so the first-maximum rule is exercised.
+      const x = tf.tidy(() => tf.relu(tf.round(tf.mul(randn(rng, c.x), 2)))) as tf.Tensor4D;
+      const dy = tf.tidy(() => randn(rng, tf.maxPool(x, c.f, c.s, c.pad).shape));
+      const { ref, nat } = refAndNative(() => [
+        tf.maxPool(x, c.f, c.s, c.pad),
+        tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.f, c.s, c.pad), dy)))(x),
+      ]);
+      expect(relErr(nat[0], ref[0])).toBe(0);
+      expect(relErr(nat[1], ref[1])).toBeLessThan(1e-6);
+      tf.dispose([x, dy]);
+    });
+  }
+
+  it('MaxPool ties send the gradient to the first maximum of the window, like tfjs', () => {
+    const x = tf.tensor4d([5, 5, 5, 5, 1, 5, 7, 7], [1, 2, 4, 1]);
+    const { ref, nat } = refAndNative(() => [tf.grad((a: tf.Tensor) => tf.sum(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')))(x)]);
+    // Windows (5,5 / 1,5) and (5,5 / 7,7): the first 5 (index 0) and the first 7 (index 6).
+    expect(Array.from(nat[0])).toEqual([1, 0, 0, 0, 0, 0, 1, 0]);
+    expect(Array.from(nat[0])).toEqual(Array.from(ref[0]));
+    x.dispose();
+  });
+
+  it('Relu, Step, Square, ReLU gradient at special values (NaN, ±0, ±Inf) and on a large threaded tensor', () => {
+    const special = tf.tensor1d([NaN, -0, 0, 1e-30, -1e-30, 3, -2, Infinity, -Infinity]);
+    const big = randn(new Rng(3), [16, 64, 64, 3]);
+    for (const x of [special, big]) {
+      const { ref, nat } = refAndNative(() => [
+        tf.relu(x), tf.step(x), tf.step(x, 0.25), tf.square(x),
+        tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), tf.onesLike(a).mul(1.5))))(x),
+      ]);
+      ref.forEach((r, i) => expect(Array.from(nat[i])).toEqual(Array.from(r)));
+    }
+    // relu(NaN) = NaN, step(NaN) = NaN, step(-2, 0.25) = 0.25.
+    const { nat } = refAndNative(() => [tf.relu(special), tf.step(special, 0.25)]);
+    expect(nat[0][0]).toBeNaN();
+    expect(nat[1][0]).toBeNaN();
+    expect(nat[1][6]).toBe(0.25);
+    tf.dispose([special, big]);
+  });
+
+  it('RealDiv in every broadcast mode', () => {
+    const rng = new Rng(5);
+    const a = randn(rng, [4, 5, 6, 7]);
+    const cases: Array<[tf.Tensor, tf.Tensor]> = [
+      [a, tf.tidy(() => tf.add(tf.abs(randn(rng, [4, 5, 6, 7])), 0.5))],
+      [a, tf.scalar(3)],
+      [tf.scalar(2), tf.add(a, 10)],
+      [a, tf.tensor1d([1, 2, 3, 4, 5, 6, 7])],
+      [tf.tensor2d([[1, 2, 3, 4, 5, 6, 7]]), tf.add(a, 10)],
+      [a, tf.ones([4, 1, 1, 1])], // not a trailing operand: tfjs kernel
+    ];
+    for (const [p, q] of cases) {
+      const { ref, nat } = refAndNative(() => [tf.div(p, q)]);
+      expect(Array.from(nat[0])).toEqual(Array.from(ref[0]));
+    }
+    tf.dispose(cases.flat());
+  });
+
+  it('Tile of ranks 1 to 4, including a channel vector tiled over N, H, W', () => {
+    const rng = new Rng(6);
+    const cases: Array<[number[], number[]]> = [[[5], [3]], [[2, 3], [2, 2]], [[1, 1, 1, 5], [2, 3, 4, 1]], [[3, 1, 2], [1, 4, 2]], [[2, 3, 1, 4], [3, 1, 5, 2]]];
+    for (const [shape, reps] of cases) {
+      const x = randn(rng, shape);
+      const { ref, nat } = refAndNative(() => [tf.tile(x, reps)]);
+      expect(Array.from(nat[0])).toEqual(Array.from(ref[0]));
+      x.dispose();
+    }
+    // Hand-checked: [1, 2] tiled twice is [1, 2, 1, 2].
+    const t = tf.tensor1d([1, 2]);
+    const tt = tf.tile(t, [2]);
+    expect(Array.from(tt.dataSync())).toEqual([1, 2, 1, 2]);
+    tf.dispose([t, tt]);
+  });
+
+  it('Mean over leading, trailing and other axes (with keepDims), and its gradient', () => {
+    const x = randn(new Rng(7), [6, 5, 4, 3]);
+    const axesList: Array<number | number[]> = [[0, 1, 2], 0, [2, 3], 3, [0, 2], -1];
+    for (const axis of axesList) {
+      for (const keepDims of [false, true]) {
+        const { ref, nat } = refAndNative(() => [
+          tf.mean(x, axis, keepDims),
+          tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.mean(a, axis, keepDims))))(x),
+        ]);
+        expect(relErr(nat[0], ref[0])).toBeLessThan(1e-6);
+        expect(relErr(nat[1], ref[1])).toBeLessThan(1e-6);
+      }
+    }
+    // Hand-checked: mean of [1, 2, 3, 6] is 3; its gradient is 1/4 everywhere.
+    const v = tf.tensor1d([1, 2, 3, 6]);
+    const m = tf.mean(v);
+    const g = tf.grad((a: tf.Tensor) => tf.mean(a))(v);
+    expect(m.dataSync()[0]).toBe(3);
+    expect(Array.from(g.dataSync())).toEqual([0.25, 0.25, 0.25, 0.25]);
+    tf.dispose([x, v, m, g]);
+  });
+
+  // (tfjs cannot differentiate batchNorm without scale or offset: its gradient expects both inputs.)
+  it('FusedBatchNorm forward and all five gradients', () => {
+    const rng = new Rng(8);
+    for (const shape of [[4, 5, 6, 7], [16, 32, 32, 32], [9, 1]]) {
+      const c = shape[shape.length - 1];
+      const x = randn(rng, shape);
+      const mean = randn(rng, [c]);
+      const variance = tf.tidy(() => tf.add(tf.abs(randn(rng, [c])), 0.1));
+      const scale = randn(rng, [c]);
+      const offset = randn(rng, [c]);
+      const w = randn(rng, shape);
+      const loss = (xx: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(tf.batchNorm(xx, m, v, o, s, 1e-3), w));
+      const { ref, nat } = refAndNative(() => [
+        tf.batchNorm(x, mean, variance, offset, scale, 1e-3),
+        ...tf.grads((xx, m, v, s, o) => loss(xx, m, v, s, o))([x, mean, variance, scale, offset]),
+      ]);
+      ref.forEach((r, i) => expect(relErr(nat[i], r)).toBeLessThan(2e-5));
+      tf.dispose([x, mean, variance, scale, offset, w]);
+    }
+  });
+
+  it('batch normalisation in training mode (moments of the batch) has the finite-difference gradient', () => {
+    const rng = new Rng(9);
+    const x = randn(rng, [3, 4, 2, 3]);
+    const gamma = tf.tensor1d([1.5, -0.5, 2]);
+    const beta = tf.tensor1d([0.1, 0.2, -0.3]);
+    const w = randn(rng, [3, 4, 2, 3]);
+    // A loss that depends on x through the batch statistics too (as a BN layer in training).
+    const f = (a: tf.Tensor) => tf.tidy(() => {
+      const { mean, variance } = tf.moments(a, [0, 1, 2]);
+      return tf.sum(tf.mul(tf.relu(tf.batchNorm(a, mean, variance, beta, gamma, 1e-3)), w)) as tf.Scalar;
+    });
+    const g = tf.grad(f)(x);
+    const gv = g.dataSync();
+    const coords = [0, 5, 17, 40, 71];
+    const fd = finiteDiff(f, x, coords);
+    coords.forEach((i, k) => expect(Math.abs(gv[i] - fd[k])).toBeLessThan(2e-2 * Math.max(1, Math.abs(fd[k]))));
+    const { ref, nat } = refAndNative(() => [tf.grad(f)(x)]);
+    expect(relErr(nat[0], ref[0])).toBeLessThan(1e-4);
+    tf.dispose([x, gamma, beta, w, g]);
+  });
+
+  it('max pooling, relu and mean of a small net have finite-difference gradients', () => {
+    const rng = new Rng(10);
+    const x = randn(rng, [2, 6, 5, 3]);
+    const w = randn(rng, [2, 3, 3, 3]);
+    const f = (a: tf.Tensor) => tf.tidy(() => tf.sum(tf.mul(tf.maxPool(tf.relu(a) as tf.Tensor4D, 2, 2, 'same'), w)).add(tf.mean(tf.square(a))) as tf.Scalar);
+    const g = tf.grad(f)(x);
+    const gv = g.dataSync();
+    const coords = [1, 7, 30, 64, 100, 170];
+    const fd = finiteDiff(f, x, coords, 1e-3);
+    coords.forEach((i, k) => expect(Math.abs(gv[i] - fd[k])).toBeLessThan(1e-2));
+    tf.dispose([x, w, g]);
+  });
+});
