@@ -7,6 +7,7 @@ import { Volume } from '../../../src/data/volume.js';
 import { writeNifti } from '../../../src/data/nifti/writer.js';
 import { DataBunch, type DataBunchRow } from '../../../src/data/databunch/databunch.js';
 import { Pipeline } from '../../../src/data/databunch/pipeline.js';
+import { decodeFloat32 } from '../../../src/data/databunch/zscore.js';
 import type { Batch } from '../../../src/data/batch.js';
 
 let dir: string;
@@ -120,6 +121,66 @@ describe('DataBunch.fromRows', () => {
     // the pipeline replays from JSON with the same numbers
     const replay = Pipeline.fromJSON(JSON.parse(JSON.stringify(after.pipeline)));
     expect(replay.toJSON()).toEqual(after.pipeline);
+  });
+
+  it("voxel-wise zScore is fitted on train only, and streamed batches equal read() (in-place path)", async () => {
+    const steps = [{ op: 'cropOrPad' as const, shape: [4, 4, 4] as [number, number, number] }, { op: 'zScore' as const, mode: 'voxel' as const }];
+    const local = await Promise.all(
+      rows.map(async (r) => {
+        const file = path.join(dir, 'copy-voxel', path.basename(r.path));
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        await fs.copyFile(r.path, file);
+        return { ...r, path: file };
+      }),
+    );
+    const opts = { ...quiet, cacheDir: path.join(dir, 'cache-voxel'), pipeline: { steps } };
+    const bunch = await DataBunch.fromRows(local, opts);
+    const step = bunch.pipeline.steps[1] as { meanImage: string; stdImage: string };
+    const mean = decodeFloat32(step.meanImage, 64, 'mean');
+    const std = decodeFloat32(step.stdImage, 64, 'std');
+    // voxel j of sample (s, k) holds s + k/10 + c_j: its mean is the train mean of s + k/10 plus c_j, its std their population std
+    const offsets = bunch.samplesOf('train').map((r) => Number(r.id.slice(3).split('_')[0]) + Number(r.id.split('_ses')[1]) / 10);
+    const m = offsets.reduce((a, b) => a + b, 0) / offsets.length;
+    const sd = Math.sqrt(offsets.reduce((a, b) => a + (b - m) ** 2, 0) / offsets.length);
+    const first = (await bunch.read(bunch.splits.train[0])).data;
+    const c0 = Number(bunch.splits.train[0].slice(3).split('_')[0]) + Number(bunch.splits.train[0].split('_ses')[1]) / 10;
+    for (const j of [0, 21, 63]) {
+      expect(std[j]).toBeCloseTo(sd, 4);
+      // (x − mean_j) / std_j for the first training sample: (c0 + c_j − m − c_j) / sd
+      expect(first[j]).toBeCloseTo((c0 - m) / sd, 4);
+    }
+    // mean_j = m + c_j: neighbours along z, y, x of the [6, 5, 4] source differ by 1, 4, 20 hundredths
+    expect(mean[1] - mean[0]).toBeCloseTo(0.01, 4);
+    expect(mean[4] - mean[0]).toBeCloseTo(0.04, 4);
+    expect(mean[16] - mean[0]).toBeCloseTo(0.2, 4);
+    expect(mean[0] - m).toBeGreaterThanOrEqual(0);
+    expect(mean[0] - m).toBeLessThan(0.3);
+    // a test-set voxel changed: the fitted images stay
+    const testRow = local.find((r) => r.id === bunch.splits.test[0]) as DataBunchRow;
+    const vol = volumeOf(0, 0);
+    vol.data[40] = 1e6;
+    await writeNifti(testRow.path, vol);
+    const after = await DataBunch.fromRows(local, opts);
+    expect(after.pipeline.steps[1]).toEqual(bunch.pipeline.steps[1]);
+    // batches (straight into the batch buffer, normalised in place) equal read(), which copies
+    const [b] = await collect(after.batches('test', { batchSize: 2 }));
+    for (let u = 0; u < b.ids.length; u++) expect(Array.from(b.x.data.subarray(u * 64, (u + 1) * 64))).toEqual(Array.from((await after.read(b.ids[u])).data));
+    expect(b.x.data.some((v) => v > 1000)).toBe(true);
+  });
+
+  it('augmented training batches are the same on the in-place path (any readers) as on the copying path', async () => {
+    const pipeline = { steps: [{ op: 'zScore' as const }, { op: 'flip' as const, axes: [0, 2], p: 0.5 }, { op: 'noise' as const, std: 0.1 }] };
+    const opts = { ...quiet, cacheDir: path.join(dir, 'cache1'), pipeline };
+    const direct = await collect((await DataBunch.fromRows(rows, { ...opts, readers: 3 })).batches('train', { batchSize: 5, epoch: 2 }));
+    const serial = await collect((await DataBunch.fromRows(rows, { ...opts, readers: 1 })).batches('train', { batchSize: 5, epoch: 2 }));
+    // views.volume forces the copying path (read → copy → augment → copy)
+    const copying = await collect((await DataBunch.fromRows(rows, { ...opts, views: { volume: true } })).batches('train', { batchSize: 5, epoch: 2 }));
+    for (const other of [serial, copying]) {
+      expect(other.map((b) => b.ids)).toEqual(direct.map((b) => b.ids));
+      other.forEach((b, i) => expect(Array.from(b.x.data)).toEqual(Array.from(direct[i].x.data)));
+    }
+    expect(direct[0].x.data.some((v, i) => v !== copying[0].views?.volume.data[i])).toBe(false);
+    await expect(DataBunch.fromRows(rows, { ...opts, readers: 0 })).rejects.toThrow(/DataBunchOptions\.readers: expected an integer ≥ 1, got 0/);
   });
 
   it('slice views: middle k slices as [N, H, W, 1] with the whole volume as a view', async () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { FormatError, OptionError } from '../../../src/backend/errors.js';
+import { FormatError, OptionError, ShapeError } from '../../../src/backend/errors.js';
 import { Rng } from '../../../src/backend/rng.js';
 import { Volume } from '../../../src/data/volume.js';
 import { Pipeline } from '../../../src/data/databunch/pipeline.js';
 import { flipAxis } from '../../../src/data/databunch/steps.js';
+import { decodeFloat32, encodeFloat32 } from '../../../src/data/databunch/zscore.js';
 
 async function* each(samples: Float32Array[]): AsyncIterable<{ data: Float32Array; shape: number[] }> {
   for (const s of samples) yield { data: s, shape: [s.length, 1, 1, 1] };
@@ -47,6 +48,51 @@ describe('Pipeline', () => {
     const p = await new Pipeline({ steps: [{ op: 'zScore', nonzero: true }] }).fit(() => each([Float32Array.of(0, 2, 0, 4)]));
     // non-zero values 2, 4: mean 3, std 1
     expect(Array.from(p.applyOnline(Float32Array.of(0, 2, 4, 5), [4, 1, 1, 1]).data)).toEqual([0, -1, 1, 2]);
+  });
+
+  it("zScore mode 'sample' normalises each sample by its own statistics, is cached, and needs no fit", async () => {
+    const p = new Pipeline({ steps: [{ op: 'zScore', mode: 'sample' }] });
+    expect([p.cachedCount, p.fitted]).toEqual([1, true]);
+    expect(p.cacheHash()).not.toBe(new Pipeline({ steps: [] }).cacheHash());
+    const run = (q: Pipeline, values: number[]): number[] => Array.from(q.applyCached(new Volume({ data: Float32Array.from(values), shape: [values.length, 1, 1] })).data);
+    // [1, 3]: mean 2, std 1 → [-1, 1]; [1, 2, 3, 6]: mean 3, var (4 + 1 + 0 + 9) / 4 = 3.5
+    expect(run(p, [1, 3])).toEqual([-1, 1]);
+    expect(run(p, [1, 2, 3, 6]).map((v) => v * Math.sqrt(3.5))).toEqual([-2, -1, 0, 3].map((v) => expect.closeTo(v, 5)));
+    // constant: std 0 → 1, so only shifted
+    expect(run(p, [5, 5])).toEqual([0, 0]);
+    // nonzero: [0, 2, 4, 0] → statistics of 2, 4 (mean 3, std 1), zeros stay; all zero → unchanged
+    const nz = new Pipeline({ steps: [{ op: 'zScore', mode: 'sample', nonzero: true }] });
+    expect(run(nz, [0, 2, 4, 0])).toEqual([0, -1, 1, 0]);
+    expect(run(nz, [0, 0])).toEqual([0, 0]);
+    expect(() => new Pipeline({ steps: [{ op: 'zScore', mode: 'sample', mean: 1 }] })).toThrow(/steps\[0\]\.mean: not a parameter of zScore mode 'sample'/);
+    expect(() => new Pipeline({ steps: [{ op: 'zScore', mode: 'median' as never }] })).toThrow(/steps\[0\]\.mode: expected 'global', 'sample' or 'voxel'/);
+  });
+
+  it("zScore mode 'voxel' fits a mean and a std image on the given samples and round-trips through JSON", async () => {
+    const p = new Pipeline({ steps: [{ op: 'zScore', mode: 'voxel' }] });
+    expect(p.fitted).toBe(false);
+    // voxel 0: 1, 3 → mean 2, std 1; voxel 1: 10, 10 → mean 10, std 0 → 1
+    const fitted = await p.fit(() => each([Float32Array.of(1, 10), Float32Array.of(3, 10)]));
+    const step = fitted.toJSON().steps[0] as { meanImage: string; stdImage: string; imageShape: number[] };
+    expect(step.imageShape).toEqual([2, 1, 1, 1]);
+    expect(Array.from(decodeFloat32(step.meanImage, 2, 'm'))).toEqual([2, 10]);
+    expect(Array.from(decodeFloat32(step.stdImage, 2, 's'))).toEqual([1, 1]);
+    const replay = Pipeline.fromJSON(JSON.parse(JSON.stringify(fitted.toJSON())));
+    // [4, 12] → [(4 − 2) / 1, (12 − 10) / 1]
+    expect(Array.from(replay.applyOnline(Float32Array.of(4, 12), [2, 1, 1, 1]).data)).toEqual([2, 2]);
+    expect(() => replay.applyOnline(Float32Array.of(4, 12, 0), [3, 1, 1, 1])).toThrow(ShapeError);
+    // nonzero: voxel 0 sees only 4 (mean 4, std 0 → 1); voxel 1 sees 2, 6 (mean 4, std 2); zeros stay
+    const nz = await new Pipeline({ steps: [{ op: 'zScore', mode: 'voxel', nonzero: true }] }).fit(() => each([Float32Array.of(0, 2), Float32Array.of(4, 6)]));
+    expect(Array.from(nz.applyOnline(Float32Array.of(0, 8), [2, 1, 1, 1]).data)).toEqual([0, 2]);
+    expect(Array.from(nz.applyOnline(Float32Array.of(5, 0), [2, 1, 1, 1]).data)).toEqual([1, 0]);
+    // samples of two shapes cannot be fitted voxel by voxel; damaged JSON is refused
+    await expect(p.fit(() => each([Float32Array.of(1, 2), Float32Array.of(1, 2, 3)]))).rejects.toThrow(ShapeError);
+    const json = fitted.toJSON();
+    const bad = { ...json, steps: [{ ...json.steps[0], stdImage: encodeFloat32(Float32Array.of(1, 0)) }] };
+    expect(() => Pipeline.fromJSON(bad)).toThrow(/steps\[0\]\.stdImage: value 1 is 0 \(expected > 0\)/);
+    const short = { ...json, steps: [{ ...json.steps[0], meanImage: encodeFloat32(Float32Array.of(1)) }] };
+    expect(() => Pipeline.fromJSON(short)).toThrow(/meanImage: expected 2 float32 values/);
+    expect(() => new Pipeline({ steps: [{ op: 'zScore', mode: 'voxel', mean: 1, std: 2 }] })).toThrow(/mean: not a parameter of zScore mode 'voxel'/);
   });
 
   it('fits percentiles like numpy (within one histogram bin) and clips', async () => {
