@@ -95,6 +95,12 @@ describe('SampleCache', () => {
     await fs.writeFile(path.join(cdir, entry.file), bytes);
     expect(Array.from((await restarted.get(a.key())).data)).toEqual([2, 4, 6, 8]);
     expect(a.produced()).toBe(3);
+    // an entry file that is not an entry (written by something else) counts as missing
+    const entryFile = (await fs.readdir(path.join(cdir, 'entries')))[0];
+    await fs.writeFile(path.join(cdir, 'entries', entryFile), '{"id": "a.bin", "fi');
+    const third = await SampleCache.open(cdir, { onMessage: () => {} });
+    expect(Array.from((await third.get(a.key())).data)).toEqual([2, 4, 6, 8]);
+    expect([third.counters.builds, a.produced()]).toEqual([1, 4]);
   });
 
   it('getInto reads a valid entry straight into a buffer and rebuilds a damaged one', async () => {
