@@ -1,7 +1,9 @@
 // Profiles the CAE forward pass and train step per tfjs kernel: wall time,
 // calls, and the process RSS / tfjs bytes / V8 external memory after each
 // step. Not part of `npm run bench`; a tool for finding non-conv time.
-// Usage: tsx bench/kernels/profile.ts <native|tfjs> <a|b|s> [steps=3] [--gc]
+// Usage: tsx bench/kernels/profile.ts <native|tfjs> <a|b|s> [steps=3]
+// CPU time (all threads) is shown beside wall time: on a loaded machine, run with
+// TRANSMRI_THREADS=1 BENCH_THREADS=1 and compare CPU times.
 //   shape s: 2×32³ (quick). BENCH_GC=1 with node --expose-gc collects after each step.
 import * as tf from '@tensorflow/tfjs';
 import { buildBenchCae, caeLoss, setUpBenchChild, SHAPES } from './cae.js';
@@ -11,7 +13,7 @@ if (shapeKey === 's') SHAPES.push({ key: 's' as 'a', batch: 2, size: [32, 32, 32
 const shape = await setUpBenchChild(mode, shapeKey);
 const steps = Number(stepsArg ?? 3);
 
-const stats = new Map<string, { ms: number; calls: number; big: number }>();
+const stats = new Map<string, { ms: number; cpu: number; calls: number; big: number }>();
 let active = false;
 for (const k of tf.getKernelsForBackend('cpu')) {
   const inner = k.kernelFunc;
@@ -21,10 +23,13 @@ for (const k of tf.getKernelsForBackend('cpu')) {
     kernelFunc: (args) => {
       if (!active) return inner(args);
       const t0 = process.hrtime.bigint();
+      const c0 = process.cpuUsage();
       const r = inner(args);
+      const c1 = process.cpuUsage(c0);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      const s = stats.get(k.kernelName) ?? { ms: 0, calls: 0, big: 0 };
+      const s = stats.get(k.kernelName) ?? { ms: 0, cpu: 0, calls: 0, big: 0 };
       s.ms += ms;
+      s.cpu += (c1.user + c1.system) / 1000;
       s.calls++;
       const outs = Array.isArray(r) ? r : [r];
       if (outs.some((o) => o.shape.reduce((p, v) => p * v, 1) >= 1 << 16)) s.big++;
@@ -44,14 +49,14 @@ function report(label: string, total: number) {
   const rows = [...stats.entries()].sort((p, q) => q[1].ms - p[1].ms);
   const sum = rows.reduce((s, [, v]) => s + v.ms, 0);
   console.log(`\n${label}: ${total.toFixed(1)} ms per call, kernels ${sum.toFixed(1)} ms, outside kernels ${(total - sum).toFixed(1)} ms`);
-  for (const [name, v] of rows) console.log(`  ${name.padEnd(28)} ${v.ms.toFixed(1).padStart(8)} ms ${String(v.calls).padStart(5)} calls (${v.big} with outputs >= 64 k elements)`);
+  for (const [name, v] of rows) console.log(`  ${name.padEnd(28)} ${v.ms.toFixed(1).padStart(8)} ms (cpu ${v.cpu.toFixed(1).padStart(7)} ms) ${String(v.calls).padStart(5)} calls (${v.big} with outputs >= 64 k elements)`);
   stats.clear();
 }
 
 function run(label: string, fn: () => void) {
   fn(); // warm-up
   let best = Infinity;
-  let bestStats = new Map<string, { ms: number; calls: number; big: number }>();
+  let bestStats = new Map<string, { ms: number; cpu: number; calls: number; big: number }>();
   for (let i = 0; i < steps; i++) {
     stats.clear();
     active = true;

@@ -143,5 +143,66 @@ void maxPoolGradWindow(const float* x, float* dx, const size_t* off, int npos, c
   }
 }
 
+namespace {
+// The 8 cells of window (row t, ow) in (d, h, w) order.
+inline void cells222(const float* base, const ConvGeom& g, long t, const float** line) {
+  const int oh = t % g.OH, od = (t / g.OH) % g.OD, n = t / ((long)g.OH * g.OD);
+  const size_t rowLen = (size_t)g.W * g.Ci;
+  for (int dd = 0; dd < 2; dd++)
+    for (int hh = 0; hh < 2; hh++)
+      line[dd * 2 + hh] = base + (((size_t)n * g.D + 2 * od + dd) * g.H + 2 * oh + hh) * rowLen;
+}
+}  // namespace
+
+void maxPool222(const float* x, const ConvGeom& g, long t0, long t1, float* out) {
+  const int C = g.Ci;
+  const float* line[4];
+  for (long t = t0; t < t1; t++) {
+    cells222(x, g, t, line);
+    float* o = out + (size_t)t * g.OW * C;
+    for (int ow = 0; ow < g.OW; ow++) {
+      const size_t w0 = (size_t)2 * ow * C;
+      for (int c = 0; c < C; c += 8) {
+        __m256 m = _mm256_loadu_ps(line[0] + w0 + c);
+        for (int l = 0; l < 4; l++) {
+          if (l > 0) m = _mm256_max_ps(_mm256_loadu_ps(line[l] + w0 + c), m);
+          m = _mm256_max_ps(_mm256_loadu_ps(line[l] + w0 + C + c), m);
+        }
+        _mm256_storeu_ps(o + (size_t)ow * C + c, m);
+      }
+    }
+  }
+}
+
+void maxPool222Grad(const float* dy, const float* x, const ConvGeom& g, long t0, long t1, float* dx) {
+  const int C = g.Ci;
+  const float* line[4];
+  const float* dline[4];
+  const __m256 zero = _mm256_setzero_ps();
+  for (long t = t0; t < t1; t++) {
+    cells222(x, g, t, line);
+    cells222(dx, g, t, dline);
+    const float* d = dy + (size_t)t * g.OW * C;
+    for (int ow = 0; ow < g.OW; ow++) {
+      const size_t w0 = (size_t)2 * ow * C;
+      for (int c = 0; c < C; c += 8) {
+        // Last maximum in (d, h, w) order, as tfjs: >= moves the winner forward.
+        __m256 best = _mm256_set1_ps(-__builtin_inff()), where = _mm256_set1_ps(-1.f);
+        for (int j = 0; j < 8; j++) {
+          const __m256 v = _mm256_loadu_ps(line[j >> 1] + w0 + (j & 1) * C + c);
+          const __m256 ge = _mm256_cmp_ps(v, best, _CMP_GE_OQ);
+          best = _mm256_blendv_ps(best, v, ge);
+          where = _mm256_blendv_ps(where, _mm256_set1_ps((float)j), ge);
+        }
+        const __m256 gv = _mm256_loadu_ps(d + (size_t)ow * C + c);
+        for (int j = 0; j < 8; j++) {
+          const __m256 hit = _mm256_cmp_ps(where, _mm256_set1_ps((float)j), _CMP_EQ_OQ);
+          _mm256_storeu_ps(const_cast<float*>(dline[j >> 1]) + w0 + (j & 1) * C + c, _mm256_blendv_ps(zero, gv, hit));
+        }
+      }
+    }
+  }
+}
+
 }  // namespace avx2
 }  // namespace tmri

@@ -13,26 +13,63 @@
 
 namespace tmri {
 
-void maxPool3d(const float* x, const ConvGeom& g, float* out) {
-  const int C = g.Ci;
-  const long cells = (long)g.N * g.OD * g.OH * g.OW;
-  const float ninf = -std::numeric_limits<float>::infinity();
-#pragma omp parallel for schedule(static) if (cells * C > 32768)
-  for (long t = 0; t < cells; t++) {
-    const int ow = t % g.OW, oh = (t / g.OW) % g.OH, od = (t / ((long)g.OW * g.OH)) % g.OD;
-    const int n = t / ((long)g.OW * g.OH * g.OD);
-    float* o = out + (size_t)t * C;
-    for (int c = 0; c < C; c++) o[c] = ninf;
+namespace {
+// The input cells of the windows of one output row (n, od, oh): offsets of
+// the in-bounds (kd, kh) lines, and for each ow the in-bounds kw range.
+struct PoolRow {
+  std::vector<size_t> lines;  // offsets of x[n, d, h, 0, 0] of the window's valid (kd, kh)
+  void set(const ConvGeom& g, int n, int od, int oh) {
+    lines.clear();
     for (int kd = 0; kd < g.KD; kd++) {
       const int d = od * g.SD - g.padF + kd;
       if (d < 0 || d >= g.D) continue;
       for (int kh = 0; kh < g.KH; kh++) {
         const int h = oh * g.SH - g.padT + kh;
         if (h < 0 || h >= g.H) continue;
-        for (int kw = 0; kw < g.KW; kw++) {
-          const int w = ow * g.SW - g.padL + kw;
-          if (w < 0 || w >= g.W) continue;
-          const float* xi = x + ((((size_t)n * g.D + d) * g.H + h) * g.W + w) * C;
+        lines.push_back((((size_t)n * g.D + d) * g.H + h) * g.W * g.Ci);
+      }
+    }
+  }
+  // Fills off[] with the window's cells in (d, h, w) order; returns their count.
+  static int cells(const ConvGeom& g, const std::vector<size_t>& lines, int ow, size_t* off) {
+    const int w0 = ow * g.SW - g.padL;
+    const int k0 = w0 < 0 ? -w0 : 0, k1 = w0 + g.KW > g.W ? g.W - w0 : g.KW;
+    int n = 0;
+    for (size_t line : lines)
+      for (int kw = k0; kw < k1; kw++) off[n++] = line + (size_t)(w0 + kw) * g.Ci;
+    return n;
+  }
+};
+bool is222(const ConvGeom& g) {
+  return g.KD == 2 && g.KH == 2 && g.KW == 2 && g.SD == 2 && g.SH == 2 && g.SW == 2 && g.padF == 0 &&
+         g.padT == 0 && g.padL == 0 && 2 * g.OD <= g.D && 2 * g.OH <= g.H && 2 * g.OW <= g.W &&
+         g.Ci % 8 == 0 && useAvx2();
+}
+}  // namespace
+
+void maxPool3d(const float* x, const ConvGeom& g, float* out) {
+  const int C = g.Ci;
+  const long rows = (long)g.N * g.OD * g.OH;
+  if (is222(g)) {
+#pragma omp parallel for schedule(static) if (rows * g.OW * C > 32768)
+    for (long t = 0; t < rows; t++) avx2::maxPool222(x, g, t, t + 1, out);
+    return;
+  }
+  const float ninf = -std::numeric_limits<float>::infinity();
+#pragma omp parallel if (rows * g.OW * C > 32768)
+  {
+    PoolRow row;
+    std::vector<size_t> off((size_t)g.KD * g.KH * g.KW);
+#pragma omp for schedule(static)
+    for (long t = 0; t < rows; t++) {
+      const int oh = t % g.OH, od = (t / g.OH) % g.OD, n = t / ((long)g.OH * g.OD);
+      row.set(g, n, od, oh);
+      for (int ow = 0; ow < g.OW; ow++) {
+        const int npos = PoolRow::cells(g, row.lines, ow, off.data());
+        float* o = out + ((size_t)t * g.OW + ow) * C;
+        for (int c = 0; c < C; c++) o[c] = ninf;
+        for (int j = 0; j < npos; j++) {
+          const float* xi = x + off[j];
           for (int c = 0; c < C; c++) o[c] = xi[c] > o[c] ? xi[c] : o[c];
         }
       }
@@ -52,45 +89,40 @@ void maxPool3dGradDisjoint(const float* dy, const float* x, const ConvGeom& g, f
                      g.padL == 0 && g.OD * g.SD == g.D && g.OH * g.SH == g.H && g.OW * g.SW == g.W;
   if (!tiled) std::memset(dx, 0, sizeof(float) * g.N * g.D * g.H * g.W * C);
   const bool vec = useAvx2() && C % 8 == 0;
-  const long cells = (long)g.N * g.OD * g.OH * g.OW;
+  const long rows = (long)g.N * g.OD * g.OH;
+  if (is222(g)) {
+#pragma omp parallel for schedule(static) if (rows * g.OW * C > 32768)
+    for (long t = 0; t < rows; t++) avx2::maxPool222Grad(dy, x, g, t, t + 1, dx);
+    return;
+  }
   const float ninf = -std::numeric_limits<float>::infinity();
-#pragma omp parallel if (cells * C > 32768)
+#pragma omp parallel if (rows * g.OW * C > 32768)
   {
+    PoolRow row;
     std::vector<size_t> off((size_t)g.KD * g.KH * g.KW);
     std::vector<float> best(C);
     std::vector<int> where(C);
 #pragma omp for schedule(static)
-    for (long t = 0; t < cells; t++) {
-      const int ow = t % g.OW, oh = (t / g.OW) % g.OH, od = (t / ((long)g.OW * g.OH)) % g.OD;
-      const int n = t / ((long)g.OW * g.OH * g.OD);
-      int npos = 0;
-      for (int kd = 0; kd < g.KD; kd++) {
-        const int d = od * g.SD - g.padF + kd;
-        if (d < 0 || d >= g.D) continue;
-        for (int kh = 0; kh < g.KH; kh++) {
-          const int h = oh * g.SH - g.padT + kh;
-          if (h < 0 || h >= g.H) continue;
-          for (int kw = 0; kw < g.KW; kw++) {
-            const int w = ow * g.SW - g.padL + kw;
-            if (w < 0 || w >= g.W) continue;
-            off[npos++] = ((((size_t)n * g.D + d) * g.H + h) * g.W + w) * C;
-          }
+    for (long t = 0; t < rows; t++) {
+      const int oh = t % g.OH, od = (t / g.OH) % g.OD, n = t / ((long)g.OH * g.OD);
+      row.set(g, n, od, oh);
+      for (int ow = 0; ow < g.OW; ow++) {
+        const int npos = PoolRow::cells(g, row.lines, ow, off.data());
+        const float* dyo = dy + ((size_t)t * g.OW + ow) * C;
+        if (vec) {
+          avx2::maxPoolGradWindow(x, dx, off.data(), npos, dyo, C);
+          continue;
         }
-      }
-      const float* dyo = dy + (size_t)t * C;
-      if (vec) {
-        avx2::maxPoolGradWindow(x, dx, off.data(), npos, dyo, C);
-        continue;
-      }
-      for (int c = 0; c < C; c++) { best[c] = ninf; where[c] = -1; }
-      for (int j = 0; j < npos; j++) {
-        const float* xi = x + off[j];
-        for (int c = 0; c < C; c++)
-          if (xi[c] >= best[c]) { best[c] = xi[c]; where[c] = j; }
-      }
-      for (int j = 0; j < npos; j++) {
-        float* di = dx + off[j];
-        for (int c = 0; c < C; c++) di[c] = where[c] == j ? dyo[c] : 0.f;
+        for (int c = 0; c < C; c++) { best[c] = ninf; where[c] = -1; }
+        for (int j = 0; j < npos; j++) {
+          const float* xi = x + off[j];
+          for (int c = 0; c < C; c++)
+            if (xi[c] >= best[c]) { best[c] = xi[c]; where[c] = j; }
+        }
+        for (int j = 0; j < npos; j++) {
+          float* di = dx + off[j];
+          for (int c = 0; c < C; c++) di[c] = where[c] == j ? dyo[c] : 0.f;
+        }
       }
     }
   }

@@ -24,6 +24,11 @@ void biasAct(float* y, size_t rows, int C, const float* bias, int act);
 // x + off[j] (j < npos) are the window's input cells in (d, h, w) order; the
 // gradient dy[c] goes to the last maximum, every other cell of the window gets 0.
 void maxPoolGradWindow(const float* x, float* dx, const size_t* off, int npos, const float* dy, int C);
+// 2x2x2 max pooling, stride 2, no padding, C % 8 == 0, every window inside
+// the input: output rows [t0, t1) of the N*OD*OH rows (forward), and the
+// gradient for the windows of those rows (cells outside windows untouched).
+void maxPool222(const float* x, const ConvGeom& g, long t0, long t1, float* out);
+void maxPool222Grad(const float* dy, const float* x, const ConvGeom& g, long t0, long t1, float* dx);
 }  // namespace avx2
 
 }  // namespace tmri
