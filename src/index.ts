@@ -146,7 +146,7 @@ export type { Callback, LearnerEvent, FitState, EpochRecord } from './learner/ca
 export type { ModelHandle, ModelKind, LayerGroup } from './learner/model-handle.js';
 export type { LossSpec, LossFunction, LossInputs } from './learner/loss-spec.js';
 export type { OptimizerSpec } from './learner/optim.js';
-export { scheduleLr, DEFAULT_SCHEDULE } from './learner/schedule.js';
+export { scheduleLr, scheduleMomentum, DEFAULT_SCHEDULE } from './learner/schedule.js';
 export type { ScheduleSpec } from './learner/schedule.js';
 export { CHECKPOINT_VERSION } from './learner/checkpoint.js';
 export type { CheckpointManifest, FitPlan } from './learner/checkpoint.js';

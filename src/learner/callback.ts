@@ -44,6 +44,8 @@ export interface FitState {
   step: number;
   /** Learning rate of the current step (head group). */
   lr: number;
+  /** Momentum of the current step when the schedule sets it (oneCycle's moms); undefined = the optimizer's own. */
+  mom?: number;
   /** Loss of the current batch (after `afterLoss`). */
   loss: number;
   /** The current batch (plain arrays). */
@@ -54,6 +56,12 @@ export interface FitState {
   resumed: boolean;
   /** Why fit stopped early (set when a CancelFitError was caught). */
   stopReason?: string;
+  /**
+   * True while `learner.lrFind()` runs its mock training: the events fire as in one epoch of
+   * `numIt` batches (`batchesPerEpoch` = numIt), `afterEpoch` has no `record`, and the weights are
+   * restored afterwards. Callbacks that save, log or stop (checkpoints, early stopping) ignore it.
+   */
+  lrFind?: boolean;
 }
 
 /** A callback: any subset of the events, plus optional state for checkpoints. */

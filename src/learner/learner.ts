@@ -21,7 +21,8 @@ import { lossNeedsLabels, resolveLoss, type LossFunction } from './loss-spec.js'
 import { epochMetrics, type MetricName } from './epoch-metrics.js';
 import { checkSourceFits, codeFunction, layerGroups, leafLayers, setGroupTrainable, toHandle, type LayerGroup, type ModelHandle } from './model-handle.js';
 import { makeOptimizer, setLearningRate } from './optim.js';
-import { normalizeSchedule, scheduleLr } from './schedule.js';
+import { normalizeSchedule, scheduleLr, scheduleMomentum } from './schedule.js';
+import { checkScheduledMomentum, optimizerMomentum, withMomentum } from './schedule-momentum.js';
 import { reinitializeLayer } from './reinit.js';
 import { getDropoutSeeds, seedDropout, setDropoutSeeds } from './dropout.js';
 import { lrFind, type LrFindOptions, type LrFindResult } from './lr-find.js';
@@ -89,7 +90,8 @@ export class Learner {
     return { handle: this.handle, source: this.source, batchSize: this.options.batchSize, lossFn: this.lossFn, checkLabels: (b) => this.checkLabels(b) };
   }
 
-  private async event(name: LearnerEvent, state: FitState): Promise<void> {
+  /** @internal fires an event on every callback, in order (used by fit and lrFind) */
+  async event(name: LearnerEvent, state: FitState): Promise<void> {
     for (const cb of this.callbacks) await cb[name]?.(state);
   }
 
@@ -115,6 +117,7 @@ export class Learner {
     if (!(plan.lr > 0)) throw new OptionError('fit.lr', `must be > 0, got ${plan.lr}`);
     if (plan.groupLr.length !== this.groups.length) throw new OptionError('fit.groupLr', `needs one multiplier per layer group (${this.groups.length}), got ${plan.groupLr.length}`);
     if (this.source.size('train') === 0) throw new OptionError('fit', "the source's 'train' split is empty");
+    checkScheduledMomentum(plan.schedule, this.optimizers.find((o) => o !== undefined) ?? (() => makeOptimizer(this.options.optimizer, plan.lr, this.options.weightDecay)));
     // Checkpoint code (node:fs) loads only when used, so the Learner core also runs in a browser.
     const checkpoints = options.resume !== undefined || options.checkpoint !== undefined ? await import('./checkpoint.js') : undefined;
     const start = options.resume !== undefined ? await checkpoints!.loadCheckpointInto(this, options.resume, plan) : 0;
@@ -177,9 +180,10 @@ export class Learner {
       const lr = scheduleLr(plan.schedule, plan.lr, state.step, totalSteps);
       this.groups.forEach((_, g) => setLearningRate(this.optimizer(g), lr * plan.groupLr[g]));
       state.lr = lr * plan.groupLr[this.groups.length - 1];
+      state.mom = scheduleMomentum(plan.schedule, state.step, totalSteps);
       try {
         await this.event('beforeBatch', state);
-        const loss = await this.trainStep(batch, state, { dropoutKey: `${dataEpoch}/${state.batch}`, events: true });
+        const loss = await this.trainStep(batch, state, { dropoutKey: `${dataEpoch}/${state.batch}`, events: true, mom: state.mom });
         sum += loss * batch.y.length;
         count += batch.y.length;
         await this.event('afterBatch', state);
@@ -196,7 +200,7 @@ export class Learner {
    * One step: forward, loss, gradients, `afterLoss`, apply. Returns the loss.
    * @internal used by fit and lrFind
    */
-  async trainStep(batch: Batch, state: FitState, step: { dropoutKey: string; events: boolean }): Promise<number> {
+  async trainStep(batch: Batch, state: FitState, step: { dropoutKey: string; events: boolean; mom?: number }): Promise<number> {
     this.checkLabels(batch);
     seedDropout(this.model, this.options.seed, step.dropoutKey);
     const variables = this.groups.flatMap((g) => g.variables).filter((v) => v.trainable).map((v) => v.read() as tf.Variable);
@@ -212,7 +216,7 @@ export class Learner {
         if (!Number.isFinite(loss)) throw new NonFiniteLossError(state.epoch, state.batch, `loss = ${loss}; the weights of this step were not applied`);
         state.loss = loss;
         if (step.events) await this.event('afterLoss', state);
-        this.applyGradients(grads);
+        this.applyGradients(grads, step.mom);
         return loss;
       } finally {
         tf.dispose([value, ...Object.values(grads).filter((g): g is tf.Tensor => g != null)]);
@@ -223,8 +227,8 @@ export class Learner {
     }
   }
 
-  /** Each group's optimizer gets its variables in a fixed order (frozen ones without a gradient). */
-  private applyGradients(grads: tf.NamedTensorMap): void {
+  /** Each group's optimizer gets its variables in a fixed order (frozen ones without a gradient); `mom` is the step's scheduled momentum. */
+  private applyGradients(grads: tf.NamedTensorMap, mom?: number): void {
     this.groups.forEach((group, g) => {
       if (!group.variables.some((v) => v.trainable)) return;
       const map: Record<string, tf.Tensor> = {};
@@ -232,7 +236,9 @@ export class Learner {
         const name = (v.read() as tf.Variable).name;
         map[name] = grads[name];
       }
-      this.optimizer(g).applyGradients(map);
+      const opt = this.optimizer(g);
+      if (mom !== undefined && optimizerMomentum(opt) !== undefined) withMomentum(opt, mom, () => opt.applyGradients(map));
+      else opt.applyGradients(map);
     });
   }
 

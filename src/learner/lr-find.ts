@@ -4,7 +4,7 @@
  * then put the weights and optimizer state back as they were.
  */
 import * as tf from '@tensorflow/tfjs';
-import { NonFiniteLossError, OptionError, rejectUnknownOptions } from '../backend/errors.js';
+import { CancelBatchError, CancelFitError, NonFiniteLossError, OptionError, rejectUnknownOptions } from '../backend/errors.js';
 import type { FitState } from './callback.js';
 import { canonicalWeights } from './model-handle.js';
 import type { Learner } from './learner.js';
@@ -78,8 +78,12 @@ export function valleyIndex(losses: number[]): number {
 }
 
 /**
- * Runs the range test on the learner's 'train' split. No callbacks fire;
- * weights, optimizer state and dropout seeds are restored afterwards.
+ * Runs the range test on the learner's 'train' split; weights, optimizer state and dropout
+ * seeds are restored afterwards. The callbacks see one epoch of `numIt` batches with
+ * `state.lrFind` set (beforeFit, beforeEpoch, then beforeBatch, afterLoss, afterBatch per step,
+ * afterEpoch without a record, afterFit), so a ProgressBar shows progress while checkpoints and
+ * early stopping ignore it. A callback's CancelFitError ends the test early (the curve so far is
+ * kept); a CancelBatchError skips that step's update and its point.
  * @example const { suggestion } = await learner.lrFind(); await learner.fit(5, { lr: suggestion });
  */
 export async function lrFind(learner: Learner, options: LrFindOptions = {}): Promise<LrFindResult> {
@@ -95,32 +99,42 @@ export async function lrFind(learner: Learner, options: LrFindOptions = {}): Pro
   learner.optimizers = learner.groups.map(() => undefined);
   const lrs: number[] = [];
   const losses: number[] = [];
+  const state: FitState = { learner, epochs: 1, epoch: 0, batch: 0, batchesPerEpoch: o.numIt, step: 0, lr: o.startLr, loss: NaN, resumed: false, lrFind: true };
   try {
-    const state: FitState = { learner, epochs: 1, epoch: 0, batch: 0, batchesPerEpoch: learner.batchesPerEpoch, step: 0, lr: o.startLr, loss: NaN, resumed: false };
+    await learner.event('beforeFit', state);
+    await learner.event('beforeEpoch', state);
     let avg = 0;
     let best = Infinity;
     let step = 0;
-    outer: for (let epoch = 0; step < o.numIt; epoch++) {
-      for await (const batch of learner.source.batches('train', { batchSize: learner.options.batchSize, epoch, shuffle: true })) {
+    outer: for (let pass = 0; step < o.numIt; pass++) {
+      for await (const batch of learner.source.batches('train', { batchSize: learner.options.batchSize, epoch: pass, shuffle: true })) {
         const lr = o.startLr * (o.endLr / o.startLr) ** (step / (o.numIt - 1));
         learner.optimizers.forEach((_, g) => setLearningRate(learner.optimizer(g), lr));
-        Object.assign(state, { epoch: -1 - epoch, batch: step, step });
-        let loss: number;
+        Object.assign(state, { batch: step, step, lr, batchData: batch });
+        let diverged = false;
         try {
-          loss = await learner.trainStep(batch, state, { dropoutKey: `lrFind/${step}`, events: false });
+          await learner.event('beforeBatch', state);
+          const loss = await learner.trainStep(batch, state, { dropoutKey: `lrFind/${step}`, events: true });
+          avg = o.beta * avg + (1 - o.beta) * loss;
+          const smooth = avg / (1 - o.beta ** (lrs.length + 1));
+          lrs.push(lr);
+          losses.push(smooth);
+          best = Math.min(best, smooth);
+          diverged = o.stopDiv && smooth > 4 * best;
+          await learner.event('afterBatch', state);
         } catch (error) {
           if (error instanceof NonFiniteLossError) break outer;
-          throw error;
+          if (!(error instanceof CancelBatchError)) throw error;
         }
-        avg = o.beta * avg + (1 - o.beta) * loss;
-        const smooth = avg / (1 - o.beta ** (step + 1));
-        lrs.push(lr);
-        losses.push(smooth);
-        best = Math.min(best, smooth);
         step++;
-        if ((o.stopDiv && smooth > 4 * best) || step >= o.numIt) break outer;
+        if (diverged || step >= o.numIt) break outer;
       }
     }
+    state.batchData = undefined;
+    await learner.event('afterEpoch', state);
+  } catch (error) {
+    if (!(error instanceof CancelFitError)) throw error;
+    state.stopReason = error.message;
   } finally {
     for (const { w, value } of saved) {
       w.write(value);
@@ -130,6 +144,7 @@ export async function lrFind(learner: Learner, options: LrFindOptions = {}): Pro
     learner.optimizers = savedOptimizers;
     learner.restoreDropoutSeeds(savedSeeds);
   }
+  await learner.event('afterFit', state);
   // Like fastai, ignore the first tenth and the last five points when suggesting.
   const lo = Math.floor(lrs.length / 10);
   const hi = lrs.length - lo > 10 ? lrs.length - 5 : lrs.length;

@@ -40,12 +40,13 @@ export class BestModelCheckpoint implements Callback {
   }
 
   beforeFit(state: FitState): void {
-    if (state.resumed) return;
+    if (state.resumed || state.lrFind) return;
     this.best = NaN;
     this.bestEpoch = -1;
   }
 
   async afterEpoch(state: FitState): Promise<void> {
+    if (state.lrFind) return;
     const value = readMonitor(state.record!, this.monitor, 'BestModelCheckpointOptions');
     if (Number.isNaN(value)) return;
     if (this.bestEpoch >= 0 && !improves(value, this.best, this.mode, 0)) return;

@@ -43,13 +43,14 @@ export class EarlyStopping implements Callback {
   }
 
   beforeFit(state: FitState): void {
-    if (state.resumed) return;
+    if (state.resumed || state.lrFind) return;
     this.best = NaN;
     this.bestEpoch = -1;
     this.wait = 0;
   }
 
   afterEpoch(state: FitState): void {
+    if (state.lrFind) return;
     const value = readMonitor(state.record!, this.o.monitor, 'EarlyStoppingOptions');
     if (this.bestEpoch < 0 || improves(value, this.best, this.mode, this.o.minDelta)) {
       if (!Number.isNaN(value)) {

@@ -48,6 +48,7 @@ export class HistoryLogger implements Callback {
   }
 
   async afterEpoch(state: FitState): Promise<void> {
+    if (state.lrFind) return;
     const history = state.learner.history;
     if (this.o.csv) await writeAtomic(this.o.csv, historyToCsv(history));
     if (this.o.json) await writeAtomic(this.o.json, JSON.stringify(history, null, 1) + '\n');

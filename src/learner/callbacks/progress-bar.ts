@@ -47,7 +47,7 @@ export class ProgressBar implements Callback {
     if (!this.active) return;
     this.bar = new cliProgress.SingleBar(
       {
-        format: `epoch ${state.epoch + 1}/${state.epochs} |{bar}| {value}/{total} batches | loss {loss} | ETA {eta}s`,
+        format: `${state.lrFind ? 'lr find' : `epoch ${state.epoch + 1}/${state.epochs}`} |{bar}| {value}/{total} batches | loss {loss} | ETA {eta}s`,
         stream: this.stream,
         noTTYOutput: true,
         notTTYSchedule: 0,
@@ -68,6 +68,10 @@ export class ProgressBar implements Callback {
     if (!this.active) return;
     this.bar?.stop();
     this.bar = undefined;
+    if (state.lrFind) {
+      this.stream.write(`lr find: done at lr ${fmt(state.lr)} (loss ${fmt(state.loss)})\n`);
+      return;
+    }
     const r = state.record!;
     const metrics = Object.entries(r.metrics).map(([k, v]) => ` ${k} ${fmt(v)}`).join('');
     this.stream.write(`epoch ${r.epoch + 1}/${state.epochs}: train loss ${fmt(r.trainLoss)} valid loss ${fmt(r.validLoss)}${metrics} (${r.seconds.toFixed(1)} s)\n`);
