@@ -47,6 +47,8 @@ export interface BatchSource {
   readonly sampleShape: readonly number[];
   /** Number of samples in a split. */
   size(split: SplitName): number;
+  /** Items in one shuffled epoch of a split's stream when it differs from `size` (e.g. oversampling); default `size(split)`. */
+  epochSize?(split: SplitName): number;
   /** Streams the batches of a split. */
   batches(split: SplitName, options: BatchStreamOptions): AsyncIterable<Batch>;
 }

@@ -95,9 +95,9 @@ export class Learner {
     for (const cb of this.callbacks) await cb[name]?.(state);
   }
 
-  /** Batches per training epoch. */
+  /** Batches per training epoch (of the shuffled stream: an oversampled epoch is longer than the split). */
   get batchesPerEpoch(): number {
-    return Math.ceil(this.source.size('train') / this.options.batchSize);
+    return Math.ceil((this.source.epochSize?.('train') ?? this.source.size('train')) / this.options.batchSize);
   }
 
   /** The optimizer of a group, created on first use. */

@@ -188,6 +188,18 @@ export class DataBunch implements BatchSource {
     return n * (count === 'all' ? this.volumeShape[axis] : count);
   }
 
+  /** Items in one shuffled epoch: size(split), or K · max_k n_k samples (× slices) for the oversampled training stream. */
+  epochSize(split: SplitName): number {
+    const n = this.splits[split].length;
+    if (split !== 'train' || !this.opts.oversample || n === 0) return this.size(split);
+    const counts = new Map<number, number>();
+    for (const id of this.splits.train) {
+      const y = this.labelIds[this.indexOf.get(id) as number];
+      counts.set(y, (counts.get(y) ?? 0) + 1);
+    }
+    return counts.size * Math.max(...counts.values()) * (this.size(split) / n);
+  }
+
   /** Reads one sample through the cache and the online (fitted) steps. */
   async read(id: string): Promise<StreamItem> {
     const index = this.indexOf.get(id);

@@ -6,7 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import { DataBunch, type DataBunchRow } from '../../../src/data/databunch/databunch.js';
 import { writeNifti } from '../../../src/data/nifti/writer.js';
 import { Volume } from '../../../src/data/volume.js';
+import type { FitState } from '../../../src/learner/callback.js';
 import { Learner } from '../../../src/learner/learner.js';
+import { scheduleLr } from '../../../src/learner/schedule.js';
 import { expectNoTensorLeaks } from '../../helpers/tensor-leaks.js';
 
 // Bug (lead 10): with `oversample: true`, batches('train', { shuffle: false }) still streamed the
@@ -62,6 +64,26 @@ describe('oversampling applies to the shuffled training stream only', () => {
       expect(p.metrics!.n).toBe(10);
       // the confusion matrix's row sums are the training class counts 6 / 3 / 1
       expect(p.metrics!.confusion.map((row) => row.reduce((a, b) => a + b, 0))).toEqual([6, 3, 1]);
+    } finally {
+      learner.dispose();
+      model.dispose();
+    }
+  });
+
+  it('an oversampled epoch (3 · 6 = 18 items, 5 batches of 4) sets batchesPerEpoch, so oneCycle spans the real steps', async () => {
+    // Before: batchesPerEpoch = ceil(10 / 4) = 3, so a 2-epoch oneCycle planned 6 steps, ran 10,
+    // numbered epoch 1's steps 3..7 (overlapping epoch 0's 0..4) and ended clamped at the final lr.
+    expect(bunch.size('train')).toBe(10);
+    expect(bunch.epochSize('train')).toBe(18);
+    expect(bunch.epochSize('valid')).toBe(3);
+    const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [2, 2, 2, 1] }), tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) })] });
+    const seen: Array<[number, number]> = [];
+    const learner = new Learner(bunch, model, { loss: 'classifier', batchSize: 4, bootstrap: 0, callbacks: [{ beforeBatch: (s: FitState) => void seen.push([s.step, s.lr]) }] });
+    try {
+      expect(learner.batchesPerEpoch).toBe(5);
+      await learner.fit(2, { lr: 0.01, schedule: 'oneCycle' });
+      expect(seen.map(([step]) => step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(seen.map(([, lr]) => lr)).toEqual(Array.from({ length: 10 }, (_, i) => scheduleLr('oneCycle', 0.01, i, 10)));
     } finally {
       learner.dispose();
       model.dispose();
