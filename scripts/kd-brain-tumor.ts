@@ -23,6 +23,7 @@ import {
   DataBunch,
   Learner,
   OptionError,
+  Rng,
   distill,
   edgeCnn,
   initBackend,
@@ -61,7 +62,7 @@ export const KD_BRAIN_TUMOR_SPEC = {
     root: { type: 'string', help: 'dataset root with Training/ and Testing/ class folders' },
     out: { type: 'string', help: 'output folder (cache, teacher, results.json, table.md, report.html)' },
     seed: { type: 'number', help: 'seed of the train/validation split and of the teacher' },
-    perClass: { type: 'number', help: 'use only the first N images per class and folder (0 = all)' },
+    perClass: { type: 'number', help: 'use N images per class and folder, drawn at random (seeded by --seed) (0 = all), for quick runs' },
     size: { type: 'number', help: 'image edge after resizing (a multiple of 4)' },
     teacherEpochs: { type: 'number', help: 'teacher epochs (the best on validation is kept)' },
     teacherWidths: { type: 'string', help: 'comma-separated filters of the teacher CNN blocks' },
@@ -122,13 +123,17 @@ class KeepBest implements Callback {
   }
 }
 
-/** Rows of Training (split left to the DataBunch) and Testing (split 'test'), sorted, first `perClass` per class and folder. */
-export async function tumourRows(root: string, perClass: number): Promise<DataBunchRow[]> {
+/**
+ * Rows of Training (split left to the DataBunch) and Testing (split 'test'), sorted; with `perClass` > 0,
+ * that many images per class and folder drawn at random (seeded), not the first names: the folders are
+ * sorted by source dataset, so first-N subsets pair different sources in Training and Testing.
+ */
+export async function tumourRows(root: string, perClass: number, seed = 0): Promise<DataBunchRow[]> {
   const rows: DataBunchRow[] = [];
   for (const [folder, split] of [['Training', undefined], ['Testing', 'test']] as const) {
     for (const label of (await readdir(path.join(root, folder))).sort()) {
       let files = (await readdir(path.join(root, folder, label))).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
-      if (perClass > 0) files = files.slice(0, perClass);
+      if (perClass > 0 && files.length > perClass) files = new Rng(seed).fork(`perClass/${folder}/${label}`).shuffle(files).slice(0, perClass).sort();
       for (const f of files) rows.push({ path: path.join(root, folder, label, f), label, id: `${folder}/${label}/${f}`, ...(split ? { split } : {}) });
     }
   }
@@ -183,7 +188,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   await initBackend();
   const t0 = Date.now();
   const out = path.resolve(cfg.out);
-  const rows = await tumourRows(cfg.root, cfg.perClass);
+  const rows = await tumourRows(cfg.root, cfg.perClass, cfg.seed);
   const input = { kind: 'image2d' as const, mode: 'rgb' as const, size: [cfg.size, cfg.size] as [number, number] };
   const common = { split: { valid: 0.1, test: 0, seed: cfg.seed }, seed: cfg.seed, cacheDir: path.join(out, 'cache'), onWarning: (m: string) => log(`note: ${m}`) };
   const bunch = await DataBunch.fromRows(rows, { ...common, pipeline: { input, steps: [{ op: 'zScore' }] } });
