@@ -64,6 +64,7 @@ Napi::Value Conv3d(const Napi::CallbackInfo& info) {
   float* out = f32(info, 3, outSize(g), "out");
   const float* bias = info[4].IsNull() || info[4].IsUndefined() ? nullptr : f32(info, 4, g.Co, "bias");
   const int act = info[5].IsNumber() ? info[5].As<Napi::Number>().Int32Value() : 0;
+  if (act < 0 || act > 3) throw Napi::RangeError::New(info.Env(), "transmri_native: bad activation");
   tmri::conv3dForward(x, w, g, bias, act, out);
   return info.Env().Undefined();
 }
@@ -160,6 +161,15 @@ Napi::Value Fill(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// actGrad(act, dy, y, dx, n) (act: tmri::Act)
+Napi::Value ActGrad(const Napi::CallbackInfo& info) {
+  const int act = info[0].As<Napi::Number>().Int32Value();
+  const size_t n = count(info, 4);
+  if (act < 0 || act > 3) throw Napi::RangeError::New(info.Env(), "transmri_native: bad activation");
+  tmri::actGrad(act, f32(info, 1, n, "dy"), f32(info, 2, n, "y"), f32(info, 3, n, "dx"), n);
+  return info.Env().Undefined();
+}
+
 // elu(x, out, n) / eluGrad(dy, y, dx, n)
 Napi::Value Elu(const Napi::CallbackInfo& info) {
   const size_t n = count(info, 2);
@@ -216,6 +226,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("eluGrad", Napi::Function::New(env, EluGrad));
   exports.Set("map", Napi::Function::New(env, Map));
   exports.Set("fill", Napi::Function::New(env, Fill));
+  exports.Set("actGrad", Napi::Function::New(env, ActGrad));
   exports.Set("sumLeading", Napi::Function::New(env, SumLeading));
   exports.Set("sumTrailing", Napi::Function::New(env, SumTrailing));
   tmri::registerMemory(env, exports);

@@ -8,6 +8,9 @@
 
 #pragma GCC target("avx2,fma")
 
+#include "simd_math.h"
+#define KNS_AVX2 1
+
 namespace tmri {
 #define KNS avx2
 #define KNS_NAME "avx2+fma"

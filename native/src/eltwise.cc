@@ -101,6 +101,21 @@ void eluGrad(const float* dy, const float* y, float* dx, size_t n) {
   });
 }
 
+void actGrad(int act, const float* dy, const float* y, float* dx, size_t n) {
+  if (act == ACT_ELU) return eluGrad(dy, y, dx, n);
+  if (act == ACT_SIGMOID && useAvx2()) {
+    blocks(n, [&](size_t i0, size_t i1) { avx2::sigmoidGrad(dy + i0, y + i0, dx + i0, i1 - i0); });
+    return;
+  }
+  blocks(n, [&](size_t i0, size_t i1) {
+    switch (act) {
+      case ACT_RELU: for (size_t i = i0; i < i1; i++) dx[i] = y[i] > 0.f ? dy[i] : 0.f; break;
+      case ACT_SIGMOID: for (size_t i = i0; i < i1; i++) dx[i] = dy[i] * y[i] * (1.f - y[i]); break;
+      default: std::memcpy(dx + i0, dy + i0, sizeof(float) * (i1 - i0)); break;
+    }
+  });
+}
+
 void fill(float* out, size_t n, float value) {
   blocks(n, [&](size_t i0, size_t i1) {
     for (size_t i = i0; i < i1; i++) out[i] = value;

@@ -18,7 +18,7 @@ struct ConvGeom {
   int padF, padT, padL;  // leading pads
 };
 
-enum Act { ACT_NONE = 0, ACT_RELU = 1, ACT_ELU = 2 };
+enum Act { ACT_NONE = 0, ACT_RELU = 1, ACT_ELU = 2, ACT_SIGMOID = 3 };
 
 // Direct convolution over an already padded input xp of shape
 // [N, PD, PH, PW, Ci] with PD = (OD-1)*SD + KD (etc.): no bounds checks.
@@ -80,6 +80,9 @@ void fill(float* out, size_t n, float value);
 void elu(const float* x, float* out, size_t n);
 // dx = dy where y >= 0, else dy * (y + 1) (y is the ELU output).
 void eluGrad(const float* dy, const float* y, float* dx, size_t n);
+// Gradient through an activation from its output y (Act codes): ELU as
+// eluGrad, ReLU dy * (y > 0), sigmoid dy * y * (1 - y), none dy.
+void actGrad(int act, const float* dy, const float* y, float* dx, size_t n);
 // x as [rows, cols]: column sums (out[cols]) / row sums (out[rows]).
 void sumLeading(const float* x, size_t rows, size_t cols, float* out);
 void sumTrailing(const float* x, size_t rows, size_t cols, float* out);

@@ -229,7 +229,8 @@ void biasAct(float* y, size_t rows, int C, const float* bias, int act) {
     for (int c = 0; c < C; c++) {
       float v = p[c] + (bias ? bias[c] : 0.f);
       if (act == ACT_RELU) v = v > 0.f ? v : 0.f;
-      else if (act == ACT_ELU) v = v > 0.f ? v : std::expm1(v);
+      else if (act == ACT_ELU) v = v >= 0.f ? v : std::expm1(v);
+      else if (act == ACT_SIGMOID) v = 1.f / (1.f + std::exp(-v));
       p[c] = v;
     }
   }

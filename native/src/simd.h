@@ -16,6 +16,8 @@ namespace avx2 {
 void elu(const float* x, float* out, size_t n);
 // dx = y >= 0 ? dy : dy * (y + 1)
 void eluGrad(const float* dy, const float* y, float* dx, size_t n);
+// dx = dy * y * (1 - y)
+void sigmoidGrad(const float* dy, const float* y, float* dx, size_t n);
 // out = 1 / (1 + exp(-x))
 void sigmoid(const float* x, float* out, size_t n);
 // y[r, c] = act(y[r, c] + bias[c]) in place over `rows` rows of C channels.

@@ -21,8 +21,14 @@ export interface NativeAddon {
   /** out = op(x); op 0 elu, 1 sigmoid, 2 square, 3 sqrt, 4 abs, 5 neg (native/src/kernels.h UnOp). */
   map(op: number, x: Float32Array, out: Float32Array, n: number): void;
   fill(out: Float32Array, n: number, value: number): void;
+  /** Gradient through an activation (ACT code) from its output y: dx = dy · act'(y). */
+  actGrad(act: number, dy: Float32Array, y: Float32Array, dx: Float32Array, n: number): void;
   sumLeading(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
   sumTrailing(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
+  /** Stride-1 2D convolutions with at most 8 output channels (conv2d_small.cc); false when the geometry or CPU is not handled. */
+  conv2dSmall(x: Float32Array, w: Float32Array, geom: Int32Array, out: Float32Array, bias: Float32Array | null, act: number): boolean;
+  conv2dSmallDx(dy: Float32Array, w: Float32Array, geom: Int32Array, dx: Float32Array): boolean;
+  conv2dSmallDw(x: Float32Array, dy: Float32Array, geom: Int32Array, dw: Float32Array): boolean;
   /** 2D max pool; geometry [N, H, W, C, KH, KW, SH, SW, OH, OW, padT, padL] (ops2d.cc). */
   maxPool2d(x: Float32Array, geom: Int32Array, out: Float32Array): void;
   maxPool2dGrad(dy: Float32Array, x: Float32Array, geom: Int32Array, dx: Float32Array): void;
@@ -49,7 +55,7 @@ export interface NativeAddon {
 }
 
 /** Activation codes of the addon's fused epilogue. */
-export const ACT = { none: 0, relu: 1, elu: 2 } as const;
+export const ACT = { none: 0, relu: 1, elu: 2, sigmoid: 3 } as const;
 
 /** The few members of tfjs' MathBackendCPU the kernels use. */
 export interface CpuBackendLike {

@@ -15,6 +15,7 @@ import {
   squaredDifferenceKernel, subKernel, sumKernel,
 } from './eltwise.js';
 import { upSampling3dGradConfig } from '../ops/upsample3d.js';
+import { actGradKernel, conv3dBiasActKernel } from './fused3d.js';
 import { maxPool2dGradKernel, maxPool2dKernel } from './pool2d.js';
 import { batchNormGradKernel, batchNormKernel, meanKernel, realDivKernel, reluGradKernel, reluKernel, squareKernel, stepKernel, tileKernel } from './ops2d.js';
 import { installNativeGradients, restoreGradients } from './grads2d.js';
@@ -38,6 +39,8 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   eluKernel,
   eluGradKernel,
   sumKernel,
+  conv3dBiasActKernel,
+  actGradKernel,
   squaredDifferenceKernel,
   sigmoidKernel,
   sqrtKernel,

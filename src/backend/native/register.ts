@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { NativeAddon } from './addon.js';
 import { NATIVE_KERNELS, registerKernels, unregisterKernels, type SavedKernels } from './kernels.js';
 import { installRecycler, type RecyclableBackend, type Recycler, type RecyclerStats } from './memory.js';
+import { patchConv3DLayers, type Conv3DPatch } from './fused3d.js';
 import * as tf from '@tensorflow/tfjs';
 
 /** State of the native kernels. */
@@ -55,13 +56,16 @@ export function loadAddon(): { addon?: unknown; reason: string } {
 // remembers what it replaced so that it can be undone.
 let saved: SavedKernels | undefined;
 let recycler: Recycler | undefined;
+let conv3dPatch: Conv3DPatch | undefined;
 
 /**
  * Registers the native kernels on the cpu backend if the addon loads.
  * Threads: env `TRANSMRI_THREADS`, else all hardware threads. Output
  * buffers of the native kernels go back to the addon's pool when tfjs
  * disposes their tensors (see memory.ts; `TRANSMRI_RECYCLE=0` turns this
- * off). Calling it again while active is a no-op that reports the same state.
+ * off), and tfjs-layers' Conv3D layers apply bias and activation in the
+ * convolution kernel (see fused3d.ts; `TRANSMRI_FUSE=0` turns this off).
+ * Calling it again while active is a no-op that reports the same state.
  */
 export function registerNativeKernels(): NativeStatus {
   const { addon, reason } = loadAddon();
@@ -77,6 +81,7 @@ export function registerNativeKernels(): NativeStatus {
     recycler = cpu ? installRecycler(cpu, native) : undefined;
     const r = recycler;
     saved = registerKernels(native, r ? (n) => r.alloc(n) : (n) => native.alloc(n));
+    conv3dPatch = process.env.TRANSMRI_FUSE === '0' ? undefined : patchConv3DLayers();
   }
   return { active: true, reason: `${reason} (${native.simd()}, ${native.threads()} threads)`, kernels };
 }
@@ -84,6 +89,8 @@ export function registerNativeKernels(): NativeStatus {
 /** Restores the tfjs kernels the native ones replaced (no-op when inactive). */
 export function unregisterNativeKernels(): void {
   if (saved === undefined) return;
+  conv3dPatch?.restore();
+  conv3dPatch = undefined;
   unregisterKernels(saved);
   saved = undefined;
   recycler?.uninstall();

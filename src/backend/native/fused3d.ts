@@ -1,0 +1,161 @@
+/**
+ * Conv3D + bias + activation as one native kernel with one gradient.
+ *
+ * tfjs' Conv3D layer runs conv3d, then an Add of the bias, then the
+ * activation: three passes over every output, and the tape keeps the conv
+ * output alive until the backward pass. While the native kernels are active,
+ * {@link patchConv3DLayers} makes every channels-last `Conv3D` layer with a
+ * linear, ReLU, ELU or sigmoid activation call {@link conv3dBiasAct}
+ * instead: the bias and activation are applied in the convolution's epilogue,
+ * and the gradient is act'(y)·dy (one native pass from the saved output) into
+ * the two conv gradient kernels and a bias sum. Weights, configs and
+ * serialisation are untouched; other layers and configurations keep tfjs' path.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ACT, f32, geomFromInfo, packGeom, type CpuBackendLike, type KernelArgs } from './addon.js';
+import type { NativeKernel } from './conv3d.js';
+
+export const CONV3D_BIAS_ACT = 'TransmriConv3DBiasAct';
+export const ACT_GRAD = 'TransmriActGrad';
+
+/** Activations the fused kernel applies. */
+export type FusedActivation = 'linear' | 'relu' | 'elu' | 'sigmoid';
+const CODE: Record<FusedActivation, number> = { linear: ACT.none, relu: ACT.relu, elu: ACT.elu, sigmoid: ACT.sigmoid };
+
+type Triple = [number, number, number];
+interface FusedAttrs { strides: Triple; pad: 'same' | 'valid'; act: number }
+
+function convInfo(x: number[], w: number[], strides: Triple, pad: 'same' | 'valid') {
+  return tf.backend_util.computeConv3DInfo(x as [number, number, number, number, number], w as [number, number, number, number, number], strides, 1, pad);
+}
+
+/** Kernel `TransmriConv3DBiasAct`: inputs x, filter, optional bias; attrs strides, pad, act (ACT code). */
+export const conv3dBiasActKernel: NativeKernel = {
+  kernelName: CONV3D_BIAS_ACT,
+  make: (ctx) => (args: KernelArgs) => {
+    const backend = args.backend as CpuBackendLike;
+    const { x, filter, bias } = args.inputs;
+    const { strides, pad, act } = args.attrs as unknown as FusedAttrs;
+    const xv = f32(backend, x);
+    const wv = f32(backend, filter);
+    const bv = bias === undefined ? null : f32(backend, bias);
+    if (x === undefined || filter === undefined || xv === undefined || wv === undefined || bv === undefined) {
+      throw new Error(`${CONV3D_BIAS_ACT}: inputs must be float32 tensors on the cpu backend`);
+    }
+    const info = convInfo(x.shape, filter.shape, strides, pad);
+    const g = geomFromInfo(info);
+    if (g === undefined || (bv !== null && bv.length !== g.Co)) throw new Error(`${CONV3D_BIAS_ACT}: unsupported configuration`);
+    const out = ctx.alloc(g.N * g.OD * g.OH * g.OW * g.Co);
+    ctx.addon.conv3d(xv, wv, packGeom(g), out, bv, act);
+    return backend.makeTensorInfo(info.outShape, 'float32', out);
+  },
+};
+
+/** Kernel `TransmriActGrad`: dx = dy · act'(y) from the activation's output y; attr act (ACT code). */
+export const actGradKernel: NativeKernel = {
+  kernelName: ACT_GRAD,
+  make: (ctx) => (args: KernelArgs) => {
+    const backend = args.backend as CpuBackendLike;
+    const { dy, y } = args.inputs;
+    const { act } = args.attrs as { act: number };
+    const dyv = f32(backend, dy);
+    const yv = f32(backend, y);
+    if (dy === undefined || dyv === undefined || yv === undefined || dyv.length !== yv.length) {
+      throw new Error(`${ACT_GRAD}: dy and y must be float32 tensors of the same size on the cpu backend`);
+    }
+    const dx = ctx.alloc(dyv.length);
+    ctx.addon.actGrad(act, dyv, yv, dx, dyv.length);
+    return backend.makeTensorInfo(dy.shape, 'float32', dx);
+  },
+};
+
+/** True when the fused kernels are registered and `tf.conv3d` would run on the cpu backend with these tensors. */
+export function fusedConv3dAvailable(x: tf.Tensor, w: tf.Tensor, strides: Triple, pad: 'same' | 'valid', dilations: Triple): boolean {
+  if (tf.getBackend() !== 'cpu' || tf.getKernel(CONV3D_BIAS_ACT, 'cpu') === undefined || tf.getKernel(ACT_GRAD, 'cpu') === undefined) return false;
+  if (x.rank !== 5 || w.rank !== 5 || x.dtype !== 'float32' || w.dtype !== 'float32' || dilations.some((d) => d !== 1)) return false;
+  if (x.shape[4] !== w.shape[3]) return false;
+  return geomFromInfo(convInfo(x.shape, w.shape, strides, pad)) !== undefined;
+}
+
+/**
+ * act(conv3d(x, w) + bias) (NDHWC, dilation 1) with the fused kernel and its
+ * gradient. Requires {@link fusedConv3dAvailable}. Returns a new tensor owned by the caller.
+ */
+export function conv3dBiasAct(x: tf.Tensor5D, w: tf.Tensor5D, bias: tf.Tensor1D | null, strides: Triple, pad: 'same' | 'valid',
+  activation: FusedActivation): tf.Tensor5D {
+  const act = CODE[activation];
+  const attrs = { strides, pad, act } as unknown as tf.NamedAttrMap;
+  const run = (inputs: tf.NamedTensorMap) => tf.engine().runKernel(CONV3D_BIAS_ACT, inputs, attrs) as tf.Tensor5D;
+  const backward = (dy: tf.Tensor, x: tf.Tensor, w: tf.Tensor, y: tf.Tensor, withBias: boolean): tf.Tensor[] => tf.tidy(() => {
+    const dz = act === ACT.none ? dy : (tf.engine().runKernel(ACT_GRAD, { dy, y }, { act }) as tf.Tensor);
+    const convAttrs = { strides, pad, dilations: 1 } as unknown as tf.NamedAttrMap;
+    const dx = tf.engine().runKernel('Conv3DBackpropInputV2', { dy: dz, filter: w }, { ...convAttrs, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const dw = tf.engine().runKernel('Conv3DBackpropFilterV2', { x, dy: dz }, { ...convAttrs, filterShape: w.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    return withBias ? [dx, dw, tf.sum(dz, [0, 1, 2, 3])] : [dx, dw];
+  });
+  if (bias === null) {
+    const f = tf.customGrad((a, b, save) => {
+      const y = run({ x: a as tf.Tensor, filter: b as tf.Tensor });
+      (save as tf.GradSaveFunc)([a as tf.Tensor, b as tf.Tensor, y]);
+      return { value: y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved[0], saved[1], saved[2], false) };
+    });
+    return f(x, w) as tf.Tensor5D;
+  }
+  const f = tf.customGrad((a, b, c, save) => {
+    const y = run({ x: a as tf.Tensor, filter: b as tf.Tensor, bias: c as tf.Tensor });
+    (save as tf.GradSaveFunc)([a as tf.Tensor, b as tf.Tensor, y]);
+    return { value: y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved[0], saved[1], saved[2], true) };
+  });
+  return f(x, w, bias) as tf.Tensor5D;
+}
+
+/** The members of tfjs-layers' Conv3D the patched `call` reads. */
+interface Conv3DLayerLike {
+  kernel: { read(): tf.Tensor };
+  bias: { read(): tf.Tensor } | null;
+  activation: { getClassName(): string } | null;
+  strides: number[];
+  padding: string;
+  dataFormat: string;
+  dilationRate: number | number[];
+  rank: number;
+}
+type CallFn = (this: Conv3DLayerLike, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
+
+function asTriple(v: number | number[]): Triple {
+  return (Array.isArray(v) ? (v.length === 1 ? [v[0], v[0], v[0]] : v) : [v, v, v]) as Triple;
+}
+
+/** Undo information of {@link patchConv3DLayers}. */
+export interface Conv3DPatch { restore(): void }
+
+/**
+ * Makes tfjs-layers' Conv3D layers use {@link conv3dBiasAct} when it applies
+ * (see the file comment); returns how to undo it.
+ */
+export function patchConv3DLayers(): Conv3DPatch {
+  const proto = Object.getPrototypeOf(tf.layers.conv3d({ filters: 1, kernelSize: 1 })) as Record<string, unknown>;
+  const hadOwn = Object.prototype.hasOwnProperty.call(proto, 'call');
+  const ownBefore = proto.call;
+  const original = proto.call as CallFn;
+  const call: CallFn = function (this: Conv3DLayerLike, inputs, kwargs) {
+    const x = Array.isArray(inputs) && inputs.length === 1 ? inputs[0] : inputs;
+    const name = this.activation?.getClassName() ?? 'linear';
+    const strides = asTriple(this.strides);
+    const pad = this.padding;
+    if (Array.isArray(x) || this.rank !== 3 || this.dataFormat !== 'channelsLast' || !(name in CODE) || (pad !== 'same' && pad !== 'valid')) {
+      return original.call(this, inputs, kwargs);
+    }
+    const w = this.kernel.read();
+    if (!fusedConv3dAvailable(x, w, strides, pad, asTriple(this.dilationRate))) return original.call(this, inputs, kwargs);
+    const b = this.bias?.read() ?? null;
+    return tf.tidy(() => conv3dBiasAct(x as tf.Tensor5D, w as tf.Tensor5D, b as tf.Tensor1D | null, strides, pad, name as FusedActivation));
+  };
+  proto.call = call;
+  return {
+    restore() {
+      if (hadOwn) proto.call = ownBefore;
+      else delete proto.call;
+    },
+  };
+}
