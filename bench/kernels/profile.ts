@@ -7,6 +7,7 @@
 //   shape s: 2×32³ (quick). BENCH_GC=1 with node --expose-gc collects after each step.
 import * as tf from '@tensorflow/tfjs';
 import { buildBenchCae, caeLoss, setUpBenchChild, SHAPES } from './cae.js';
+import { nativeMemoryStats } from '../../src/backend/native/register.js';
 
 const [mode, shapeKey, stepsArg] = process.argv.slice(2);
 if (shapeKey === 's') SHAPES.push({ key: 's' as 'a', batch: 2, size: [32, 32, 32] });
@@ -66,7 +67,9 @@ function run(label: string, fn: () => void) {
     active = false;
     if (process.env.BENCH_GC === '1' && gc) gc();
     const m = process.memoryUsage();
-    console.log(`${label} ${i}: ${ms.toFixed(1)} ms; rss ${mb(m.rss)} MB, peak ${mb(process.resourceUsage().maxRSS * 1024)} MB, external ${mb(m.external)} MB, arrayBuffers ${mb(m.arrayBuffers)} MB, tf ${mb(tf.memory().numBytes)} MB in ${tf.memory().numTensors} tensors`);
+    const pool = nativeMemoryStats()?.pool;
+    const poolInfo = pool ? `; pool ${pool.allocs} allocs (${pool.reused} reused), live ${mb(pool.liveBytes)} MB, free ${mb(pool.freeBytes)} MB` : '';
+    console.log(`${label} ${i}: ${ms.toFixed(1)} ms${poolInfo}; rss ${mb(m.rss)} MB, peak ${mb(process.resourceUsage().maxRSS * 1024)} MB, external ${mb(m.external)} MB, arrayBuffers ${mb(m.arrayBuffers)} MB, tf ${mb(tf.memory().numBytes)} MB in ${tf.memory().numTensors} tensors`);
     if (ms < best) { best = ms; bestStats = new Map(stats); }
   }
   stats.clear();

@@ -8,6 +8,8 @@
 // stale view can read reused memory) and keeps the block in a free list by
 // exact size for the next alloc of that size. The free list holds at most
 // `limit` bytes (setPoolLimit; default 1 GiB); blocks beyond go back to malloc.
+// Arrays that will only be collected (toCollector) are reported to V8 as
+// external memory so that its garbage collector runs often enough for them.
 // State is per Node-API environment (one per worker thread).
 #include "memory.h"
 
@@ -60,6 +62,7 @@ struct Token {
   void* p;
   size_t bytes;
   bool live;
+  bool external;  // reported to V8 (collected, not released)
 };
 
 struct Instance {
@@ -79,12 +82,10 @@ Napi::Value Alloc(const Napi::CallbackInfo& info) {
   const size_t bytes = blockBytes((size_t)n);
   void* p = pool.take(bytes);
   if (!p) throw Napi::Error::New(env, "transmri_native: out of memory");
-  auto* tok = new Token{inst->pool, p, bytes, true};
+  auto* tok = new Token{inst->pool, p, bytes, true, false};
   pool.live[p] = tok;
   pool.liveBytes += bytes;
   pool.allocs++;
-  // Tell V8 about the memory so that garbage collection keeps up with arrays never released.
-  Napi::MemoryManagement::AdjustExternalMemory(env, (int64_t)bytes);
   auto ab = Napi::ArrayBuffer::New(
       env, p, (size_t)n * sizeof(float),
       [](Napi::Env e, void*, Token* t) {
@@ -92,7 +93,7 @@ Napi::Value Alloc(const Napi::CallbackInfo& info) {
           t->pool->live.erase(t->p);
           t->pool->liveBytes -= t->bytes;
           std::free(t->p);
-          Napi::MemoryManagement::AdjustExternalMemory(e, -(int64_t)t->bytes);
+          if (t->external) Napi::MemoryManagement::AdjustExternalMemory(e, -(int64_t)t->bytes);
         }
         delete t;
       },
@@ -117,8 +118,27 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
   pool.live.erase(it);
   pool.liveBytes -= t->bytes;
   pool.released++;
-  Napi::MemoryManagement::AdjustExternalMemory(env, -(int64_t)t->bytes);
+  if (t->external) Napi::MemoryManagement::AdjustExternalMemory(env, -(int64_t)t->bytes);
   pool.give(t->p, t->bytes);
+  return Napi::Boolean::New(env, true);
+}
+
+// toCollector(arr): arr will not be released, only collected: report its
+// memory to V8 so that garbage collection keeps up with such arrays. (Arrays
+// that are released are not reported: the adjustments cost more than the
+// kernels on large outputs.) Returns false if arr is not a live pooled array.
+Napi::Value ToCollector(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) return Napi::Boolean::New(env, false);
+  Napi::ArrayBuffer ab = info[0].As<Napi::TypedArray>().ArrayBuffer();
+  if (ab.IsDetached()) return Napi::Boolean::New(env, false);
+  Pool& pool = poolOf(env);
+  auto it = pool.live.find(ab.Data());
+  if (it == pool.live.end()) return Napi::Boolean::New(env, false);
+  if (!it->second->external) {
+    it->second->external = true;
+    Napi::MemoryManagement::AdjustExternalMemory(env, (int64_t)it->second->bytes);
+  }
   return Napi::Boolean::New(env, true);
 }
 
@@ -151,6 +171,7 @@ void registerMemory(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<Instance>(new Instance());
   exports.Set("alloc", Napi::Function::New(env, Alloc));
   exports.Set("release", Napi::Function::New(env, Release));
+  exports.Set("toCollector", Napi::Function::New(env, ToCollector));
   exports.Set("memoryStats", Napi::Function::New(env, MemoryStats));
   exports.Set("setPoolLimit", Napi::Function::New(env, SetPoolLimit));
 }

@@ -29,6 +29,8 @@ export interface NativeAddon {
   conv2dSmall(x: Float32Array, w: Float32Array, geom: Int32Array, out: Float32Array, bias: Float32Array | null, act: number): boolean;
   conv2dSmallDx(dy: Float32Array, w: Float32Array, geom: Int32Array, dx: Float32Array): boolean;
   conv2dSmallDw(x: Float32Array, dy: Float32Array, geom: Int32Array, dw: Float32Array): boolean;
+  /** C = op(A) x op(B) (+ bias) (relu); p = [batchA, batchB, M, N, K, transposeA, transposeB, act] (matmul.cc). */
+  matMul(a: Float32Array, b: Float32Array, out: Float32Array, p: Int32Array, bias: Float32Array | null): void;
   /** 2D max pool; geometry [N, H, W, C, KH, KW, SH, SW, OH, OW, padT, padL] (ops2d.cc). */
   maxPool2d(x: Float32Array, geom: Int32Array, out: Float32Array): void;
   maxPool2dGrad(dy: Float32Array, x: Float32Array, geom: Int32Array, dx: Float32Array): void;
@@ -45,6 +47,8 @@ export interface NativeAddon {
   alloc(n: number): Float32Array;
   /** Detaches an array from `alloc` and pools its memory; false (no effect) for any other array. */
   release(arr: Float32Array): boolean;
+  /** Reports a pooled array that will only be garbage-collected (never released) to V8 as external memory. */
+  toCollector(arr: Float32Array): boolean;
   memoryStats(): { liveBytes: number; liveArrays: number; freeBytes: number; limit: number; allocs: number; reused: number; released: number };
   /** Bytes the pool's free list may hold; returns the limit in effect. */
   setPoolLimit(bytes: number): number;

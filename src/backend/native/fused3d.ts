@@ -8,7 +8,7 @@
  * linear, ReLU, ELU or sigmoid activation call {@link conv3dBiasAct}
  * instead: the bias and activation are applied in the convolution's epilogue,
  * and the gradient is act'(y)·dy (one native pass from the saved output) into
- * the two conv gradient kernels and a bias sum. Weights, configs and
+ * the two conv gradient kernels and a bias sum; the tape keeps x and y only. Weights, configs and
  * serialisation are untouched; other layers and configurations keep tfjs' path.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -78,36 +78,39 @@ export function fusedConv3dAvailable(x: tf.Tensor, w: tf.Tensor, strides: Triple
 }
 
 /**
- * act(conv3d(x, w) + bias) (NDHWC, dilation 1) with the fused kernel and its
- * gradient. Requires {@link fusedConv3dAvailable}. Returns a new tensor owned by the caller.
+ * act(conv3d(x, w) + bias) (NDHWC, dilation 1) with the fused kernel, whose
+ * gradient is {@link conv3dBiasActGradConfig}. Requires {@link fusedConv3dAvailable}.
+ * Returns a new tensor owned by the caller.
  */
 export function conv3dBiasAct(x: tf.Tensor5D, w: tf.Tensor5D, bias: tf.Tensor1D | null, strides: Triple, pad: 'same' | 'valid',
   activation: FusedActivation): tf.Tensor5D {
-  const act = CODE[activation];
-  const attrs = { strides, pad, act } as unknown as tf.NamedAttrMap;
-  const run = (inputs: tf.NamedTensorMap) => tf.engine().runKernel(CONV3D_BIAS_ACT, inputs, attrs) as tf.Tensor5D;
-  const backward = (dy: tf.Tensor, x: tf.Tensor, w: tf.Tensor, y: tf.Tensor, withBias: boolean): tf.Tensor[] => tf.tidy(() => {
-    const dz = act === ACT.none ? dy : (tf.engine().runKernel(ACT_GRAD, { dy, y }, { act }) as tf.Tensor);
-    const convAttrs = { strides, pad, dilations: 1 } as unknown as tf.NamedAttrMap;
-    const dx = tf.engine().runKernel('Conv3DBackpropInputV2', { dy: dz, filter: w }, { ...convAttrs, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
-    const dw = tf.engine().runKernel('Conv3DBackpropFilterV2', { x, dy: dz }, { ...convAttrs, filterShape: w.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
-    return withBias ? [dx, dw, tf.sum(dz, [0, 1, 2, 3])] : [dx, dw];
-  });
-  if (bias === null) {
-    const f = tf.customGrad((a, b, save) => {
-      const y = run({ x: a as tf.Tensor, filter: b as tf.Tensor });
-      (save as tf.GradSaveFunc)([a as tf.Tensor, b as tf.Tensor, y]);
-      return { value: y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved[0], saved[1], saved[2], false) };
-    });
-    return f(x, w) as tf.Tensor5D;
-  }
-  const f = tf.customGrad((a, b, c, save) => {
-    const y = run({ x: a as tf.Tensor, filter: b as tf.Tensor, bias: c as tf.Tensor });
-    (save as tf.GradSaveFunc)([a as tf.Tensor, b as tf.Tensor, y]);
-    return { value: y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved[0], saved[1], saved[2], true) };
-  });
-  return f(x, w, bias) as tf.Tensor5D;
+  const inputs: tf.NamedTensorMap = bias === null ? { x, filter: w } : { x, filter: w, bias };
+  return tf.engine().runKernel(CONV3D_BIAS_ACT, inputs, { strides, pad, act: CODE[activation] } as unknown as tf.NamedAttrMap) as tf.Tensor5D;
 }
+
+/**
+ * Gradient of `TransmriConv3DBiasAct`: dz = act'(y)·dy from the saved output
+ * (one native pass), then the conv input and filter gradients and the bias
+ * sum. tfjs calls only the functions of inputs that need a gradient (not x of
+ * a model's first layer).
+ */
+export const conv3dBiasActGradConfig: tf.GradConfig = {
+  kernelName: CONV3D_BIAS_ACT,
+  inputsToSave: ['x', 'filter'],
+  outputsToSave: [true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, filter, y] = saved;
+    const { strides, pad, act } = attrs as unknown as FusedAttrs;
+    const d = dy as tf.Tensor;
+    const dz = act === ACT.none ? d : (tf.engine().runKernel(ACT_GRAD, { dy: d, y }, { act }) as tf.Tensor);
+    const conv = { strides, pad, dilations: 1 };
+    return {
+      x: () => tf.engine().runKernel('Conv3DBackpropInputV2', { dy: dz, filter }, { ...conv, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      filter: () => tf.engine().runKernel('Conv3DBackpropFilterV2', { x, dy: dz }, { ...conv, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      bias: () => tf.sum(dz, [0, 1, 2, 3]),
+    };
+  },
+};
 
 /** The members of tfjs-layers' Conv3D the patched `call` reads. */
 interface Conv3DLayerLike {

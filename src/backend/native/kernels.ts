@@ -15,10 +15,11 @@ import {
   squaredDifferenceKernel, subKernel, sumKernel,
 } from './eltwise.js';
 import { upSampling3dGradConfig } from '../ops/upsample3d.js';
-import { actGradKernel, conv3dBiasActKernel } from './fused3d.js';
+import { actGradKernel, conv3dBiasActGradConfig, conv3dBiasActKernel } from './fused3d.js';
 import { maxPool2dGradKernel, maxPool2dKernel } from './pool2d.js';
 import { batchNormGradKernel, batchNormKernel, meanKernel, realDivKernel, reluGradKernel, reluKernel, squareKernel, stepKernel, tileKernel } from './ops2d.js';
 import { installNativeGradients, restoreGradients } from './grads2d.js';
+import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
 
 /** Every native kernel, in registration order. */
 export const NATIVE_KERNELS: readonly NativeKernel[] = [
@@ -58,6 +59,8 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   batchNormKernel,
   reluGradKernel,
   batchNormGradKernel,
+  batchMatMulKernel,
+  fusedMatMulKernel,
 ];
 
 const BACKEND = 'cpu';
@@ -87,6 +90,7 @@ export function registerKernels(addon: NativeAddon, alloc: (n: number) => Float3
     tf.registerKernel({ kernelName: kernel.kernelName, backendName: BACKEND, kernelFunc: kernel.make(ctx) as tf.KernelFunc });
   }
   if (tf.getGradient(upSampling3dGradConfig.kernelName) === undefined) tf.registerGradient(upSampling3dGradConfig);
+  if (tf.getGradient(conv3dBiasActGradConfig.kernelName) === undefined) tf.registerGradient(conv3dBiasActGradConfig);
   installNativeGradients();
   return saved;
 }

@@ -96,9 +96,12 @@ export function installRecycler(backend: RecyclableBackend, addon: NativeAddon):
     if (values === undefined || backend.data.has(id)) return done;
     const r = recOf(values);
     if (r === undefined || r.arr !== values) return done;
-    if (r.exposed) stats.keptExposed++;
-    else if (r.uses !== 1) stats.keptShared++;
-    else {
+    if (r.exposed || r.uses !== 1) {
+      if (r.exposed) stats.keptExposed++;
+      else stats.keptShared++;
+      recs.delete(r.arr.buffer);
+      addon.toCollector(r.arr);
+    } else {
       recs.delete(r.arr.buffer);
       if (addon.release(r.arr)) stats.recycled++;
     }
