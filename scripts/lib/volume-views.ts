@@ -6,10 +6,15 @@
  *
  * Volumes are [nx, ny, nz, 1], C-order; slices are taken across `axis` (2 = axial for RAS volumes)
  * and keep the other two axes in order. The optional left-right flip (axis 0) is applied to the
- * volume before the view is cut, so teacher and student always see the same flipped sample.
+ * volume before the view is cut, so teacher and student always see the same flipped sample; a
+ * flipped sample's id gets the suffix `#flip`, so a cache keyed by id (the distillation teacher's)
+ * keeps the two versions apart and can stay on under this augmentation.
  */
 import { OptionError, Rng, ShapeError } from '../../src/index.js';
 import type { Batch, BatchSource, BatchStreamOptions, SplitName } from '../../src/index.js';
+
+/** Suffix of the id of a training sample served flipped along axis 0. */
+export const FLIP_SUFFIX = '#flip';
 
 /** How a student sees a volume. */
 export interface SliceView {
@@ -150,16 +155,20 @@ export class VolumeViewSource implements BatchSource {
       if (options.dropLast && idx.length < batchSize) break;
       const volume = new Float32Array(idx.length * vs);
       const x = new Float32Array(idx.length * us);
+      const ids = idx.map((i) => s.ids[i]);
       idx.forEach((sample, b) => {
         let vol = s.data.subarray(sample * vs, (sample + 1) * vs);
-        if (augment && flips.fork(sample).next() < this.o.flip) vol = flipX(vol, this.o.volumeShape);
+        if (augment && flips.fork(sample).next() < this.o.flip) {
+          vol = flipX(vol, this.o.volumeShape);
+          ids[b] += FLIP_SUFFIX;
+        }
         volume.set(vol, b * vs);
         cutView(vol, this.o.volumeShape, this.o.view, x, b * us);
       });
       yield {
         x: { data: x, shape: [idx.length, ...this.sampleShape] },
         y: Int32Array.from(idx, (i) => s.y[i]),
-        ids: idx.map((i) => s.ids[i]),
+        ids,
         views: { volume: { data: volume, shape: [idx.length, ...this.o.volumeShape] } },
       };
     }

@@ -53,9 +53,10 @@ describe('volume views (3D → 2D student inputs)', () => {
     expect(plain.x.shape).toEqual([2, 2, 3, 1]);
     expect(plain.views?.volume.shape).toEqual([2, 2, 3, 4, 1]);
     const [flipped] = await all(1);
-    expect(flipped.ids).toEqual(plain.ids);
+    // a flipped sample has its own id, so the teacher's per-id cache keeps both versions apart
+    expect(flipped.ids).toEqual(plain.ids.map((id) => `${id}#flip`));
     // flipping x maps v(x, y, z) to v(1 − x, y, z): the slice [1, 5, 9, 13, 17, 21] becomes [13, 17, 21, 1, 5, 9]
-    const i = flipped.ids.indexOf('a');
+    const i = flipped.ids.indexOf('a#flip');
     expect([...flipped.x.data.subarray(6 * i, 6 * i + 6)]).toEqual([13, 17, 21, 1, 5, 9]);
     expect(flipped.views!.volume.data[24 * i]).toBe(12);
     expect((await all(1))[0].x.data).toEqual(flipped.x.data);
