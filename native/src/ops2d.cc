@@ -74,15 +74,19 @@ static void maxPool2d(const float* x, const Pool2& g, float* out) {
 static void maxPool2dGrad(const float* dy, const float* x, const Pool2& g, float* dx) {
   const int C = g.C;
   const float ninf = -std::numeric_limits<float>::infinity();
-  // Windows of different rows overlap when SH < KH: then one task per image.
+  const size_t rowLen = (size_t)g.W * C, img = (size_t)g.H * rowLen;
+  // Windows of different output rows overlap when SH < KH: then one task per image.
   const bool byRow = g.SH >= g.KH;
   const long tasks = byRow ? (long)g.N * g.OH : g.N;
-  const size_t img = (size_t)g.H * g.W * C;
   if (byRow) {
-    // Rows of x that no window covers keep a zero gradient.
-    std::memset(dx, 0, sizeof(float) * g.N * img);
+    // Input rows that no window covers keep a zero gradient; each task zeroes its own rows.
+    for (int h = 0; h < g.H; h++) {
+      const int q = h + g.padT;
+      if (q % g.SH < g.KH && q / g.SH < g.OH) continue;
+      for (int n = 0; n < g.N; n++) std::memset(dx + n * img + h * rowLen, 0, sizeof(float) * rowLen);
+    }
   }
-#pragma omp parallel if ((long)g.N * img > kPar)
+#pragma omp parallel if ((long)g.N * (long)img > kPar)
   {
     std::vector<float> best(C);
     std::vector<long> where(C);
@@ -90,9 +94,40 @@ static void maxPool2dGrad(const float* dy, const float* x, const Pool2& g, float
     for (long t = 0; t < tasks; t++) {
       const int n = byRow ? t / g.OH : t;
       const int oh0 = byRow ? t % g.OH : 0, oh1 = byRow ? oh0 + 1 : g.OH;
-      if (!byRow) std::memset(dx + (size_t)n * img, 0, sizeof(float) * img);
       const float* xn = x + (size_t)n * img;
       float* dxn = dx + (size_t)n * img;
+      if (byRow) {
+        const int h0 = oh0 * g.SH - g.padT;
+        const int ha = h0 < 0 ? 0 : h0, hb = h0 + g.KH < g.H ? h0 + g.KH : g.H;
+        if (g.KH == 2 && g.KW == 2 && g.SW == 2 && g.padL == 0 && h0 >= 0 && h0 + 1 < g.H && 2 * g.OW <= g.W) {
+          // Disjoint 2x2 windows: write every element of the two rows once.
+          const float* a = xn + (size_t)h0 * rowLen;
+          const float* b = a + rowLen;
+          float* da = dxn + (size_t)h0 * rowLen;
+          float* db = da + rowLen;
+          const float* d = dy + ((size_t)n * g.OH + oh0) * g.OW * C;
+          for (int ow = 0; ow < g.OW; ow++, a += 2 * C, b += 2 * C, da += 2 * C, db += 2 * C, d += C)
+            for (int c = 0; c < C; c++) {
+              float m = ninf;
+              int k = -1;
+              if (a[c] > m) { m = a[c]; k = 0; }
+              if (a[C + c] > m) { m = a[C + c]; k = 1; }
+              if (b[c] > m) { m = b[c]; k = 2; }
+              if (b[C + c] > m) { m = b[C + c]; k = 3; }
+              da[c] = k == 0 ? d[c] : 0.f;
+              da[C + c] = k == 1 ? d[c] : 0.f;
+              db[c] = k == 2 ? d[c] : 0.f;
+              db[C + c] = k == 3 ? d[c] : 0.f;
+            }
+          const size_t done = (size_t)2 * g.OW * C;
+          std::memset(dxn + (size_t)h0 * rowLen + done, 0, sizeof(float) * (rowLen - done));
+          std::memset(dxn + (size_t)(h0 + 1) * rowLen + done, 0, sizeof(float) * (rowLen - done));
+          continue;
+        }
+        if (hb > ha) std::memset(dxn + (size_t)ha * rowLen, 0, sizeof(float) * (hb - ha) * rowLen);
+      } else {
+        std::memset(dxn, 0, sizeof(float) * img);
+      }
       for (int oh = oh0; oh < oh1; oh++) {
         const int h0 = oh * g.SH - g.padT;
         for (int ow = 0; ow < g.OW; ow++) {
@@ -305,6 +340,73 @@ Pool2 pool2(const Napi::CallbackInfo& info, size_t i) {
   return g;
 }
 
+bool haveAvx2() {
+  static const bool ok = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return ok;
+}
+
+// The conv3d geometry vector [N, D, H, W, Ci, Co, KD, KH, KW, SD, SH, SW, OD, OH, OW, padF, padT, padL].
+ConvGeom convGeom(const Napi::CallbackInfo& info, size_t i) {
+  auto p = intArgs(info, i);
+  if (p.size() != 18) throw Napi::RangeError::New(info.Env(), "transmri_native: expected 18 convolution parameters");
+  ConvGeom g{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16], p[17]};
+  if (g.KD < 1 || g.KH < 1 || g.KW < 1 || g.SD < 1 || g.SH < 1 || g.SW < 1 || g.padF >= g.KD || g.padT >= g.KH || g.padL >= g.KW)
+    throw Napi::RangeError::New(info.Env(), "transmri_native: inconsistent convolution geometry");
+  return g;
+}
+
+// conv2dSmall(x, w, geom, out, bias|null, act) -> handled?
+Napi::Value Conv2dSmall(const Napi::CallbackInfo& info) {
+  const ConvGeom g = convGeom(info, 2);
+  const size_t in = (size_t)g.N * g.D * g.H * g.W * g.Ci, out = (size_t)g.N * g.OD * g.OH * g.OW * g.Co;
+  const size_t fil = (size_t)g.KD * g.KH * g.KW * g.Ci * g.Co;
+  const float* x = arg(info, 0, in, "x");
+  const float* w = arg(info, 1, fil, "filter");
+  float* o = arg(info, 3, out, "out");
+  const float* bias = optArg(info, 4, g.Co, "bias");
+  const int act = info[5].As<Napi::Number>().Int32Value();
+  return Napi::Boolean::New(info.Env(), haveAvx2() && conv2dSmallForward(x, w, g, bias, act, o));
+}
+
+// conv2dSmallDx(dy, w, geom, dx) / conv2dSmallDw(x, dy, geom, dw) -> handled?
+Napi::Value Conv2dSmallDx(const Napi::CallbackInfo& info) {
+  const ConvGeom g = convGeom(info, 2);
+  const size_t in = (size_t)g.N * g.D * g.H * g.W * g.Ci, out = (size_t)g.N * g.OD * g.OH * g.OW * g.Co;
+  const size_t fil = (size_t)g.KD * g.KH * g.KW * g.Ci * g.Co;
+  const float* dy = arg(info, 0, out, "dy");
+  const float* w = arg(info, 1, fil, "filter");
+  float* dx = arg(info, 3, in, "dx");
+  return Napi::Boolean::New(info.Env(), haveAvx2() && conv2dSmallBackpropInput(dy, w, g, dx));
+}
+Napi::Value Conv2dSmallDw(const Napi::CallbackInfo& info) {
+  const ConvGeom g = convGeom(info, 2);
+  const size_t in = (size_t)g.N * g.D * g.H * g.W * g.Ci, out = (size_t)g.N * g.OD * g.OH * g.OW * g.Co;
+  const size_t fil = (size_t)g.KD * g.KH * g.KW * g.Ci * g.Co;
+  const float* x = arg(info, 0, in, "x");
+  const float* dy = arg(info, 1, out, "dy");
+  float* dw = arg(info, 3, fil, "dw");
+  return Napi::Boolean::New(info.Env(), haveAvx2() && conv2dSmallBackpropFilter(x, dy, g, dw));
+}
+
+// matMul(a, b, out, [batchA, batchB, M, N, K, transposeA, transposeB, act], bias|null)
+Napi::Value MatMul(const Napi::CallbackInfo& info) {
+  auto p = intArgs(info, 3);
+  if (p.size() != 8 || (p[0] != p[1] && p[0] != 1 && p[1] != 1) || p[0] < 1 || p[1] < 1 || p[5] > 1 || p[6] > 1 ||
+      (p[7] != ACT_NONE && p[7] != ACT_RELU))
+    throw Napi::RangeError::New(info.Env(), "transmri_native: bad matMul parameters");
+  const int batchA = p[0], batchB = p[1], M = p[2], N = p[3], K = p[4];
+  const size_t batch = batchA > batchB ? batchA : batchB;
+  const float* a = arg(info, 0, (size_t)batchA * M * K, "a");
+  const float* b = arg(info, 1, (size_t)batchB * K * N, "b");
+  float* c = arg(info, 2, batch * M * N, "out");
+  const float* bias = optArg(info, 4, N, "bias");
+  batchMatMul(a, b, c, batchA, batchB, M, N, K, p[5] == 1, p[6] == 1, bias, p[7]);
+  return info.Env().Undefined();
+}
+
 // maxPool2d(x, geom, out) / maxPool2dGrad(dy, x, geom, dx)
 Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
   Pool2 g = pool2(info, 1);
@@ -381,6 +483,10 @@ Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerOps2d(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv2dSmall", Napi::Function::New(env, Conv2dSmall));
+  exports.Set("conv2dSmallDx", Napi::Function::New(env, Conv2dSmallDx));
+  exports.Set("conv2dSmallDw", Napi::Function::New(env, Conv2dSmallDw));
+  exports.Set("matMul", Napi::Function::New(env, MatMul));
   exports.Set("maxPool2d", Napi::Function::New(env, MaxPool2d));
   exports.Set("maxPool2dGrad", Napi::Function::New(env, MaxPool2dGrad));
   exports.Set("unary", Napi::Function::New(env, Unary));

@@ -62,9 +62,92 @@ describe.skipIf(!built)('native 2D kernels match tfjs', () => {
     x.dispose();
   });
 
+  // Stride-1 convolutions with <= 8 output channels take the planar kernels (conv2d_small.cc);
+  // W values around the 24-pixel tile exercise the tails.
+  const convs: { x: [number, number, number, number]; k: [number, number]; co: number; pad: 'same' | 'valid' }[] = [
+    { x: [2, 9, 30, 3], k: [3, 3], co: 3, pad: 'same' },
+    { x: [1, 7, 25, 1], k: [3, 3], co: 1, pad: 'same' },
+    { x: [3, 6, 50, 5], k: [3, 3], co: 4, pad: 'valid' },
+    { x: [1, 5, 23, 3], k: [5, 3], co: 6, pad: 'same' },
+    { x: [2, 4, 9, 12], k: [1, 1], co: 8, pad: 'valid' },
+    { x: [1, 6, 13, 2], k: [2, 4], co: 7, pad: 'same' },
+    { x: [16, 32, 32, 3], k: [3, 3], co: 3, pad: 'same' },
+  ];
+  for (const c of convs) {
+    it(`small-channel conv2d ${c.x.join('x')} k ${c.k.join('x')} -> ${c.co} ${c.pad}: forward, bias+relu, dx, dw`, () => {
+      const rng = new Rng(c.x[2] * 13 + c.co);
+      const x = randn(rng, c.x) as tf.Tensor4D;
+      const w = randn(rng, [...c.k, c.x[3], c.co]) as tf.Tensor4D;
+      const b = randn(rng, [c.co]) as tf.Tensor1D;
+      const dy = tf.tidy(() => randn(rng, tf.conv2d(x, w, 1, c.pad).shape));
+      const { ref, nat } = refAndNative(() => [
+        tf.conv2d(x, w, 1, c.pad),
+        tf.fused.conv2d({ x, filter: w, strides: 1, pad: c.pad, bias: b, activation: 'relu' }),
+        ...tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, 1, c.pad), dy)))([x, w]),
+      ]);
+      ['conv2d', 'fused relu', 'dx', 'dw'].forEach((name, i) => expect(relErr(nat[i], ref[i]), name).toBeLessThan(1e-5));
+      tf.dispose([x, w, b, dy]);
+    });
+  }
+
+  it('a small-channel conv + relu + pool net has finite-difference filter gradients', () => {
+    const rng = new Rng(11);
+    const x = randn(rng, [2, 6, 27, 3]) as tf.Tensor4D;
+    const w = randn(rng, [3, 3, 3, 3]);
+    const u = randn(rng, [2, 3, 14, 3]);
+    const f = (k: tf.Tensor) => tf.tidy(() => tf.sum(tf.mul(tf.maxPool(tf.relu(tf.conv2d(x, k as tf.Tensor4D, 1, 'same')), 2, 2, 'same'), u)) as tf.Scalar);
+    const g = tf.grad(f)(w);
+    const gv = g.dataSync();
+    const coords = [0, 4, 13, 26, 40, 80];
+    const fd = finiteDiff(f, w, coords, 1e-3);
+    coords.forEach((i, k) => expect(Math.abs(gv[i] - fd[k])).toBeLessThan(2e-2 * Math.max(1, Math.abs(fd[k]))));
+    tf.dispose([x, w, u, g]);
+  });
+
+  it('BatchMatMul with every transpose and batch broadcast, _FusedMatMul with bias and relu, and their gradients', () => {
+    const rng = new Rng(12);
+    const cases: Array<[number[], number[], boolean, boolean]> = [
+      [[16, 300], [300, 4], false, false],
+      [[300, 16], [300, 4], true, false],
+      [[16, 300], [4, 300], false, true],
+      [[300, 16], [4, 300], true, true],
+      [[1, 5, 7], [3, 7, 4], false, false],
+      [[3, 7, 5], [1, 4, 7], true, true],
+      [[2, 3, 5, 6], [2, 3, 6, 2], false, false],
+      [[2, 1, 5, 6], [1, 3, 6, 2], false, false], // a broadcast the native kernel leaves to tfjs
+    ];
+    for (const [sa, sb, ta, tb] of cases) {
+      const a = randn(rng, sa);
+      const b = randn(rng, sb);
+      const { ref, nat } = refAndNative(() => [tf.matMul(a, b, ta, tb)]);
+      expect(relErr(nat[0], ref[0])).toBeLessThan(1e-5);
+      tf.dispose([a, b]);
+    }
+    const x = randn(rng, [16, 300]);
+    const w = randn(rng, [300, 4]);
+    const bias = randn(rng, [4]);
+    const dy = randn(rng, [16, 4]);
+    const { ref, nat } = refAndNative(() => [
+      tf.fused.matMul({ a: x, b: w, bias, activation: 'relu' }),
+      tf.fused.matMul({ a: x, b: w, bias: tf.reshape(bias, [1, 4]) }),
+      ...tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(tf.fused.matMul({ a: p as tf.Tensor2D, b: q as tf.Tensor2D, bias: r }), dy)))([x, w, bias]),
+    ]);
+    ref.forEach((r, i) => expect(relErr(nat[i], r)).toBeLessThan(1e-5));
+    // Hand-checked: [[1, 2]] x [[3], [4]] + 1 = 12; relu of -12 is 0.
+    const p = tf.tensor2d([[1, 2]]);
+    const q = tf.tensor2d([[3], [4]]);
+    const one = tf.tensor1d([1]);
+    const mq = tf.neg(q);
+    const r1 = tf.fused.matMul({ a: p, b: q, bias: one });
+    const r2 = tf.fused.matMul({ a: p, b: mq, activation: 'relu' });
+    expect(r1.dataSync()[0]).toBe(12);
+    expect(r2.dataSync()[0]).toBe(0);
+    tf.dispose([x, w, bias, dy, p, q, one, mq, r1, r2]);
+  });
+
   it('Relu, Step, Square, ReLU gradient at special values (NaN, ±0, ±Inf) and on a large threaded tensor', () => {
     const special = tf.tensor1d([NaN, -0, 0, 1e-30, -1e-30, 3, -2, Infinity, -Infinity]);
-    const big = randn(new Rng(3), [16, 64, 64, 3]);
+    const big = randn(new Rng(3), [12, 64, 64, 3]);
     for (const x of [special, big]) {
       const { ref, nat } = refAndNative(() => [
         tf.relu(x), tf.step(x), tf.step(x, 0.25), tf.square(x),

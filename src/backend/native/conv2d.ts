@@ -1,8 +1,10 @@
 /**
  * Native Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter and FusedConv2D
  * (bias + linear/relu/elu) for the tfjs cpu backend: a 2D convolution is
- * the 3D one with depth 1. NCHW, dilation > 1 and other activations go to
- * the tfjs kernels that were registered before.
+ * the 3D one with depth 1, except stride-1 convolutions with few output
+ * channels (the edge CNN's 3 filters), which go to planar kernels that
+ * vectorise along W (native/src/conv2d_small.cc). NCHW, dilation > 1 and
+ * other activations go to the tfjs kernels that were registered before.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ACT, f32, geomFromInfo, packGeom, type CpuBackendLike, type KernelArgs } from './addon.js';
@@ -39,7 +41,8 @@ export const conv2dKernel: NativeKernel = {
     const g = geomFromInfo(info);
     if (g === undefined) return ctx.fallback(args);
     const out = ctx.alloc(g.N * g.OH * g.OW * g.Co);
-    ctx.addon.conv3d(xv, wv, packGeom(g), out, null, ACT.none);
+    const geom = packGeom(g);
+    if (!ctx.addon.conv2dSmall(xv, wv, geom, out, null, ACT.none)) ctx.addon.conv3d(xv, wv, geom, out, null, ACT.none);
     return backend.makeTensorInfo(info.outShape, 'float32', out);
   },
 };
@@ -61,7 +64,8 @@ export const fusedConv2dKernel: NativeKernel = {
     const g = geomFromInfo(info);
     if (g === undefined || (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== g.Co))) return ctx.fallback(args);
     const out = ctx.alloc(g.N * g.OH * g.OW * g.Co);
-    ctx.addon.conv3d(xv, wv, packGeom(g), out, bv, act);
+    const geom = packGeom(g);
+    if (act === ACT.elu || !ctx.addon.conv2dSmall(xv, wv, geom, out, bv, act)) ctx.addon.conv3d(xv, wv, geom, out, bv, act);
     return backend.makeTensorInfo(info.outShape, 'float32', out);
   },
 };
@@ -79,7 +83,8 @@ export const conv2dBackpropInputKernel: NativeKernel = {
     const g = geomFromInfo(info);
     if (g === undefined) return ctx.fallback(args);
     const dx = ctx.alloc(g.N * g.H * g.W * g.Ci);
-    ctx.addon.conv3dBackpropInput(dyv, wv, packGeom(g), dx);
+    const geom = packGeom(g);
+    if (!ctx.addon.conv2dSmallDx(dyv, wv, geom, dx)) ctx.addon.conv3dBackpropInput(dyv, wv, geom, dx);
     return backend.makeTensorInfo(info.inShape, 'float32', dx);
   },
 };
@@ -97,7 +102,8 @@ export const conv2dBackpropFilterKernel: NativeKernel = {
     const g = geomFromInfo(info);
     if (g === undefined) return ctx.fallback(args);
     const dw = ctx.alloc(g.KH * g.KW * g.Ci * g.Co);
-    ctx.addon.conv3dBackpropFilter(xv, dyv, packGeom(g), dw);
+    const geom = packGeom(g);
+    if (!ctx.addon.conv2dSmallDw(xv, dyv, geom, dw)) ctx.addon.conv3dBackpropFilter(xv, dyv, geom, dw);
     return backend.makeTensorInfo(a.filterShape, 'float32', dw);
   },
 };
