@@ -20,7 +20,7 @@ import { asArray, batchTensors, encodeSplit, predictSplit, runInference, DEFAULT
 import { lossNeedsLabels, resolveLoss, type LossFunction } from './loss-spec.js';
 import { epochMetrics, type MetricName } from './epoch-metrics.js';
 import { checkSourceFits, codeFunction, layerGroups, leafLayers, setGroupTrainable, toHandle, type LayerGroup, type ModelHandle } from './model-handle.js';
-import { makeOptimizer, setLearningRate } from './optim.js';
+import { disposeOptimizer, makeOptimizer, setLearningRate } from './optim.js';
 import { normalizeSchedule, scheduleLr, scheduleMomentum } from './schedule.js';
 import { checkScheduledMomentum, optimizerMomentum, withMomentum } from './schedule-momentum.js';
 import { reinitializeLayer } from './reinit.js';
@@ -309,7 +309,8 @@ export class Learner {
     const rng = new Rng(this.options.seed).fork(`reset/${this.history.length}`);
     for (const g of targets) {
       this.groups[g].layers.flatMap(leafLayers).forEach((layer, i) => reinitializeLayer(layer, rng.fork(`${g}/${i}`)));
-      this.optimizers[g]?.dispose();
+      const old = this.optimizers[g];
+      if (old) disposeOptimizer(old);
       this.optimizers[g] = undefined;
     }
   }
@@ -332,7 +333,7 @@ export class Learner {
 
   /** Releases the optimizers' state (the model belongs to the caller). */
   dispose(): void {
-    for (const opt of this.optimizers) opt?.dispose();
+    for (const opt of this.optimizers) if (opt) disposeOptimizer(opt);
     this.optimizers = this.groups.map(() => undefined);
   }
 

@@ -8,7 +8,7 @@ import { CancelBatchError, CancelFitError, NonFiniteLossError, OptionError, reje
 import type { FitState } from './callback.js';
 import { canonicalWeights } from './model-handle.js';
 import type { Learner } from './learner.js';
-import { setLearningRate } from './optim.js';
+import { disposeOptimizer, setLearningRate } from './optim.js';
 
 /** Options of {@link lrFind}. */
 export interface LrFindOptions {
@@ -140,7 +140,7 @@ export async function lrFind(learner: Learner, options: LrFindOptions = {}): Pro
       w.write(value);
       value.dispose();
     }
-    for (const opt of learner.optimizers) opt?.dispose();
+    for (const opt of learner.optimizers) if (opt) disposeOptimizer(opt);
     learner.optimizers = savedOptimizers;
     learner.restoreDropoutSeeds(savedSeeds);
   }

@@ -30,6 +30,17 @@ export function makeOptimizer(spec: OptimizerSpec, lr: number, weightDecay: numb
   }
 }
 
+/**
+ * Disposes an optimizer and everything it holds. tfjs 4.22's MomentumOptimizer.dispose()
+ * leaves its learning-rate scalar (`c`, created by SGDOptimizer) behind: one leaked tensor
+ * per optimizer without this.
+ */
+export function disposeOptimizer(opt: tf.Optimizer): void {
+  opt.dispose();
+  const lr = (opt as unknown as { c?: unknown }).c;
+  if (lr instanceof tf.Tensor && !lr.isDisposed) lr.dispose();
+}
+
 /** Sets an optimizer's learning rate for the next step. */
 export function setLearningRate(opt: tf.Optimizer, lr: number): void {
   const o = opt as unknown as { setLearningRate?: (lr: number) => void; learningRate?: number };

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { OptionError } from '../backend/errors.js';
 import type { ScheduleSpec } from './schedule.js';
+import { disposeOptimizer } from './optim.js';
 
 /** The fields of tfjs' Adam that momentum scheduling touches (protected in its typings). */
 interface AdamFields {
@@ -96,6 +97,6 @@ export function checkScheduledMomentum(schedule: Exclude<ScheduleSpec, string>, 
       throw new OptionError('fit.schedule.moms', `the ${opt.getClassName()} optimizer has no momentum to cycle; use 'adam', 'adamw' or 'momentum', or moms: null`);
     }
   } finally {
-    if (typeof optimizer === 'function') opt.dispose();
+    if (typeof optimizer === 'function') disposeOptimizer(opt);
   }
 }

@@ -7,6 +7,7 @@ import { OptionError } from '../../src/backend/errors.js';
 import type { FitState } from '../../src/learner/callback.js';
 import { Learner, type FitOptions } from '../../src/learner/learner.js';
 import { adamW } from '../../src/learner/losses.js';
+import { disposeOptimizer } from '../../src/learner/optim.js';
 import { scheduleMomentum } from '../../src/learner/schedule.js';
 import { optimizerMomentum, withMomentum } from '../../src/learner/schedule-momentum.js';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
@@ -56,8 +57,7 @@ describe('withMomentum', () => {
     // acc = 1 (g 1), x = −0.1; acc = 0.5·1 + 1 = 1.5 (momentum 0.5), x = −0.25 (0.9 would give −0.29)
     expect(twoSteps(mom, [1, 1], [0.5, 0.5])).toBeCloseTo(-0.25, 6);
     expect(optimizerMomentum(mom)).toBe(0.9);
-    mom.dispose();
-    (mom as unknown as { c: tf.Tensor }).c.dispose(); // tfjs 4.22's MomentumOptimizer.dispose() leaves its lr scalar behind
+    disposeOptimizer(mom);
     const sgd = tf.train.sgd(0.1);
     expect(optimizerMomentum(sgd)).toBeUndefined();
     expect(twoSteps(sgd, [1, 1], [0.5, 0.5])).toBeCloseTo(-0.2, 6);
@@ -78,6 +78,16 @@ describe('fit with oneCycle cycles the momentum', () => {
     await plain.fit(2, { lr: 0.01, schedule: { kind: 'oneCycle', moms: null } });
     expect(weightValues(plain.model)).not.toEqual(weightValues(l.model));
     for (const x of [l, plain]) x.dispose();
+  });
+
+  it("a 'momentum' learner leaves no tensor behind once disposed (tfjs' MomentumOptimizer.dispose() keeps its lr scalar)", async () => {
+    const model = tinyClassifier(1, 0);
+    const l = new Learner(toySource(), model, { optimizer: 'momentum', seed: 1 });
+    await l.fit(1, { lr: 0.01, schedule: 'oneCycle' });
+    l.reset();
+    await l.fit(1, { lr: 0.01 });
+    l.dispose();
+    model.dispose();
   });
 
   it("explicit moms on 'sgd' throw an OptionError naming the option; the default moms are skipped there", async () => {
