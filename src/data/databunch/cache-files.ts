@@ -1,5 +1,5 @@
 /**
- * File helpers of the sample cache: hashes and checksums, atomic writes, leftover temp files,
+ * File helpers of the sample cache: hashes and checksums, atomic writes, leftover temp files, entry and version files,
  * and file stamps (what tells this process that a file it checked has not changed since).
  */
 import { createHash } from 'node:crypto';
@@ -7,6 +7,12 @@ import type { Stats } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import type { CacheEntry } from './cache.js';
+
+/** The file holding the format version. */
+export const MANIFEST = 'manifest.json';
+/** The folder of the entry files. */
+export const ENTRIES = 'entries';
 
 /** Bytes at each end of a cache entry covered by its cheap, every-read check. */
 export const ENDS_BYTES = 4096;
@@ -115,3 +121,35 @@ export async function writeDataFile(file: string, bytes: Uint8Array): Promise<Fi
   }
 }
 
+/** One entry file, or null when it is missing or not an entry. */
+export async function readEntryFile(file: string): Promise<CacheEntry | null> {
+  try {
+    const e = JSON.parse(await fs.readFile(file, 'utf8')) as CacheEntry;
+    return typeof e.id === 'string' && typeof e.file === 'string' && typeof e.checksum === 'string' && Array.isArray(e.shape) ? e : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Format version in manifest.json: null when there is none; 0 when it is unreadable (only ever replaced by rename, so something else wrote it). */
+export async function readVersion(dir: string): Promise<number | null> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(dir, MANIFEST), 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const v = (JSON.parse(text) as { formatVersion?: unknown }).formatVersion;
+    return typeof v === 'number' ? v : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Removes the entries and data files of an older format. */
+export async function clearEntries(dir: string): Promise<void> {
+  await fs.rm(path.join(dir, ENTRIES), { recursive: true, force: true });
+  await fs.mkdir(path.join(dir, ENTRIES), { recursive: true });
+  for (const name of await fs.readdir(dir)) if (/\.f(16|32)$/.test(name)) await fs.rm(path.join(dir, name), { force: true });
+}

@@ -11,7 +11,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DataError, FormatError, OptionError, rejectUnknownOptions } from '../../backend/errors.js';
-import { checksum, endsChecksum, RACY_MS, removeDeadTemps, sameStamp, sha1, stampOf, tempName, writeAtomic, writeDataFile, type FileStamp } from './cache-files.js';
+import { checksum, clearEntries, endsChecksum, ENTRIES, MANIFEST, RACY_MS, readEntryFile, readVersion, removeDeadTemps, sameStamp, sha1, stampOf, tempName, writeAtomic, writeDataFile, type FileStamp } from './cache-files.js';
 import { decodeHalf, encodeHalf } from './float16.js';
 
 export { checksum, sha1, writeAtomic };
@@ -93,8 +93,6 @@ export interface CacheKey {
   produce: () => Promise<CachedSample>;
 }
 
-const MANIFEST = 'manifest.json';
-const ENTRIES = 'entries';
 
 /** The on-disk sample cache. Create with {@link SampleCache.open}. */
 export class SampleCache {
@@ -315,36 +313,4 @@ export class SampleCache {
     this.entries.set(id, e);
     return e;
   }
-}
-
-async function readEntryFile(file: string): Promise<CacheEntry | null> {
-  try {
-    const e = JSON.parse(await fs.readFile(file, 'utf8')) as CacheEntry;
-    return typeof e.id === 'string' && typeof e.file === 'string' && typeof e.checksum === 'string' && Array.isArray(e.shape) ? e : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Format version in manifest.json: null when there is none; 0 when it is unreadable (only ever replaced by rename, so something else wrote it). */
-async function readVersion(dir: string): Promise<number | null> {
-  let text: string;
-  try {
-    text = await fs.readFile(path.join(dir, MANIFEST), 'utf8');
-  } catch {
-    return null;
-  }
-  try {
-    const v = (JSON.parse(text) as { formatVersion?: unknown }).formatVersion;
-    return typeof v === 'number' ? v : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Removes the entries and data files of an older format. */
-async function clearEntries(dir: string): Promise<void> {
-  await fs.rm(path.join(dir, ENTRIES), { recursive: true, force: true });
-  await fs.mkdir(path.join(dir, ENTRIES), { recursive: true });
-  for (const name of await fs.readdir(dir)) if (/\.f(16|32)$/.test(name)) await fs.rm(path.join(dir, name), { force: true });
 }
