@@ -170,7 +170,7 @@ export class SampleCache {
    */
   async getInto(key: CacheKey, out: Float32Array, offset: number): Promise<number[]> {
     const shape = await this.findValid(key, async (e) => {
-      if (e.dtype === 'float32' && offset + e.byteLength / 4 <= out.length) {
+      if (e.dtype === 'float32' && e.byteLength === 4 * e.shape.reduce((x, y) => x * y, 1) && offset + e.byteLength / 4 <= out.length) {
         return (await this.readChecked(e, new Uint8Array(out.buffer, out.byteOffset + offset * 4, e.byteLength))) ? [...e.shape] : null;
       }
       const s = await this.readSample(e);
