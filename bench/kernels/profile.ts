@@ -14,7 +14,7 @@ if (shapeKey === 's') SHAPES.push({ key: 's' as 'a', batch: 2, size: [32, 32, 32
 const shape = await setUpBenchChild(mode, shapeKey);
 const steps = Number(stepsArg ?? 3);
 
-const stats = new Map<string, { ms: number; cpu: number; calls: number; big: number }>();
+const stats = new Map<string, { ms: number; cpu: number; faults: number; calls: number; big: number }>();
 let active = false;
 for (const k of tf.getKernelsForBackend('cpu')) {
   const inner = k.kernelFunc;
@@ -25,10 +25,13 @@ for (const k of tf.getKernelsForBackend('cpu')) {
       if (!active) return inner(args);
       const t0 = process.hrtime.bigint();
       const c0 = process.cpuUsage();
+      const f0 = process.resourceUsage().minorPageFault;
       const r = inner(args);
       const c1 = process.cpuUsage(c0);
+      const faults = process.resourceUsage().minorPageFault - f0;
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      const s = stats.get(k.kernelName) ?? { ms: 0, cpu: 0, calls: 0, big: 0 };
+      const s = stats.get(k.kernelName) ?? { ms: 0, cpu: 0, faults: 0, calls: 0, big: 0 };
+      s.faults += faults;
       s.ms += ms;
       s.cpu += (c1.user + c1.system) / 1000;
       s.calls++;
@@ -50,14 +53,14 @@ function report(label: string, total: number) {
   const rows = [...stats.entries()].sort((p, q) => q[1].ms - p[1].ms);
   const sum = rows.reduce((s, [, v]) => s + v.ms, 0);
   console.log(`\n${label}: ${total.toFixed(1)} ms per call, kernels ${sum.toFixed(1)} ms, outside kernels ${(total - sum).toFixed(1)} ms`);
-  for (const [name, v] of rows) console.log(`  ${name.padEnd(28)} ${v.ms.toFixed(1).padStart(8)} ms (cpu ${v.cpu.toFixed(1).padStart(7)} ms) ${String(v.calls).padStart(5)} calls (${v.big} with outputs >= 64 k elements)`);
+  for (const [name, v] of rows) console.log(`  ${name.padEnd(28)} ${v.ms.toFixed(1).padStart(8)} ms (cpu ${v.cpu.toFixed(1).padStart(7)} ms, ${String(v.faults).padStart(6)} page faults) ${String(v.calls).padStart(5)} calls (${v.big} with outputs >= 64 k elements)`);
   stats.clear();
 }
 
 function run(label: string, fn: () => void) {
   fn(); // warm-up
   let best = Infinity;
-  let bestStats = new Map<string, { ms: number; cpu: number; calls: number; big: number }>();
+  let bestStats = new Map<string, { ms: number; cpu: number; faults: number; calls: number; big: number }>();
   for (let i = 0; i < steps; i++) {
     stats.clear();
     active = true;

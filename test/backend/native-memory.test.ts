@@ -101,4 +101,21 @@ describe.skipIf(!built)('native output buffers are recycled safely', () => {
     opt.dispose();
     tf.dispose([x, w]);
   });
+  it('TRANSMRI_POOL_MB sets the limit of the free list; a bad value is an OptionError naming it', () => {
+    unregisterNativeKernels();
+    try {
+      process.env.TRANSMRI_POOL_MB = '64';
+      registerNativeKernels();
+      expect(nativeMemoryStats()!.pool.limit).toBe(64 * 2 ** 20);
+      unregisterNativeKernels();
+      process.env.TRANSMRI_POOL_MB = 'lots';
+      expect(() => registerNativeKernels()).toThrow(/TRANSMRI_POOL_MB.*"lots"/);
+      expect(nativeMemoryStats()).toBeUndefined();
+      process.env.TRANSMRI_POOL_MB = '1024';
+      registerNativeKernels();
+      expect(nativeMemoryStats()!.pool.limit).toBe(2 ** 30);
+    } finally {
+      delete process.env.TRANSMRI_POOL_MB;
+    }
+  });
 });

@@ -13,6 +13,7 @@ import { NATIVE_KERNELS, registerKernels, unregisterKernels, type SavedKernels }
 import { installRecycler, type RecyclableBackend, type Recycler, type RecyclerStats } from './memory.js';
 import { patchConv3DLayers, type Conv3DPatch } from './fused3d.js';
 import * as tf from '@tensorflow/tfjs';
+import { OptionError } from '../errors.js';
 
 /** State of the native kernels. */
 export interface NativeStatus {
@@ -63,8 +64,9 @@ let conv3dPatch: Conv3DPatch | undefined;
  * Threads: env `TRANSMRI_THREADS`, else all hardware threads. Output
  * buffers of the native kernels go back to the addon's pool when tfjs
  * disposes their tensors (see memory.ts; `TRANSMRI_RECYCLE=0` turns this
- * off), and tfjs-layers' Conv3D layers apply bias and activation in the
- * convolution kernel (see fused3d.ts; `TRANSMRI_FUSE=0` turns this off).
+ * off; `TRANSMRI_POOL_MB` caps the free memory the pool keeps, default
+ * 1024, a bad value throws OptionError), and tfjs-layers' Conv3D layers
+ * apply bias and activation in the convolution kernel (see fused3d.ts; `TRANSMRI_FUSE=0` turns this off).
  * Calling it again while active is a no-op that reports the same state.
  */
 export function registerNativeKernels(): NativeStatus {
@@ -77,6 +79,12 @@ export function registerNativeKernels(): NativeStatus {
   const kernels = NATIVE_KERNELS.map((k) => k.kernelName);
   if (saved === undefined) {
     if (process.env.TRANSMRI_MALLOC_TUNE !== '0') native.tuneMalloc();
+    const poolEnv = process.env.TRANSMRI_POOL_MB;
+    if (poolEnv !== undefined) {
+      const mb = Number(poolEnv);
+      if (poolEnv.trim() === '' || !Number.isFinite(mb) || mb < 0) throw new OptionError('TRANSMRI_POOL_MB', `must be a number of MiB >= 0, got "${poolEnv}"`);
+      native.setPoolLimit(mb * 2 ** 20);
+    }
     const cpu = process.env.TRANSMRI_RECYCLE === '0' ? undefined : (tf.findBackend('cpu') as unknown as RecyclableBackend | null);
     recycler = cpu ? installRecycler(cpu, native) : undefined;
     const r = recycler;
