@@ -1,6 +1,8 @@
 /**
  * Per-kernel profile of one 2D train step (edge student and BN teacher, batch 16, 128×128×3):
- * every cpu kernel is wrapped with a timer. Diagnostic tool, not a benchmark.
+ * every cpu kernel is wrapped with a timer. Times are CPU time (user + system) of the process, which
+ * on a loaded machine is steadier than wall time; run with TRANSMRI_THREADS=1 so that it is the
+ * kernel's own work. Diagnostic tool, not a benchmark.
  *
  *   npx tsx bench/kernels2d/profile.ts [edge|teacher] [steps]
  */
@@ -20,10 +22,11 @@ async function main(): Promise<void> {
     tf.unregisterKernel(k.kernelName, 'cpu');
     tf.registerKernel({ ...k, kernelFunc: (args) => {
       if (!on) return f(args);
-      const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const r = f(args);
+      const c = process.cpuUsage(c0);
       const e = times.get(k.kernelName) ?? { ms: 0, calls: 0, min: Infinity };
-      e.ms += performance.now() - t0;
+      e.ms += (c.user + c.system) / 1000;
       e.calls++;
       times.set(k.kernelName, e);
       return r;
@@ -46,14 +49,15 @@ async function main(): Promise<void> {
   on = true;
   for (let i = 0; i < steps; i++) {
     for (const e of times.values()) { e.ms = 0; e.calls = 0; }
-    const t0 = performance.now();
+    const c0 = process.cpuUsage();
     step();
-    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    wall.push((c.user + c.system) / 1000);
     for (const e of times.values()) e.min = Math.min(e.min, e.ms);
   }
   on = false;
   const total = [...times.values()].reduce((a, b) => a + b.min, 0);
-  console.log(`${which}: step wall min ${Math.min(...wall).toFixed(1)} ms, median ${wall.sort((a, b) => a - b)[wall.length >> 1].toFixed(1)} ms; sum of per-kernel minima ${total.toFixed(1)} ms`);
+  console.log(`${which}: step CPU min ${Math.min(...wall).toFixed(1)} ms, median ${wall.sort((a, b) => a - b)[wall.length >> 1].toFixed(1)} ms; sum of per-kernel minima ${total.toFixed(1)} ms`);
   for (const [name, t] of [...times].sort((a, b) => b[1].min - a[1].min).slice(0, 30)) {
     console.log(`${name.padEnd(28)} ${t.min.toFixed(2).padStart(9)} ms  ${String(t.calls).padStart(4)} calls`);
   }

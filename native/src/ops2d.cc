@@ -69,6 +69,32 @@ static void maxPool2d(const float* x, const Pool2& g, float* out) {
   }
 }
 
+// One row of disjoint 2x2 windows: rows a and b of x, dy row d, dx rows da
+// and db. Each output's gradient goes to the first strict maximum in the order
+// a0, a1, b0, b1; the other three get 0. Branch-free selects, cloned for AVX2
+// (where they vectorise over the 2·OW·C elements).
+__attribute__((target_clones("avx2", "default"))) static void poolGradRow2x2(
+    const float* __restrict a, const float* __restrict b, const float* __restrict d, float* __restrict da,
+    float* __restrict db, int OW, int C) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  for (int ow = 0; ow < OW; ow++, a += 2 * C, b += 2 * C, da += 2 * C, db += 2 * C, d += C)
+    for (int c = 0; c < C; c++) {
+      const float m0 = a[c], m1 = a[C + c], m2 = b[c], m3 = b[C + c], dv = d[c];
+      const int s0 = m0 > ninf;
+      const float b0 = s0 ? m0 : ninf;
+      const int s1 = m1 > b0;
+      const float b1 = s1 ? m1 : b0;
+      const int s2 = m2 > b1;
+      const float b2 = s2 ? m2 : b1;
+      const int s3 = m3 > b2;
+      const int k = s3 ? 3 : s2 ? 2 : s1 ? 1 : s0 ? 0 : -1;
+      da[c] = k == 0 ? dv : 0.f;
+      da[C + c] = k == 1 ? dv : 0.f;
+      db[c] = k == 2 ? dv : 0.f;
+      db[C + c] = k == 3 ? dv : 0.f;
+    }
+}
+
 // Each output's gradient goes to the first maximum of its window in (h, w)
 // order (strictly greater wins), as tfjs' maxPoolPositions.
 static void maxPool2dGrad(const float* dy, const float* x, const Pool2& g, float* dx) {
@@ -106,19 +132,7 @@ static void maxPool2dGrad(const float* dy, const float* x, const Pool2& g, float
           float* da = dxn + (size_t)h0 * rowLen;
           float* db = da + rowLen;
           const float* d = dy + ((size_t)n * g.OH + oh0) * g.OW * C;
-          for (int ow = 0; ow < g.OW; ow++, a += 2 * C, b += 2 * C, da += 2 * C, db += 2 * C, d += C)
-            for (int c = 0; c < C; c++) {
-              float m = ninf;
-              int k = -1;
-              if (a[c] > m) { m = a[c]; k = 0; }
-              if (a[C + c] > m) { m = a[C + c]; k = 1; }
-              if (b[c] > m) { m = b[c]; k = 2; }
-              if (b[C + c] > m) { m = b[C + c]; k = 3; }
-              da[c] = k == 0 ? d[c] : 0.f;
-              da[C + c] = k == 1 ? d[c] : 0.f;
-              db[c] = k == 2 ? d[c] : 0.f;
-              db[C + c] = k == 3 ? d[c] : 0.f;
-            }
+          poolGradRow2x2(a, b, d, da, db, g.OW, C);
           const size_t done = (size_t)2 * g.OW * C;
           std::memset(dxn + (size_t)h0 * rowLen + done, 0, sizeof(float) * (rowLen - done));
           std::memset(dxn + (size_t)(h0 + 1) * rowLen + done, 0, sizeof(float) * (rowLen - done));
@@ -294,6 +308,99 @@ static void batchNormGrad(const float* x, const float* dy, const float* mean, co
   }
 }
 
+// out[c] = sum over rows of x[r * C + c] / divisor: float vector partial sums
+// flushed to double every 256 rows, rows split over threads.
+static void meanLeading(const float* x, size_t rows, size_t C, double divisor, float* out) {
+  const int T = rows * C > (size_t)4 * kPar ? numThreads() : 1;
+  std::vector<double> part((size_t)T * C, 0.0);
+#pragma omp parallel num_threads(T)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const size_t r0 = rows * t / nt, r1 = rows * (t + 1) / nt;
+    std::vector<float> acc(C, 0.f);
+    double* p = part.data() + (size_t)t * C;
+    float* pa = acc.data();
+    for (size_t r = r0; r < r1;) {
+      const size_t e = r + 256 < r1 ? r + 256 : r1;
+      for (; r < e; r++) {
+        const float* xr = x + r * C;
+        for (size_t c = 0; c < C; c++) pa[c] += xr[c];
+      }
+      for (size_t c = 0; c < C; c++) { p[c] += pa[c]; pa[c] = 0.f; }
+    }
+  }
+  for (size_t c = 0; c < C; c++) {
+    double s = 0;
+    for (int t = 0; t < T; t++) s += part[(size_t)t * C + c];
+    out[c] = (float)(s / divisor);
+  }
+}
+
+// Batch statistics over rows of C channels: mean, then the mean squared
+// deviation from it (biased variance, two passes as tfjs' moments).
+static void moments(const float* x, size_t rows, size_t C, float* mean, float* var) {
+  meanLeading(x, rows, C, (double)rows, mean);
+  const int T = rows * C > (size_t)4 * kPar ? numThreads() : 1;
+  std::vector<double> part((size_t)T * C, 0.0);
+#pragma omp parallel num_threads(T)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const size_t r0 = rows * t / nt, r1 = rows * (t + 1) / nt;
+    std::vector<float> acc(C, 0.f);
+    double* p = part.data() + (size_t)t * C;
+    float* pa = acc.data();
+    for (size_t r = r0; r < r1;) {
+      const size_t e = r + 256 < r1 ? r + 256 : r1;
+      for (; r < e; r++) {
+        const float* xr = x + r * C;
+        for (size_t c = 0; c < C; c++) {
+          const float d = xr[c] - mean[c];
+          pa[c] += d * d;
+        }
+      }
+      for (size_t c = 0; c < C; c++) { p[c] += pa[c]; pa[c] = 0.f; }
+    }
+  }
+  for (size_t c = 0; c < C; c++) {
+    double s = 0;
+    for (int t = 0; t < T; t++) s += part[(size_t)t * C + c];
+    var[c] = (float)(s / (double)rows);
+  }
+}
+
+// Gradient of y = (x - mean(x)) * rsqrt(var(x) + eps) * scale + offset with the
+// batch statistics of x itself: dx = k (dy - sum(dy)/n - xhat sum(dy xhat)/n)
+// with xhat = (x - mean) rsqrt(var + eps), k = scale rsqrt(var + eps);
+// dScale = sum(dy xhat), dOffset = sum(dy). Two passes over x and dy.
+static void batchNormTrainGrad(const float* x, const float* dy, const float* mean, const float* var,
+                               const float* scale, float eps, size_t rows, int C, float* dx, float* dScale,
+                               float* dOffset) {
+  std::vector<float> dm(C), dv(C), ds(C), doff(C);
+  // Pass 1: the per-channel sums (dOffset = sum dy, dScale = sum dy * xhat).
+  batchNormGrad(x, dy, mean, var, scale, eps, rows, C, dx, dm.data(), dv.data(), ds.data(), doff.data());
+  std::vector<float> a(C), b(C), k(C);
+  const double n = (double)rows;
+  for (int c = 0; c < C; c++) {
+    const double r = 1.0 / std::sqrt((double)var[c] + eps), sc = scale ? scale[c] : 1.0;
+    k[c] = (float)(sc * r);
+    // dx = k * (dy - doff/n - (x - mean) * r * ds/n) = k*dy + a*x + b
+    a[c] = (float)(-sc * r * r * ds[c] / n);
+    b[c] = (float)(-sc * r * doff[c] / n - a[c] * mean[c]);
+    dScale[c] = ds[c];
+    dOffset[c] = doff[c];
+  }
+  const float* pk = k.data();
+  const float* pa = a.data();
+  const float* pb = b.data();
+#pragma omp parallel for schedule(static) if ((long)(rows * C) > 4 * kPar)
+  for (long r = 0; r < (long)rows; r++) {
+    const float* xr = x + (size_t)r * C;
+    const float* dr = dy + (size_t)r * C;
+    float* o = dx + (size_t)r * C;
+    for (int c = 0; c < C; c++) o[c] = pk[c] * dr[c] + pa[c] * xr[c] + pb[c];
+  }
+}
+
 // ---- N-API bindings ----
 
 namespace {
@@ -461,6 +568,32 @@ Napi::Value Tile(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// meanLeading(x, rows, C, out): column means of x as [rows, C]
+Napi::Value MeanLeading(const Napi::CallbackInfo& info) {
+  const size_t rows = num(info, 1), C = num(info, 2);
+  if (rows == 0) throw Napi::RangeError::New(info.Env(), "transmri_native: mean over 0 rows");
+  meanLeading(arg(info, 0, rows * C, "x"), rows, C, (double)rows, arg(info, 3, C, "out"));
+  return info.Env().Undefined();
+}
+
+// moments(x, rows, C, mean, variance)
+Napi::Value Moments(const Napi::CallbackInfo& info) {
+  const size_t rows = num(info, 1), C = num(info, 2);
+  if (rows == 0) throw Napi::RangeError::New(info.Env(), "transmri_native: moments over 0 rows");
+  moments(arg(info, 0, rows * C, "x"), rows, C, arg(info, 3, C, "mean"), arg(info, 4, C, "variance"));
+  return info.Env().Undefined();
+}
+
+// batchNormTrainGrad(x, dy, mean, var, scale|null, eps, rows, C, dx, dScale, dOffset)
+Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
+  const size_t rows = num(info, 6), C = num(info, 7);
+  if (rows == 0) throw Napi::RangeError::New(info.Env(), "transmri_native: batch norm over 0 rows");
+  batchNormTrainGrad(arg(info, 0, rows * C, "x"), arg(info, 1, rows * C, "dy"), arg(info, 2, C, "mean"),
+                     arg(info, 3, C, "variance"), optArg(info, 4, C, "scale"), info[5].As<Napi::Number>().FloatValue(),
+                     rows, (int)C, arg(info, 8, rows * C, "dx"), arg(info, 9, C, "dScale"), arg(info, 10, C, "dOffset"));
+  return info.Env().Undefined();
+}
+
 // batchNorm(x, mean, var, scale|null, offset|null, eps, rows, C, y)
 Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   const size_t rows = num(info, 6), C = num(info, 7);
@@ -493,6 +626,9 @@ void registerOps2d(Napi::Env env, Napi::Object exports) {
   exports.Set("reluGrad", Napi::Function::New(env, ReluGrad));
   exports.Set("divide", Napi::Function::New(env, Divide));
   exports.Set("tile", Napi::Function::New(env, Tile));
+  exports.Set("meanLeading", Napi::Function::New(env, MeanLeading));
+  exports.Set("moments", Napi::Function::New(env, Moments));
+  exports.Set("batchNormTrainGrad", Napi::Function::New(env, BatchNormTrainGrad));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
   exports.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
 }

@@ -199,7 +199,7 @@ describe.skipIf(!built)('native 2D kernels match tfjs', () => {
 
   it('Mean over leading, trailing and other axes (with keepDims), and its gradient', () => {
     const x = randn(new Rng(7), [6, 5, 4, 3]);
-    const axesList: Array<number | number[]> = [[0, 1, 2], 0, [2, 3], 3, [0, 2], -1];
+    const axesList: Array<number | number[]> = [[0, 1, 2], 0, [2, 3], 3, [0, 2], -1, [1, 2], 1, [1, 2, 3]];
     for (const axis of axesList) {
       for (const keepDims of [false, true]) {
         const { ref, nat } = refAndNative(() => [
@@ -210,6 +210,12 @@ describe.skipIf(!built)('native 2D kernels match tfjs', () => {
         expect(relErr(nat[1], ref[1])).toBeLessThan(1e-6);
       }
     }
+    // Large enough for the threaded channel sums (as in a BN layer's moments).
+    const big = randn(new Rng(77), [16, 32, 32, 32]);
+    const { ref, nat } = refAndNative(() => [tf.mean(big, [0, 1, 2]), tf.moments(big, [0, 1, 2]).variance]);
+    expect(relErr(nat[0], ref[0])).toBeLessThan(1e-5);
+    expect(relErr(nat[1], ref[1])).toBeLessThan(1e-5);
+    big.dispose();
     // Hand-checked: mean of [1, 2, 3, 6] is 3; its gradient is 1/4 everywhere.
     const v = tf.tensor1d([1, 2, 3, 6]);
     const m = tf.mean(v);

@@ -38,6 +38,13 @@ export interface NativeAddon {
   unary(op: number, x: Float32Array, out: Float32Array, n: number, alpha: number): void;
   reluGrad(dy: Float32Array, x: Float32Array, out: Float32Array, n: number): void;
   divide(a: Float32Array, b: Float32Array, out: Float32Array, n: number, mode: number, inner: number): void;
+  /** Column means of x as [rows, channels] (ops2d.cc). */
+  meanLeading(x: Float32Array, rows: number, channels: number, out: Float32Array): void;
+  /** Per-channel mean and biased variance of x as [rows, channels] (ops2d.cc). */
+  moments(x: Float32Array, rows: number, channels: number, mean: Float32Array, variance: Float32Array): void;
+  /** Gradient of batch norm whose mean and variance are x's own batch statistics: dx, dScale, dOffset. */
+  batchNormTrainGrad(x: Float32Array, dy: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, eps: number,
+    rows: number, channels: number, dx: Float32Array, dScale: Float32Array, dOffset: Float32Array): void;
   tile(x: Float32Array, shape: Int32Array, reps: Int32Array, out: Float32Array): void;
   batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, offset: Float32Array | null,
     eps: number, rows: number, channels: number, y: Float32Array): void;

@@ -17,7 +17,7 @@ import {
 import { upSampling3dGradConfig } from '../ops/upsample3d.js';
 import { actGradKernel, conv3dBiasActGradConfig, conv3dBiasActKernel } from './fused3d.js';
 import { maxPool2dGradKernel, maxPool2dKernel } from './pool2d.js';
-import { batchNormGradKernel, batchNormKernel, meanKernel, realDivKernel, reluGradKernel, reluKernel, squareKernel, stepKernel, tileKernel } from './ops2d.js';
+import { batchNormGradKernel, batchNormKernel, batchNormTrainGradKernel, meanKernel, momentsKernel, realDivKernel, reluGradKernel, reluKernel, squareKernel, stepKernel, tileKernel } from './ops2d.js';
 import { installNativeGradients, restoreGradients } from './grads2d.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
 
@@ -59,6 +59,8 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   batchNormKernel,
   reluGradKernel,
   batchNormGradKernel,
+  momentsKernel,
+  batchNormTrainGradKernel,
   batchMatMulKernel,
   fusedMatMulKernel,
 ];

@@ -1,7 +1,7 @@
 /**
  * Native kernels for the non-conv parts of 2D CNN training steps, which
  * tfjs' cpu backend runs in single-threaded JS: Relu, Step, Square, RealDiv,
- * Tile, Mean (over leading or trailing axes), FusedBatchNorm, and two
+ * Tile, Mean (over any contiguous block of axes), FusedBatchNorm, and two
  * kernels only our gradients call (TransmriReluGrad, TransmriBatchNormGrad;
  * see grads2d.ts). Unsupported dtypes and shapes go to the tfjs kernels.
  */
@@ -75,19 +75,25 @@ export const meanKernel: NativeKernel = {
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
     const xv = f32(backend, x);
     if (x === undefined || xv === undefined || x.shape.length === 0) return ctx.fallback(args);
-    const rank = x.shape.length;
     const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((p, q) => p - q);
     if (axes.length === 0) return ctx.fallback(args);
-    const leading = axes.every((v, i) => v === i);
-    const trailing = axes.every((v, i) => v === rank - axes.length + i);
+    // A contiguous block of axes: x as [outer, reduced, inner] (global pooling reduces [1, 2] of NHWC).
+    const contiguous = axes.every((v, i) => v === axes[0] + i);
     const reduced = size(axes.map((i) => x.shape[i]));
-    if ((!leading && !trailing) || reduced === 0) return ctx.fallback(args);
-    const kept = xv.length / reduced;
+    if (!contiguous || reduced === 0) return ctx.fallback(args);
+    const outer = size(x.shape.slice(0, axes[0]));
+    const inner = size(x.shape.slice(axes[axes.length - 1] + 1));
+    const kept = outer * inner;
     const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
     const out = ctx.alloc(kept);
-    if (leading) ctx.addon.sumLeading(xv, reduced, kept, out);
-    else ctx.addon.sumTrailing(xv, kept, reduced, out);
-    for (let i = 0; i < kept; i++) out[i] /= reduced;
+    if (inner === 1) {
+      ctx.addon.sumTrailing(xv, kept, reduced, out);
+      for (let i = 0; i < kept; i++) out[i] /= reduced;
+    } else {
+      for (let o = 0; o < outer; o++) {
+        ctx.addon.meanLeading(xv.subarray(o * reduced * inner, (o + 1) * reduced * inner), reduced, inner, out.subarray(o * inner, (o + 1) * inner));
+      }
+    }
     return backend.makeTensorInfo(outShape, 'float32', out);
   },
 };
@@ -160,5 +166,48 @@ export const batchNormGradKernel: NativeKernel = {
     const parts = [ctx.alloc(c), ctx.alloc(c), ctx.alloc(c), ctx.alloc(c)];
     ctx.addon.batchNormGrad(xv, dyv, mv, vv, sv, eps, xv.length / c, c, dx, parts[0], parts[1], parts[2], parts[3]);
     return [backend.makeTensorInfo(x.shape, 'float32', dx), ...parts.map((p) => backend.makeTensorInfo([c], 'float32', p))];
+  },
+};
+
+/** Per-channel mean and biased variance over all leading axes: outputs [mean, variance] (ops/batch-norm-train.ts). */
+export const momentsKernel: NativeKernel = {
+  kernelName: 'TransmriMoments',
+  make: (ctx) => (args: KernelArgs) => {
+    const backend = args.backend as CpuBackendLike;
+    const { x } = args.inputs;
+    const xv = f32(backend, x);
+    const c = x === undefined || x.shape.length === 0 ? 0 : x.shape[x.shape.length - 1];
+    if (x === undefined || xv === undefined || c === 0 || xv.length === 0) throw new Error('TransmriMoments: needs a non-empty float32 x with channels last');
+    const mean = ctx.alloc(c);
+    const variance = ctx.alloc(c);
+    ctx.addon.moments(xv, xv.length / c, c, mean, variance);
+    return [backend.makeTensorInfo([c], 'float32', mean), backend.makeTensorInfo([c], 'float32', variance)];
+  },
+};
+
+/**
+ * Gradient of batch normalisation with x's own batch statistics (ops/batch-norm-train.ts):
+ * inputs x, dy, mean, variance, scale; outputs [dx, dScale, dOffset].
+ */
+export const batchNormTrainGradKernel: NativeKernel = {
+  kernelName: 'TransmriBatchNormTrainGrad',
+  make: (ctx) => (args: KernelArgs) => {
+    const backend = args.backend as CpuBackendLike;
+    const { x, dy, mean, variance, scale } = args.inputs;
+    const eps = Number((args.attrs as { varianceEpsilon?: number } | undefined)?.varianceEpsilon ?? 0.001);
+    const xv = f32(backend, x);
+    const dyv = f32(backend, dy);
+    const c = x === undefined || x.shape.length === 0 ? 0 : x.shape[x.shape.length - 1];
+    const mv = channelParam(backend, mean, c);
+    const vv = channelParam(backend, variance, c);
+    const sv = channelParam(backend, scale, c);
+    if (x === undefined || xv === undefined || dyv === undefined || dyv.length !== xv.length || c === 0 || xv.length === 0 || !mv || !vv || sv === undefined) {
+      throw new Error('TransmriBatchNormTrainGrad: needs float32 x and dy of one shape and rank-1 mean/variance/scale of its channel count');
+    }
+    const dx = ctx.alloc(xv.length);
+    const dScale = ctx.alloc(c);
+    const dOffset = ctx.alloc(c);
+    ctx.addon.batchNormTrainGrad(xv, dyv, mv, vv, sv, eps, xv.length / c, c, dx, dScale, dOffset);
+    return [backend.makeTensorInfo(x.shape, 'float32', dx), backend.makeTensorInfo([c], 'float32', dScale), backend.makeTensorInfo([c], 'float32', dOffset)];
   },
 };

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { OptionError } from '../../backend/errors.js';
 import { Rng } from '../../backend/rng.js';
+import { fusedBatchNormalization } from './batch-norm.js';
 
 /**
  * A student model: `model` maps a batch to [logits, features], where features are the
@@ -83,7 +84,7 @@ export function cnnBody(x: tf.SymbolicTensor, o: StudentCnnConfig, rng: Rng, pre
   o.widths.forEach((filters, i) => {
     const conv = `${prefix}_conv${i + 1}`;
     y = tf.layers.conv2d({ name: conv, filters, kernelSize: 3, padding: 'same', useBias: !o.batchNorm, kernelInitializer: seededHe(rng, conv) }).apply(y) as tf.SymbolicTensor;
-    if (o.batchNorm) y = tf.layers.batchNormalization({ name: `${prefix}_bn${i + 1}` }).apply(y) as tf.SymbolicTensor;
+    if (o.batchNorm) y = fusedBatchNormalization({ name: `${prefix}_bn${i + 1}` }).apply(y) as tf.SymbolicTensor;
     y = tf.layers.reLU({ name: `${prefix}_relu${i + 1}` }).apply(y) as tf.SymbolicTensor;
     if ((y.shape[1] ?? 1) >= 2 && (y.shape[2] ?? 1) >= 2) {
       y = tf.layers.maxPooling2d({ name: `${prefix}_pool${i + 1}`, poolSize: 2 }).apply(y) as tf.SymbolicTensor;
