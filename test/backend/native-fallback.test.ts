@@ -3,6 +3,9 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend/init.js';
 import { findAddonPath, registerNativeKernels, unregisterNativeKernels } from '../../src/backend/native/register.js';
 import { upSampling3d } from '../../src/backend/ops/upsample3d.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe('native kernels fallback', () => {
   afterEach(() => {
@@ -40,6 +43,22 @@ describe('native kernels fallback', () => {
     expect(last).toBeLessThan(first);
     tf.dispose([x, w]);
     opt.dispose();
+  });
+
+  it('an addon built from an older version is refused, naming the missing functions', () => {
+    unregisterNativeKernels();
+    const dir = mkdtempSync(join(tmpdir(), 'transmri-old-addon-'));
+    const path = join(dir, 'old_addon.cjs');
+    writeFileSync(path, 'module.exports = { conv3d() {}, alloc(n) { return new Float32Array(n); } };\n');
+    try {
+      process.env.TRANSMRI_NATIVE_PATH = path;
+      const status = registerNativeKernels();
+      expect(status.active).toBe(false);
+      expect(status.reason).toMatch(/another version \(no release, toCollector, .*actGrad; rebuild/);
+      expect(tf.getKernel('Conv3D', 'cpu')?.kernelFunc.name).toBe('conv3D');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a file that is not an addon is reported as failing to load', () => {

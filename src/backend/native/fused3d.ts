@@ -152,6 +152,7 @@ export function patchConv3DLayers(): Conv3DPatch {
     const w = this.kernel.read();
     if (!fusedConv3dAvailable(x, w, strides, pad, asTriple(this.dilationRate))) return original.call(this, inputs, kwargs);
     const b = this.bias?.read() ?? null;
+    if (b !== null && (b.dtype !== 'float32' || b.rank !== 1 || b.shape[0] !== w.shape[4])) return original.call(this, inputs, kwargs);
     return tf.tidy(() => conv3dBiasAct(x as tf.Tensor5D, w as tf.Tensor5D, b as tf.Tensor1D | null, strides, pad, name as FusedActivation));
   };
   proto.call = call;

@@ -25,6 +25,9 @@ export interface NativeStatus {
   kernels: string[];
 }
 
+/** Addon functions this version's kernels call (an older build lacks some). */
+const REQUIRED_FUNCTIONS: readonly (keyof NativeAddon)[] = ['conv3d', 'alloc', 'release', 'toCollector', 'setPoolLimit', 'memoryStats', 'map', 'fill', 'actGrad'];
+
 /** Finds the built addon: native/build/Release/transmri_native.node from the package root. */
 export function findAddonPath(): string | undefined {
   const override = process.env.TRANSMRI_NATIVE_PATH;
@@ -73,8 +76,9 @@ export function registerNativeKernels(): NativeStatus {
   const { addon, reason } = loadAddon();
   if (addon === undefined) return { active: false, reason, kernels: [] };
   const native = addon as NativeAddon;
-  if (typeof native.conv3d !== 'function' || typeof native.alloc !== 'function') {
-    return { active: false, reason: `addon at ${findAddonPath()} is from another version (no conv3d/alloc); using pure-JS kernels`, kernels: [] };
+  const missing = REQUIRED_FUNCTIONS.filter((f) => typeof (native as unknown as Record<string, unknown>)[f] !== 'function');
+  if (missing.length > 0) {
+    return { active: false, reason: `addon at ${findAddonPath()} is from another version (no ${missing.join(', ')}; rebuild with \`node native/build.mjs\`); using pure-JS kernels`, kernels: [] };
   }
   const kernels = NATIVE_KERNELS.map((k) => k.kernelName);
   if (saved === undefined) {
