@@ -169,6 +169,10 @@ describe('SampleCache', () => {
     const again = await SampleCache.open(path.join(dir, 'c'), { dtype: 'float16', onMessage: () => {} });
     expect(Array.from((await again.get(a.key())).data)).toEqual([2, 6, 510]);
     expect((await again.manifest()).entries['a.bin'].byteLength).toBe(6);
+    // getInto decodes a float16 entry into the float32 slot
+    const out = new Float32Array(4);
+    expect(await again.getInto(a.key(), out, 1)).toEqual([3, 1]);
+    expect(Array.from(out)).toEqual([0, 2, 6, 510]);
     // 1/3 in half precision: 0x3555 = (1 + 341/1024) / 4 = 0.333251953125
     expect(toHalfBits(1 / 3)).toBe(0x3555);
     expect(fromHalfBits(0x3555)).toBe(0.333251953125);
