@@ -77,6 +77,30 @@ describe('sliceCnn and earlyFusion', () => {
     expect(() => earlyFusion({ sliceShape: [16, 16], slices: 0 }, 2)).toThrow(OptionError);
   });
 
+  it('batch-norm moving statistics follow the batch within a short run (momentum 0.9 by default)', () => {
+    // A training-mode call moves the moving mean to m·old + (1 − m)·batch mean; from 0, after n calls on the
+    // same batch it is (1 − m^n)·batch mean. With tfjs' m = 0.99, 40 calls reach only 33 % of it, and a
+    // student trained ~150 steps on a small set predicted one class in inference mode (kd-synthetic).
+    const x = tf.tidy(() => tf.add(randomInput([4, 6, 6, 1], 3), 3));
+    const movingAndBatch = (options: { batchNormMomentum?: number }, calls: number): [number[], number[]] => {
+      const s = sliceCnn({ inputShape: [6, 6, 1], widths: [2], seed: 1, ...options }, 2);
+      const conv = tf.model({ inputs: s.model.inputs, outputs: s.model.getLayer('slice_cnn_conv1').output as tf.SymbolicTensor });
+      const batchMean = tf.tidy(() => Array.from(tf.mean(conv.predict(x) as tf.Tensor, [0, 1, 2]).dataSync()));
+      for (let i = 0; i < calls; i++) tf.dispose(s.classifier.apply(x, { training: true }) as tf.Tensor);
+      const moving = Array.from(s.model.getLayer('slice_cnn_bn1').getWeights()[2].dataSync());
+      dispose(s);
+      return [moving, batchMean];
+    };
+    // m = 0.5, one call: half the batch mean
+    const [half, mean] = movingAndBatch({ batchNormMomentum: 0.5 }, 1);
+    half.forEach((v, c) => expect(v).toBeCloseTo(0.5 * mean[c], 5));
+    // default m = 0.9, 40 calls: 1 − 0.9^40 = 98.5 % of the batch mean
+    const [moving, batch] = movingAndBatch({}, 40);
+    moving.forEach((v, c) => expect(Math.abs(v - batch[c])).toBeLessThan(0.02 * Math.abs(batch[c])));
+    expect(() => sliceCnn({ inputShape: [6, 6, 1], batchNormMomentum: 1 }, 2)).toThrow(OptionError);
+    x.dispose();
+  });
+
   it('same seed gives the same weights, another seed different ones', () => {
     const w = (seed: number): number[] => {
       const s = sliceCnn({ inputShape: [8, 8, 1], widths: [2], seed }, 2);

@@ -27,6 +27,11 @@ export interface StudentCnnOptions {
   widths?: number[];
   /** Batch normalisation after each convolution; default true. */
   batchNorm?: boolean;
+  /**
+   * Momentum of the batch-norm moving statistics; default 0.9. (tfjs' 0.99 leaves them ~20 % at their
+   * initial 0/1 after 150 steps, and a short run on a small set then predicts one class in inference mode.)
+   */
+  batchNormMomentum?: number;
   /** Dropout rate before the classification layer, in [0, 1); default 0. */
   dropout?: number;
   /** Seed of the weight initialisers; default 0. */
@@ -36,7 +41,7 @@ export interface StudentCnnOptions {
 }
 
 /** Defaults of {@link StudentCnnOptions} (without `name`, which defaults to the builder's name). */
-export const DEFAULT_STUDENT_CNN: Required<Omit<StudentCnnOptions, 'name'>> = { widths: [16, 32, 64], batchNorm: true, dropout: 0, seed: 0 };
+export const DEFAULT_STUDENT_CNN: Required<Omit<StudentCnnOptions, 'name'>> = { widths: [16, 32, 64], batchNorm: true, batchNormMomentum: 0.9, dropout: 0, seed: 0 };
 
 /** Resolved body options. */
 export type StudentCnnConfig = Required<StudentCnnOptions>;
@@ -52,6 +57,7 @@ export function resolveCnnOptions(where: string, options: StudentCnnOptions & ob
     throw new OptionError(`${where}.widths`, `must be a non-empty array of positive integers, got ${JSON.stringify(o.widths)}`);
   }
   if (!(o.dropout >= 0 && o.dropout < 1)) throw new OptionError(`${where}.dropout`, `must be in [0, 1), got ${o.dropout}`);
+  if (!(o.batchNormMomentum >= 0 && o.batchNormMomentum < 1)) throw new OptionError(`${where}.batchNormMomentum`, `must be in [0, 1), got ${o.batchNormMomentum}`);
   if (!Number.isFinite(o.seed)) throw new OptionError(`${where}.seed`, `must be a finite number, got ${o.seed}`);
   return { ...o, widths: [...o.widths] };
 }
@@ -84,7 +90,7 @@ export function cnnBody(x: tf.SymbolicTensor, o: StudentCnnConfig, rng: Rng, pre
   o.widths.forEach((filters, i) => {
     const conv = `${prefix}_conv${i + 1}`;
     y = tf.layers.conv2d({ name: conv, filters, kernelSize: 3, padding: 'same', useBias: !o.batchNorm, kernelInitializer: seededHe(rng, conv) }).apply(y) as tf.SymbolicTensor;
-    if (o.batchNorm) y = fusedBatchNormalization({ name: `${prefix}_bn${i + 1}` }).apply(y) as tf.SymbolicTensor;
+    if (o.batchNorm) y = fusedBatchNormalization({ name: `${prefix}_bn${i + 1}`, momentum: o.batchNormMomentum }).apply(y) as tf.SymbolicTensor;
     y = tf.layers.reLU({ name: `${prefix}_relu${i + 1}` }).apply(y) as tf.SymbolicTensor;
     if ((y.shape[1] ?? 1) >= 2 && (y.shape[2] ?? 1) >= 2) {
       y = tf.layers.maxPooling2d({ name: `${prefix}_pool${i + 1}`, poolSize: 2 }).apply(y) as tf.SymbolicTensor;
