@@ -14,17 +14,22 @@ if (!built) console.warn('native-memory tests skipped: addon not built (run `npm
 
 const backendValues = (t: tf.Tensor) => f32(tf.backend() as unknown as CpuBackendLike, t) as Float32Array;
 
-describe.skipIf(!built)('native output buffers are recycled safely', () => {
+for (const mode of ['arrays', 'detach'] as const) describe.skipIf(!built)(`native output buffers are recycled safely (TRANSMRI_RECYCLE=${mode})`, () => {
   expectNoTensorLeaks();
   beforeAll(async () => {
     await tf.setBackend('cpu');
     unregisterNativeKernels();
-    const st = registerNativeKernels();
-    if (!st.active) throw new Error(st.reason);
+    process.env.TRANSMRI_RECYCLE = mode;
+    try {
+      const st = registerNativeKernels();
+      if (!st.active) throw new Error(st.reason);
+    } finally {
+      delete process.env.TRANSMRI_RECYCLE;
+    }
   });
   afterAll(() => unregisterNativeKernels());
 
-  it('a disposed intermediate is detached and its memory reused by the next output of that size', () => {
+  it('a disposed intermediate is reused by the next output of that size', () => {
     const x = randn(new Rng(1), [4, 1000]);
     const a = tf.elu(x);
     const inner = backendValues(a);
@@ -33,9 +38,15 @@ describe.skipIf(!built)('native output buffers are recycled safely', () => {
     a.dispose();
     const s1 = nativeMemoryStats()!;
     expect(s1.recycler!.recycled).toBe(s0.recycler!.recycled + 1);
-    expect(inner.length).toBe(0); // detached: a stale reference reads nothing, never reused memory
     const b = tf.elu(x);
-    expect(nativeMemoryStats()!.pool.reused).toBe(s1.pool.reused + 1);
+    if (mode === 'arrays') {
+      // The same array, handed out again.
+      expect(backendValues(b)).toBe(inner);
+      expect(nativeMemoryStats()!.recycler!.reusedArrays).toBe(s1.recycler!.reusedArrays + 1);
+    } else {
+      expect(inner.length).toBe(0); // detached: a stale reference reads nothing, never reused memory
+      expect(nativeMemoryStats()!.pool.reused).toBe(s1.pool.reused + 1);
+    }
     tf.dispose([x, b]);
   });
 
@@ -91,16 +102,28 @@ describe.skipIf(!built)('native output buffers are recycled safely', () => {
     const step = () => opt.minimize(() => tf.mean(tf.square(tf.sub(tf.sum(tf.elu(tf.conv3d(x as tf.Tensor5D, w as unknown as tf.Tensor5D, 1, 'same')), -1, true), x))) as tf.Scalar);
     step();
     step();
-    const s0 = nativeMemoryStats()!.pool;
+    const s0 = nativeMemoryStats()!;
     for (let i = 0; i < 5; i++) step();
-    const s1 = nativeMemoryStats()!.pool;
-    expect(s1.allocs - s0.allocs).toBeGreaterThan(0);
-    // Every allocation of the later steps is served from the pool, and nothing piles up.
-    expect(s1.reused - s0.reused).toBe(s1.allocs - s0.allocs);
-    expect(s1.liveBytes + s1.freeBytes).toBeLessThanOrEqual(s0.liveBytes + s0.freeBytes);
+    const s1 = nativeMemoryStats()!;
+    if (mode === 'arrays') {
+      // Later steps allocate nothing new: every output is a recycled array.
+      expect(s1.pool.allocs).toBe(s0.pool.allocs);
+      expect(s1.recycler!.reusedArrays - s0.recycler!.reusedArrays).toBeGreaterThan(20);
+    } else {
+      // Every allocation of the later steps is served from the pool.
+      expect(s1.pool.allocs - s0.pool.allocs).toBeGreaterThan(20);
+      expect(s1.pool.reused - s0.pool.reused).toBe(s1.pool.allocs - s0.pool.allocs);
+    }
+    // Nothing piles up.
+    expect(s1.pool.liveBytes + s1.pool.freeBytes).toBeLessThanOrEqual(s0.pool.liveBytes + s0.pool.freeBytes);
     opt.dispose();
     tf.dispose([x, w]);
   });
+});
+
+describe.skipIf(!built)('native memory options', () => {
+  afterAll(() => unregisterNativeKernels());
+
   it('TRANSMRI_POOL_MB sets the limit of the free list; a bad value is an OptionError naming it', () => {
     unregisterNativeKernels();
     try {
@@ -116,6 +139,20 @@ describe.skipIf(!built)('native output buffers are recycled safely', () => {
       expect(nativeMemoryStats()!.pool.limit).toBe(2 ** 30);
     } finally {
       delete process.env.TRANSMRI_POOL_MB;
+    }
+  });
+
+  it('TRANSMRI_RECYCLE accepts 0, arrays, detach; anything else is an OptionError naming it', () => {
+    unregisterNativeKernels();
+    try {
+      process.env.TRANSMRI_RECYCLE = '0';
+      registerNativeKernels();
+      expect(nativeMemoryStats()!.recycler).toBeUndefined();
+      unregisterNativeKernels();
+      process.env.TRANSMRI_RECYCLE = 'yes';
+      expect(() => registerNativeKernels()).toThrow(/TRANSMRI_RECYCLE.*"yes"/);
+    } finally {
+      delete process.env.TRANSMRI_RECYCLE;
     }
   });
 });

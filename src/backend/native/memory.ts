@@ -11,8 +11,10 @@
  *   simple Slice's subarray, marks it shared);
  * - it was never read through `readSync`/`read` (dataSync, data, array,
  *   buffer, print all go through these).
- * A recycled buffer is detached by the addon, so even a missed reference sees
- * an empty array, never reused memory.
+ * A recycled array is handed out again as the output of a later kernel of
+ * the same length ({@link RecycleMode} 'arrays', the default), or detached by
+ * the addon so that only its memory is reused ('detach', slower: a reference
+ * the tracking missed then sees an empty array instead of reused memory).
  */
 import type { NativeAddon } from './addon.js';
 
@@ -35,10 +37,24 @@ export interface RecyclableBackend {
   disposeData(id: DataId, force?: boolean): boolean;
 }
 
+/**
+ * How recycled buffers are reused. 'arrays': the same Float32Array is handed
+ * out again (no new ArrayBuffer per output, so V8 sees no external-memory
+ * churn and collects less often). 'detach': the array is detached and only
+ * its memory reused through a new array, so a reference the tracking missed
+ * reads an empty array instead of reused memory (slower: every output is a
+ * new ArrayBuffer that V8 counts until its next collection).
+ */
+export type RecycleMode = 'arrays' | 'detach';
+
 /** Counters of the recycler (for benchmarks and tests). */
 export interface RecyclerStats {
-  /** Buffers handed back to the addon at dispose time. */
+  /** Buffers recycled at dispose time. */
   recycled: number;
+  /** Outputs served from the recycler's own free list ('arrays' mode). */
+  reusedArrays: number;
+  /** Bytes in that free list. */
+  freeArrayBytes?: number;
   /** Disposed buffers kept because they were read by user code. */
   keptExposed: number;
   /** Disposed buffers kept because another tensor shared them. */
@@ -60,9 +76,14 @@ const WRAPPED = ['write', 'move', 'readSync', 'read', 'disposeData'] as const;
  * Installs the recycler on a cpu backend instance (its methods are shadowed
  * by instance properties calling the originals).
  */
-export function installRecycler(backend: RecyclableBackend, addon: NativeAddon): Recycler {
+export function installRecycler(backend: RecyclableBackend, addon: NativeAddon, mode: RecycleMode = 'arrays'): Recycler {
   const recs = new WeakMap<ArrayBufferLike, Rec>();
-  const stats: RecyclerStats = { recycled: 0, keptExposed: 0, keptShared: 0 };
+  const stats: RecyclerStats = { recycled: 0, keptExposed: 0, keptShared: 0, reusedArrays: 0 };
+  // 'arrays': recycled arrays wait in this free list by length (bytes capped by
+  // the addon's pool limit) and are handed out again as they are.
+  const free = new Map<number, Float32Array[]>();
+  let freeBytes = 0;
+  const limit = addon.memoryStats().limit;
   const own = new Map(WRAPPED.map((k) => [k, Object.prototype.hasOwnProperty.call(backend, k)] as const));
   const before = new Map(WRAPPED.map((k) => [k, backend[k]] as const));
   const orig = {
@@ -103,19 +124,37 @@ export function installRecycler(backend: RecyclableBackend, addon: NativeAddon):
       addon.toCollector(r.arr);
     } else {
       recs.delete(r.arr.buffer);
-      if (addon.release(r.arr)) stats.recycled++;
+      stats.recycled++;
+      const bytes = r.arr.byteLength;
+      if (mode === 'arrays' && freeBytes + bytes <= limit) {
+        const list = free.get(r.arr.length);
+        if (list) list.push(r.arr);
+        else free.set(r.arr.length, [r.arr]);
+        freeBytes += bytes;
+      } else {
+        addon.release(r.arr);
+      }
     }
     return done;
   };
 
   return {
     alloc(n: number) {
-      const arr = addon.alloc(n);
+      let arr = free.get(n)?.pop();
+      if (arr !== undefined) {
+        freeBytes -= arr.byteLength;
+        stats.reusedArrays++;
+      } else {
+        arr = addon.alloc(n);
+      }
       recs.set(arr.buffer, { arr, uses: 0, exposed: false });
       return arr;
     },
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, freeArrayBytes: freeBytes }),
     uninstall() {
+      for (const list of free.values()) for (const arr of list) addon.release(arr);
+      free.clear();
+      freeBytes = 0;
       for (const k of WRAPPED) {
         if (own.get(k)) (backend as unknown as Record<string, unknown>)[k] = before.get(k);
         else delete (backend as unknown as Record<string, unknown>)[k];

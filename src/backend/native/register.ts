@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeAddon } from './addon.js';
 import { NATIVE_KERNELS, registerKernels, unregisterKernels, type SavedKernels } from './kernels.js';
-import { installRecycler, type RecyclableBackend, type Recycler, type RecyclerStats } from './memory.js';
+import { installRecycler, type RecyclableBackend, type Recycler, type RecycleMode, type RecyclerStats } from './memory.js';
 import { patchConv3DLayers, type Conv3DPatch } from './fused3d.js';
 import * as tf from '@tensorflow/tfjs';
 import { OptionError } from '../errors.js';
@@ -49,6 +49,10 @@ export function loadAddon(): { addon?: unknown; reason: string } {
     return { reason: `addon not built (${where} missing); using pure-JS kernels` };
   }
   try {
+    // OpenMP's default is to spin between parallel regions; on a shared, loaded machine the
+    // spinning thread takes the core from the one doing the work (edge-CNN epochs 4-5x slower).
+    // Sleeping threads cost a few microseconds per region. libgomp reads this when the addon loads.
+    if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) process.env.OMP_WAIT_POLICY = 'passive';
     const require = createRequire(import.meta.url);
     return { addon: require(path), reason: `loaded ${path}` };
   } catch (error) {
@@ -66,9 +70,9 @@ let conv3dPatch: Conv3DPatch | undefined;
  * Registers the native kernels on the cpu backend if the addon loads.
  * Threads: env `TRANSMRI_THREADS`, else all hardware threads. Output
  * buffers of the native kernels go back to the addon's pool when tfjs
- * disposes their tensors (see memory.ts; `TRANSMRI_RECYCLE=0` turns this
- * off; `TRANSMRI_POOL_MB` caps the free memory the pool keeps, default
- * 1024, a bad value throws OptionError), and tfjs-layers' Conv3D layers
+ * disposes their tensors (see memory.ts; `TRANSMRI_RECYCLE` = `arrays`
+ * (default), `detach` or `0` (off); `TRANSMRI_POOL_MB` caps the free memory
+ * kept, default 1024; bad values throw OptionError), and tfjs-layers' Conv3D layers
  * apply bias and activation in the convolution kernel (see fused3d.ts; `TRANSMRI_FUSE=0` turns this off).
  * Calling it again while active is a no-op that reports the same state.
  */
@@ -89,8 +93,10 @@ export function registerNativeKernels(): NativeStatus {
       if (poolEnv.trim() === '' || !Number.isFinite(mb) || mb < 0) throw new OptionError('TRANSMRI_POOL_MB', `must be a number of MiB >= 0, got "${poolEnv}"`);
       native.setPoolLimit(mb * 2 ** 20);
     }
-    const cpu = process.env.TRANSMRI_RECYCLE === '0' ? undefined : (tf.findBackend('cpu') as unknown as RecyclableBackend | null);
-    recycler = cpu ? installRecycler(cpu, native) : undefined;
+    const recycle = process.env.TRANSMRI_RECYCLE ?? 'arrays';
+    if (!['0', 'arrays', 'detach'].includes(recycle)) throw new OptionError('TRANSMRI_RECYCLE', `must be 0, arrays or detach, got "${recycle}"`);
+    const cpu = recycle === '0' ? undefined : (tf.findBackend('cpu') as unknown as RecyclableBackend | null);
+    recycler = cpu ? installRecycler(cpu, native, recycle as RecycleMode) : undefined;
     const r = recycler;
     saved = registerKernels(native, r ? (n) => r.alloc(n) : (n) => native.alloc(n));
     conv3dPatch = process.env.TRANSMRI_FUSE === '0' ? undefined : patchConv3DLayers();
