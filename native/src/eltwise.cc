@@ -130,7 +130,24 @@ void sumLeading(const float* x, size_t rows, size_t cols, float* out) {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     const size_t r0 = rows * t / nt, r1 = rows * (t + 1) / nt;
     double* p = part.data() + (size_t)t * cols;
-    if (cols <= 64) {
+    if (cols <= 8 && 8 % cols == 0) {
+      // Column c is every lane l with l % cols == c of 8 interleaved float
+      // accumulators over the flat range (vectorises), flushed into double
+      // every 64 vectors.
+      const float* xs = x + r0 * cols;
+      const size_t n = (r1 - r0) * cols, n8 = n / 8 * 8;
+      double dacc[8] = {0};
+      for (size_t i = 0; i < n8;) {
+        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        const size_t e = i + 512 < n8 ? i + 512 : n8;
+        for (; i < e; i += 8)
+          for (int l = 0; l < 8; l++) acc[l] += xs[i + l];
+        for (int l = 0; l < 8; l++) dacc[l] += acc[l];
+      }
+      for (size_t i = n8; i < n; i++) dacc[i % 8] += xs[i];
+      for (size_t c = 0; c < cols; c++) p[c] = 0;
+      for (int l = 0; l < 8; l++) p[l % cols] += dacc[l];
+    } else if (cols <= 64) {
       // Float partial sums over runs of 64 rows (vectorises), flushed into double.
       float acc[64];
       double dacc[64] = {0};

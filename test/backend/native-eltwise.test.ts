@@ -116,4 +116,22 @@ describe.skipIf(!built)('native element-wise kernels match tfjs', () => {
     expect(Array.from(sv.slice(2))).toEqual([1, 0.5]);
     tf.dispose([x, y, s]);
   });
+  it('sums over leading axes with 1, 2, 4 and 8 columns (interleaved accumulators), odd and threaded sizes', () => {
+    const rng = new Rng(8);
+    const before = tf.memory().numTensors;
+    for (const shape of [[3, 7, 5, 1], [3, 7, 5, 2], [3, 7, 5, 4], [1, 1, 3, 8], [2, 33, 40, 41, 1], [2, 33, 40, 41, 8], [2, 13, 40, 41, 4]]) {
+      const x = randn(rng, shape);
+      const axes = shape.slice(0, -1).map((_, i) => i);
+      const { ref, nat } = refAndNative(() => [tf.sum(x, axes), tf.sum(x, axes, true)]);
+      expect(relErr(nat[0], ref[0]), shape.join('x')).toBeLessThan(1e-5);
+      expect(relErr(nat[1], ref[1]), shape.join('x')).toBeLessThan(1e-5);
+      x.dispose();
+    }
+    // Hand-checked: columns of [[1, 2], [3, 4], [5, 6]] sum to [9, 12].
+    const m = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+    const c = tf.sum(m, 0);
+    expect(Array.from(c.dataSync())).toEqual([9, 12]);
+    tf.dispose([m, c]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
