@@ -1,10 +1,13 @@
-// (diagnostic) Mean and min time of the edge student's conv layers (forward, dx, dw), batch 16.
+// (diagnostic) Median and min CPU time (user + system; run with TRANSMRI_THREADS=1) of 2D conv layers
+// of the edge student and the teacher: forward, dx, and dw (timed with its forward pass), batch 16.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/index.js';
 
 async function main(): Promise<void> {
   await initBackend();
+  const only = process.argv[2];
   for (const [s, ci, co] of [[128, 3, 3], [64, 3, 3], [128, 3, 32], [64, 32, 64], [32, 64, 128], [16, 128, 192]] as const) {
+    if (only !== undefined && `${s}/${ci}/${co}` !== only) continue;
     const x = tf.randomNormal([16, s, s, ci]) as tf.Tensor4D;
     const w = tf.randomNormal([3, 3, ci, co]) as tf.Tensor4D;
     const dy = tf.randomNormal([16, s, s, co]) as tf.Tensor4D;
@@ -17,14 +20,15 @@ async function main(): Promise<void> {
     for (const [name, f] of Object.entries(ops)) {
       const t: number[] = [];
       for (let i = 0; i < 12; i++) {
-        const t0 = performance.now();
+        const c0 = process.cpuUsage();
         const r = f();
         r.dataSync();
-        t.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        t.push((c.user + c.system) / 1000);
         r.dispose();
       }
       const u = t.slice(2);
-      line.push(`${name} mean ${(u.reduce((a, b) => a + b, 0) / u.length).toFixed(2)} min ${Math.min(...u).toFixed(2)}`);
+      line.push(`${name} median ${[...u].sort((a, b) => a - b)[u.length >> 1].toFixed(1)} min ${Math.min(...u).toFixed(1)}`);
     }
     console.log(`${s}x${s} ${ci}->${co}: ${line.join(' | ')} ms`);
     tf.dispose([x, w, dy]);
