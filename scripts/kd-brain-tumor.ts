@@ -56,6 +56,7 @@ export const KD_BRAIN_TUMOR_SPEC = {
     seeds: '1,2,3',
     kd: '1/0.5/mean,4/0.7',
     batchSize: 16,
+    cacheDir: '',
     quiet: false,
   },
   options: {
@@ -69,9 +70,10 @@ export const KD_BRAIN_TUMOR_SPEC = {
     teacherAugment: { type: 'boolean', help: 'train the teacher with random horizontal flips and ±8 px shifts (scaled with --size)' },
     teacher: { type: 'string', help: 'load the teacher saved in this folder instead of training one' },
     studentEpochs: { type: 'number', help: 'student epochs (the best on validation is kept)' },
-    seeds: { type: 'string', help: 'comma-separated student seeds' },
+    seeds: { type: 'string', help: 'comma-separated student seeds (empty: train and save the teacher only)' },
     kd: { type: 'string', help: 'KD settings to run, comma-separated T/alpha[/mean] (mean: PyTorch reduction "mean", else batchmean); empty: CE only' },
     batchSize: { type: 'number', help: 'samples per batch' },
+    cacheDir: { type: 'string', help: 'preprocessed-image cache folder, shareable between runs (empty: <out>/cache)' },
     quiet: { type: 'boolean', help: 'print nothing' },
   },
   epilog: 'Data: <root>/Training/<class>/*.jpg and <root>/Testing/<class>/*.jpg (the Kaggle brain-tumor-mri layout).',
@@ -178,7 +180,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   const log = (text: string) => {
     if (!cfg.quiet) console.log(text);
   };
-  const seeds = cfg.seeds.split(',').map((s) => {
+  const seeds = (cfg.seeds.trim() === '' ? [] : cfg.seeds.split(',')).map((s) => {
     const n = Number(s);
     if (!Number.isInteger(n)) throw new OptionError('--seeds', `expected comma-separated integers, got "${cfg.seeds}"`);
     return n;
@@ -190,7 +192,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   const out = path.resolve(cfg.out);
   const rows = await tumourRows(cfg.root, cfg.perClass, cfg.seed);
   const input = { kind: 'image2d' as const, mode: 'rgb' as const, size: [cfg.size, cfg.size] as [number, number] };
-  const common = { split: { valid: 0.1, test: 0, seed: cfg.seed }, seed: cfg.seed, cacheDir: path.join(out, 'cache'), onWarning: (m: string) => log(`note: ${m}`) };
+  const common = { split: { valid: 0.1, test: 0, seed: cfg.seed }, seed: cfg.seed, cacheDir: cfg.cacheDir ? path.resolve(cfg.cacheDir) : path.join(out, 'cache'), onWarning: (m: string) => log(`note: ${m}`) };
   const bunch = await DataBunch.fromRows(rows, { ...common, pipeline: { input, steps: [{ op: 'zScore' }] } });
   bunch.printStats(log);
   const leaks = await bunch.leakage();
