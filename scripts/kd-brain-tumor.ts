@@ -50,7 +50,7 @@ export const KD_BRAIN_TUMOR_SPEC = {
     size: 128,
     teacherEpochs: 16,
     teacherWidths: '32,64,128,192',
-    teacherAugment: true,
+    noTeacherAugment: false,
     teacher: '',
     studentEpochs: 30,
     seeds: '1,2,3',
@@ -67,7 +67,7 @@ export const KD_BRAIN_TUMOR_SPEC = {
     size: { type: 'number', help: 'image edge after resizing (a multiple of 4)' },
     teacherEpochs: { type: 'number', help: 'teacher epochs (the best on validation is kept)' },
     teacherWidths: { type: 'string', help: 'comma-separated filters of the teacher CNN blocks' },
-    teacherAugment: { type: 'boolean', help: 'train the teacher with random horizontal flips and ±8 px shifts (scaled with --size)' },
+    noTeacherAugment: { type: 'boolean', help: 'train the teacher without its random horizontal flips and ±8 px shifts (scaled with --size)' },
     teacher: { type: 'string', help: 'load the teacher saved in this folder instead of training one' },
     studentEpochs: { type: 'number', help: 'student epochs (the best on validation is kept)' },
     seeds: { type: 'string', help: 'comma-separated student seeds (empty: train and save the teacher only)' },
@@ -214,7 +214,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   } else {
     const widths = cfg.teacherWidths.split(',').map(Number);
     const shift = Math.round((8 * cfg.size) / 128);
-    const augment: StepSpec[] = cfg.teacherAugment ? [{ op: 'flip', axes: [1] }, { op: 'affine', maxRotationDeg: 0, maxTranslationVox: [shift, shift, 0] }] : [];
+    const augment: StepSpec[] = !cfg.noTeacherAugment ? [{ op: 'flip', axes: [1] }, { op: 'affine', maxRotationDeg: 0, maxTranslationVox: [shift, shift, 0] }] : [];
     const teacherBunch = augment.length ? await DataBunch.fromRows(rows, { ...common, pipeline: { input, steps: [{ op: 'zScore' }, ...augment] } }) : bunch;
     log(`\nTeacher: BN CNN, widths ${widths.join('/')}, ${cfg.teacherEpochs} epochs${augment.length ? `, flips and ±${shift} px shifts` : ''}`);
     const teacher = sliceCnn({ inputShape, widths, seed: cfg.seed, name: 'teacher' }, numClasses);
@@ -225,7 +225,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     await learner.save(path.join(out, 'teacher'));
     learner.dispose();
     teacherModel = teacher.model;
-    teacherInfo = { widths, epochs: cfg.teacherEpochs, bestEpoch: keep.bestEpoch, augment: cfg.teacherAugment, savedTo: path.join(out, 'teacher') };
+    teacherInfo = { widths, epochs: cfg.teacherEpochs, bestEpoch: keep.bestEpoch, augment: !cfg.noTeacherAugment, savedTo: path.join(out, 'teacher') };
   }
   timings.push({ name: 'teacher', seconds: (Date.now() - tStart) / 1000 });
   const teacherEval = new Learner(bunch, { model: teacherModel, kind: 'classifier' }, { batchSize: cfg.batchSize });

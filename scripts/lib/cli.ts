@@ -36,6 +36,8 @@ export function parseCli<T extends Record<string, unknown>>(spec: CliSpec<T>, ar
     config: { type: 'string' },
   };
   for (const [key, opt] of Object.entries(spec.options)) {
+    // A flag can only turn a boolean on: one that defaults to true could never be turned off.
+    if (opt.type === 'boolean' && spec.defaults[key] !== false) throw new OptionError(`${spec.name}: --${key}`, 'a boolean option must default to false (name it --noX to turn something off)');
     parseOptions[key] = { type: opt.type === 'boolean' ? 'boolean' : 'string' };
   }
   let parsed;
