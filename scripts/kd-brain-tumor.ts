@@ -68,7 +68,7 @@ export const KD_BRAIN_TUMOR_SPEC = {
     teacherEpochs: { type: 'number', help: 'teacher epochs (the best on validation is kept)' },
     teacherWidths: { type: 'string', help: 'comma-separated filters of the teacher CNN blocks' },
     noTeacherAugment: { type: 'boolean', help: 'train the teacher without its random horizontal flips and ±8 px shifts (scaled with --size)' },
-    teacher: { type: 'string', help: 'load the teacher saved in this folder instead of training one' },
+    teacher: { type: 'string', help: "load the teacher saved in this folder instead of training one ('none': no teacher, CE students only, with --kd '')" },
     studentEpochs: { type: 'number', help: 'student epochs (the best on validation is kept)' },
     seeds: { type: 'string', help: 'comma-separated student seeds (empty: train and save the teacher only)' },
     kd: { type: 'string', help: 'KD settings to run, comma-separated T/alpha[/mean] (mean: PyTorch reduction "mean", else batchmean); empty: CE only' },
@@ -122,6 +122,19 @@ class KeepBest implements Callback {
     if (this.weights.length) this.model.setWeights(this.weights);
     tf.dispose(this.weights);
     this.weights = [];
+  }
+}
+
+/** Logs one line per epoch (long runs show progress in their log). */
+class EpochLog implements Callback {
+  readonly name = 'EpochLog';
+  constructor(
+    private readonly label: string,
+    private readonly log: (text: string) => void,
+  ) {}
+  afterEpoch(state: FitState): void {
+    const r = state.record;
+    if (r) this.log(`  ${this.label} epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, valid accuracy ${(r.metrics.accuracy ?? NaN).toFixed(4)}, ${r.seconds.toFixed(1)} s`);
   }
 }
 
@@ -204,10 +217,14 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   const histories: Array<{ name: string; epochs: ReturnType<typeof toHistory> }> = [];
 
   // Teacher: trained here (augmented), or loaded.
-  let teacherModel: tf.LayersModel;
-  let teacherInfo: Record<string, unknown>;
+  let teacherModel: tf.LayersModel | undefined;
+  let teacherInfo: Record<string, unknown> = {};
   const tStart = Date.now();
-  if (cfg.teacher) {
+  const teacherDir: string = cfg.teacher;
+  if (teacherDir === 'none') {
+    if (kdSettings.length) throw new OptionError('--teacher', "'none' runs the CE students only: pass --kd ''");
+    log('\nNo teacher (--teacher none): CE students only');
+  } else if (cfg.teacher) {
     teacherModel = await loadModel(path.resolve(cfg.teacher));
     teacherInfo = { loadedFrom: path.resolve(cfg.teacher) };
     log(`\nTeacher loaded from ${cfg.teacher}`);
@@ -220,7 +237,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     const teacher = sliceCnn({ inputShape, widths, seed: cfg.seed, name: 'teacher' }, numClasses);
     log(summarize(teacher.model).text);
     const keep = new KeepBest(teacher.model);
-    const learner = new Learner(teacherBunch, { model: teacher.model, kind: 'classifier' }, { optimizer: 'adamw', weightDecay: 1e-4, batchSize: cfg.batchSize, seed: cfg.seed, callbacks: [keep] });
+    const learner = new Learner(teacherBunch, { model: teacher.model, kind: 'classifier' }, { optimizer: 'adamw', weightDecay: 1e-4, batchSize: cfg.batchSize, seed: cfg.seed, callbacks: [keep, new EpochLog('teacher', log)] });
     histories.push({ name: 'teacher', epochs: toHistory(await learner.fit(cfg.teacherEpochs, { lr: 1e-3, schedule: 'cosine' })) });
     await learner.save(path.join(out, 'teacher'));
     learner.dispose();
@@ -228,10 +245,13 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     teacherInfo = { widths, epochs: cfg.teacherEpochs, bestEpoch: keep.bestEpoch, augment: !cfg.noTeacherAugment, savedTo: path.join(out, 'teacher') };
   }
   timings.push({ name: 'teacher', seconds: (Date.now() - tStart) / 1000 });
-  const teacherEval = new Learner(bunch, { model: teacherModel, kind: 'classifier' }, { batchSize: cfg.batchSize });
-  const teacherScores = await testScores(teacherEval, duplicates);
-  teacherEval.dispose();
-  log(`teacher: test ${teacherScores.all.toFixed(2)}% (without duplicates ${teacherScores.dedup.toFixed(2)}%, balanced ${teacherScores.balanced.toFixed(2)}%)`);
+  let teacherScores: TestScores | undefined;
+  if (teacherModel) {
+    const teacherEval = new Learner(bunch, { model: teacherModel, kind: 'classifier' }, { batchSize: cfg.batchSize });
+    teacherScores = await testScores(teacherEval, duplicates);
+    teacherEval.dispose();
+    log(`teacher: test ${teacherScores.all.toFixed(2)}% (without duplicates ${teacherScores.dedup.toFixed(2)}%, balanced ${teacherScores.balanced.toFixed(2)}%)`);
+  }
 
   const methods: Array<{ method: string; kd?: KdSetting }> = [{ method: 'CE, wd 0.01' }, ...kdSettings.map((kd) => ({ method: kdName(kd), kd }))];
   const runs: Array<{ method: string; seed: number; bestEpoch: number; secondsPerEpoch: number } & TestScores> = [];
@@ -241,8 +261,8 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
       const student = edgeCnn({ inputShape, seed }, numClasses);
       const keep = new KeepBest(student.model);
       const learner = m.kd
-        ? distill({ model: teacherModel }, student, bunch, { loss: { hinton: m.kd }, learner: { optimizer: 'adam', batchSize: cfg.batchSize, seed, callbacks: [keep] } }).learner
-        : new Learner(bunch, { model: student.model, kind: 'classifier' }, { optimizer: 'adamw', weightDecay: 0.01, batchSize: cfg.batchSize, seed, callbacks: [keep] });
+        ? distill({ model: teacherModel! }, student, bunch, { loss: { hinton: m.kd }, learner: { optimizer: 'adam', batchSize: cfg.batchSize, seed, callbacks: [keep, new EpochLog(`${m.method}, seed ${seed}`, log)] } }).learner
+        : new Learner(bunch, { model: student.model, kind: 'classifier' }, { optimizer: 'adamw', weightDecay: 0.01, batchSize: cfg.batchSize, seed, callbacks: [keep, new EpochLog(`${m.method}, seed ${seed}`, log)] });
       const records = await learner.fit(cfg.studentEpochs, { lr: 1e-3 });
       const scores = await testScores(learner, duplicates);
       const secondsPerEpoch = records.reduce((a, h) => a + h.seconds, 0) / Math.max(1, records.length);
@@ -257,21 +277,22 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
 
   const published: Record<string, string> = { teacher: '95.67', 'CE, wd 0.01': '90.98', 'KD T=1, α=0.5 (mean)': '92.15' };
   const tableRows = [
-    ['teacher', '1', teacherScores.all.toFixed(2), teacherScores.dedup.toFixed(2), teacherScores.balanced.toFixed(2), published.teacher],
+    ...(teacherScores ? [['teacher', '1', teacherScores.all.toFixed(2), teacherScores.dedup.toFixed(2), teacherScores.balanced.toFixed(2), published.teacher]] : []),
     ...methods.map((m) => {
       const rs = runs.filter((r) => r.method === m.method);
       return [m.method, String(rs.length), fmt(rs.map((r) => r.all)), fmt(rs.map((r) => r.dedup)), fmt(rs.map((r) => r.balanced)), published[m.method] ?? '–'];
     }),
   ];
-  const table = markdownTable(['model', 'seeds', `all ${teacherScores.n} test`, `without ${duplicates.size} duplicates`, 'balanced', 'published'], tableRows);
+  const nTest = teacherScores?.n ?? runs[0]?.n ?? 0;
+  const table = markdownTable(['model', 'seeds', `all ${nTest} test`, `without ${duplicates.size} duplicates`, 'balanced', 'published'], tableRows);
   log(`\n${table}`);
   await writeFile(path.join(out, 'table.md'), `${table}\n`);
   const results = {
     config: cfg,
     classes: bunch.classes,
-    samples: { train: bunch.size('train'), valid: bunch.size('valid'), test: teacherScores.n },
+    samples: { train: bunch.size('train'), valid: bunch.size('valid'), test: nTest },
     duplicates: duplicates.size,
-    teacher: { ...teacherInfo, ...teacherScores },
+    teacher: teacherScores ? { ...teacherInfo, ...teacherScores } : null,
     runs,
     table,
     seconds: (Date.now() - t0) / 1000,
@@ -286,7 +307,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     leakage: { 'byte-identical pairs': leaks.bytes, 'test duplicates': leaks.testDuplicates },
     histories,
     metrics: [
-      { name: 'teacher accuracy (%)', value: teacherScores.all, split: 'test' },
+      ...(teacherScores ? [{ name: 'teacher accuracy (%)', value: teacherScores.all, split: 'test' as const }] : []),
       ...methods.map((m) => ({ name: `${m.method} accuracy (%)`, value: meanSd(runs.filter((r) => r.method === m.method).map((r) => r.all)).mean, split: 'test' as const })),
     ],
     timings,
@@ -294,7 +315,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   };
   const written = await report(experiment, { out: path.join(out, 'report.html') });
   log(`wrote ${file}, ${path.join(out, 'table.md')} and ${written.path}`);
-  teacherModel.dispose();
+  teacherModel?.dispose();
   return results;
 }
 
