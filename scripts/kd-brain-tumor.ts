@@ -57,6 +57,7 @@ export const KD_BRAIN_TUMOR_SPEC = {
     kd: '1/0.5/mean,4/0.7',
     batchSize: 16,
     cacheDir: '',
+    noCe: false,
     quiet: false,
   },
   options: {
@@ -74,6 +75,7 @@ export const KD_BRAIN_TUMOR_SPEC = {
     kd: { type: 'string', help: 'KD settings to run, comma-separated T/alpha[/mean] (mean: PyTorch reduction "mean", else batchmean); empty: CE only' },
     batchSize: { type: 'number', help: 'samples per batch' },
     cacheDir: { type: 'string', help: 'preprocessed-image cache folder, shareable between runs (empty: <out>/cache)' },
+    noCe: { type: 'boolean', help: 'skip the plain cross-entropy students (run only the --kd settings)' },
     quiet: { type: 'boolean', help: 'print nothing' },
   },
   epilog: 'Data: <root>/Training/<class>/*.jpg and <root>/Testing/<class>/*.jpg (the Kaggle brain-tumor-mri layout).',
@@ -253,7 +255,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     log(`teacher: test ${teacherScores.all.toFixed(2)}% (without duplicates ${teacherScores.dedup.toFixed(2)}%, balanced ${teacherScores.balanced.toFixed(2)}%)`);
   }
 
-  const methods: Array<{ method: string; kd?: KdSetting }> = [{ method: 'CE, wd 0.01' }, ...kdSettings.map((kd) => ({ method: kdName(kd), kd }))];
+  const methods: Array<{ method: string; kd?: KdSetting }> = [...(cfg.noCe ? [] : [{ method: 'CE, wd 0.01' }]), ...kdSettings.map((kd) => ({ method: kdName(kd), kd }))];
   const runs: Array<{ method: string; seed: number; bestEpoch: number; secondsPerEpoch: number } & TestScores> = [];
   for (const seed of seeds) {
     for (const m of methods) {
