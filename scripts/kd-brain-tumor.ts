@@ -15,9 +15,9 @@
  * statistics); the teacher is a BN CNN trained here (no ImageNet VGG16 offline); epochs are picked on
  * the validation split (10% of Training, stratified), not on the test set.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import {
   DataBunch,
@@ -58,6 +58,7 @@ export const KD_BRAIN_TUMOR_SPEC = {
     batchSize: 16,
     cacheDir: '',
     noCe: false,
+    merge: '',
     quiet: false,
   },
   options: {
@@ -76,6 +77,7 @@ export const KD_BRAIN_TUMOR_SPEC = {
     batchSize: { type: 'number', help: 'samples per batch' },
     cacheDir: { type: 'string', help: 'preprocessed-image cache folder, shareable between runs (empty: <out>/cache)' },
     noCe: { type: 'boolean', help: 'skip the plain cross-entropy students (run only the --kd settings)' },
+    merge: { type: 'string', help: 'comma-separated results.json files of earlier runs: write their pooled table.md and results.json to --out and stop' },
     quiet: { type: 'boolean', help: 'print nothing' },
   },
   epilog: 'Data: <root>/Training/<class>/*.jpg and <root>/Testing/<class>/*.jpg (the Kaggle brain-tumor-mri layout).',
@@ -187,6 +189,43 @@ const fmt = (xs: number[]): string => {
   return xs.length > 1 ? `${mean.toFixed(2)} ± ${sd.toFixed(2)}` : mean.toFixed(2);
 };
 
+/** A student run's scores as written to results.json. */
+export type StudentRun = { method: string; seed: number; bestEpoch: number; secondsPerEpoch: number } & TestScores;
+
+const PUBLISHED: Record<string, string> = { teacher: '95.67', 'CE, wd 0.01': '90.98', 'KD T=1, α=0.5 (mean)': '92.15' };
+
+/** The markdown table: the teacher, then each method's mean ± sd over its seeds, beside the published figures. */
+export function resultsTable(teacher: TestScores | undefined, methods: readonly string[], runs: readonly StudentRun[], duplicates: number): string {
+  const rows = [
+    ...(teacher ? [['teacher', '1', teacher.all.toFixed(2), teacher.dedup.toFixed(2), teacher.balanced.toFixed(2), PUBLISHED.teacher]] : []),
+    ...methods.map((method) => {
+      const rs = runs.filter((r) => r.method === method);
+      return [method, String(rs.length), fmt(rs.map((r) => r.all)), fmt(rs.map((r) => r.dedup)), fmt(rs.map((r) => r.balanced)), PUBLISHED[method] ?? '–'];
+    }),
+  ];
+  const nTest = teacher?.n ?? runs[0]?.n ?? 0;
+  return markdownTable(['model', 'seeds', `all ${nTest} test`, `without ${duplicates} duplicates`, 'balanced', 'published'], rows);
+}
+
+/**
+ * Merges the results.json of several runs (e.g. one process per seed, sharing a saved teacher) into one
+ * table: runs are pooled by method, the teacher comes from the first run that scored one.
+ */
+export async function mergeResults(files: readonly string[]): Promise<{ table: string; teacher: TestScores | undefined; runs: StudentRun[]; duplicates: number }> {
+  let teacher: TestScores | undefined;
+  let duplicates: number | undefined;
+  const runs: StudentRun[] = [];
+  for (const file of files) {
+    const r = JSON.parse(await readFile(file, 'utf8')) as { teacher: TestScores | null; runs: StudentRun[]; duplicates: number };
+    if (duplicates !== undefined && r.duplicates !== duplicates) throw new OptionError('--merge', `${file} counts ${r.duplicates} duplicates, the others ${duplicates}: not the same data`);
+    duplicates = r.duplicates;
+    teacher ??= r.teacher ?? undefined;
+    runs.push(...r.runs);
+  }
+  const methods = [...new Set(runs.map((r) => r.method))];
+  return { table: resultsTable(teacher, methods, runs, duplicates ?? 0), teacher, runs, duplicates: duplicates ?? 0 };
+}
+
 const toHistory = (records: readonly EpochRecord[]) => records.map((r) => ({ epoch: r.epoch, trainLoss: r.trainLoss, validLoss: r.validLoss, ...r.metrics }));
 
 /** Runs the reproduction; returns what it writes to results.json. */
@@ -201,6 +240,16 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     return n;
   });
   const kdSettings = parseKdSettings(cfg.kd);
+  const mergeList: string = cfg.merge;
+  if (mergeList) {
+    const merged = await mergeResults(mergeList.split(',').map((f) => path.resolve(f)));
+    log(merged.table);
+    await mkdir(path.resolve(cfg.out), { recursive: true });
+    await writeFile(path.join(path.resolve(cfg.out), 'table.md'), `${merged.table}\n`);
+    const results = { config: cfg, ...merged };
+    await writeResults(path.resolve(cfg.out), results);
+    return results;
+  }
   if (!(Number.isInteger(cfg.size) && cfg.size > 0 && cfg.size % 4 === 0)) throw new OptionError('--size', `expected a positive multiple of 4, got ${cfg.size}`);
   await initBackend();
   const t0 = Date.now();
@@ -256,7 +305,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   }
 
   const methods: Array<{ method: string; kd?: KdSetting }> = [...(cfg.noCe ? [] : [{ method: 'CE, wd 0.01' }]), ...kdSettings.map((kd) => ({ method: kdName(kd), kd }))];
-  const runs: Array<{ method: string; seed: number; bestEpoch: number; secondsPerEpoch: number } & TestScores> = [];
+  const runs: StudentRun[] = [];
   for (const seed of seeds) {
     for (const m of methods) {
       const sStart = Date.now();
@@ -277,16 +326,8 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     }
   }
 
-  const published: Record<string, string> = { teacher: '95.67', 'CE, wd 0.01': '90.98', 'KD T=1, α=0.5 (mean)': '92.15' };
-  const tableRows = [
-    ...(teacherScores ? [['teacher', '1', teacherScores.all.toFixed(2), teacherScores.dedup.toFixed(2), teacherScores.balanced.toFixed(2), published.teacher]] : []),
-    ...methods.map((m) => {
-      const rs = runs.filter((r) => r.method === m.method);
-      return [m.method, String(rs.length), fmt(rs.map((r) => r.all)), fmt(rs.map((r) => r.dedup)), fmt(rs.map((r) => r.balanced)), published[m.method] ?? '–'];
-    }),
-  ];
   const nTest = teacherScores?.n ?? runs[0]?.n ?? 0;
-  const table = markdownTable(['model', 'seeds', `all ${nTest} test`, `without ${duplicates.size} duplicates`, 'balanced', 'published'], tableRows);
+  const table = resultsTable(teacherScores, methods.map((m) => m.method), runs, duplicates.size);
   log(`\n${table}`);
   await writeFile(path.join(out, 'table.md'), `${table}\n`);
   const results = {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main, parseKdSettings } from '../../scripts/kd-brain-tumor.js';
+import { main, mergeResults, parseKdSettings } from '../../scripts/kd-brain-tumor.js';
 import { OptionError } from '../../src/backend/errors.js';
 
 describe('kd-brain-tumor --kd parsing', () => {
@@ -16,6 +16,34 @@ describe('kd-brain-tumor --kd parsing', () => {
     for (const bad of ['0/0.5', '2/1.5', '2', '2/0.5/sum', '2/0.5/mean/x']) {
       expect(() => parseKdSettings(bad)).toThrow(OptionError);
       expect(() => parseKdSettings(bad)).toThrow(/--kd/);
+    }
+  });
+});
+
+describe('kd-brain-tumor --merge', () => {
+  const score = (all: number) => ({ all, dedup: all - 1, balanced: all - 2, n: 1311, nDedup: 1208 });
+  const run = (method: string, seed: number, all: number) => ({ method, seed, bestEpoch: 3, secondsPerEpoch: 1, ...score(all) });
+
+  it('pools runs by method across files: mean ± sample sd, teacher from the file that has one; refuses files from other data', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kd-merge-'));
+    try {
+      const a = path.join(dir, 'a.json');
+      const b = path.join(dir, 'b.json');
+      const c = path.join(dir, 'c.json');
+      await writeFile(a, JSON.stringify({ teacher: null, duplicates: 103, runs: [run('CE, wd 0.01', 1, 88), run('CE, wd 0.01', 2, 90)] }));
+      await writeFile(b, JSON.stringify({ teacher: score(97), duplicates: 103, runs: [run('KD T=1, α=0.5 (mean)', 1, 91), run('CE, wd 0.01', 3, 92)] }));
+      await writeFile(c, JSON.stringify({ teacher: null, duplicates: 7, runs: [] }));
+      const merged = await mergeResults([a, b]);
+      expect(merged.runs).toHaveLength(4);
+      const lines = merged.table.split('\n');
+      expect(lines[0]).toBe('| model | seeds | all 1311 test | without 103 duplicates | balanced | published |');
+      expect(lines[2]).toBe('| teacher | 1 | 97.00 | 96.00 | 95.00 | 95.67 |');
+      // CE: 88, 90, 92 → mean 90, sample sd 2; dedup 87/89/91; balanced 86/88/90.
+      expect(lines[3]).toBe('| CE, wd 0.01 | 3 | 90.00 ± 2.00 | 89.00 ± 2.00 | 88.00 ± 2.00 | 90.98 |');
+      expect(lines[4]).toBe('| KD T=1, α=0.5 (mean) | 1 | 91.00 | 90.00 | 89.00 | 92.15 |');
+      await expect(mergeResults([a, c])).rejects.toThrow(/--merge.*7 duplicates/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
