@@ -48,10 +48,17 @@ function buildSequential(model: tf.LayersModel | undefined): void {
   model.layers.forEach((l, i) => (l.trainable = flags[i]));
 }
 
-/** Leaf layers of a layer (recursing into nested models). */
+/**
+ * Leaf layers of a layer, recursing into nested models, wrappers (`timeDistributed`: its `layer`)
+ * and RNNs (`lstm`, `gru`: its `cell`). Wrappers and RNNs hold no weights of their own, so without
+ * this their inner weights were never trained (joint-fusion and CNN-LSTM students).
+ */
 export function leafLayers(layer: tf.layers.Layer): tf.layers.Layer[] {
   const inner = (layer as unknown as { layers?: tf.layers.Layer[] }).layers;
-  return Array.isArray(inner) ? inner.flatMap(leafLayers) : [layer];
+  if (Array.isArray(inner)) return inner.flatMap(leafLayers);
+  const { layer: wrapped, cell } = layer as unknown as { layer?: unknown; cell?: unknown };
+  const child = wrapped instanceof tf.layers.Layer ? wrapped : cell instanceof tf.layers.Layer ? cell : undefined;
+  return child ? leafLayers(child) : [layer];
 }
 
 /**

@@ -8,6 +8,8 @@ import { earlyFusion, sliceCnn } from '../../src/models/students/slice.js';
 import { cnnLstm, dynamicImage, jointFusion, rankPoolingCoefficients } from '../../src/models/students/sequence.js';
 import { edgeCnn } from '../../src/models/students/edge.js';
 import { summarize } from '../../src/models/summary.js';
+import { ArrayBatchSource } from '../../src/data/array-source.js';
+import { Learner } from '../../src/learner/learner.js';
 
 expectNoTensorLeaks();
 
@@ -186,5 +188,25 @@ describe('cnnLstm', () => {
     x.dispose();
     dispose(s);
     expect(() => cnnLstm({ sliceShape: [8, 8, 1], slices: 4, lstmUnits: 0 }, 3)).toThrow(OptionError);
+  });
+});
+
+describe('sequence students through the Learner', () => {
+  // The shared CNN sits inside timeDistributed and the LSTM keeps its weights in its cell: the Learner
+  // once collected neither, so only the last dense layer of joint fusion and CNN-LSTM ever trained.
+  it('one fit step changes every trainable weight, the wrapped CNN and the LSTM included', async () => {
+    const x = randomInput([2, 2, 6, 6, 1], 4);
+    const source = new ArrayBatchSource({ classes: ['a', 'b'], sampleShape: [2, 6, 6, 1], splits: { train: { x: x.dataSync() as Float32Array, y: [0, 1] } } });
+    x.dispose();
+    for (const s of [jointFusion({ sliceShape: [6, 6, 1], slices: 2, widths: [2] }, 2), cnnLstm({ sliceShape: [6, 6, 1], slices: 2, widths: [2], lstmUnits: 3 }, 2)]) {
+      const before = s.classifier.trainableWeights.map((w) => ({ name: w.name, value: Array.from(w.read().dataSync()) }));
+      const learner = new Learner(source, { model: s.classifier, kind: 'classifier' }, { loss: 'classifier', batchSize: 2 });
+      expect(learner.groups.flatMap((g) => g.variables).length).toBe(before.length);
+      await learner.fit(1, { lr: 0.1 });
+      const after = new Map(s.classifier.trainableWeights.map((w) => [w.name, Array.from(w.read().dataSync())]));
+      for (const { name, value } of before) expect(after.get(name), name).not.toEqual(value);
+      learner.dispose();
+      dispose(s);
+    }
   });
 });
