@@ -254,6 +254,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   await initBackend();
   const t0 = Date.now();
   const out = path.resolve(cfg.out);
+  await mkdir(out, { recursive: true });
   const rows = await tumourRows(cfg.root, cfg.perClass, cfg.seed);
   const input = { kind: 'image2d' as const, mode: 'rgb' as const, size: [cfg.size, cfg.size] as [number, number] };
   const common = { split: { valid: 0.1, test: 0, seed: cfg.seed }, seed: cfg.seed, cacheDir: cfg.cacheDir ? path.resolve(cfg.cacheDir) : path.join(out, 'cache'), onWarning: (m: string) => log(`note: ${m}`) };
