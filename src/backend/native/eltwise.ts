@@ -37,7 +37,14 @@ export function broadcastPlan(a: number[], b: number[]): { mode: number; inner: 
   return undefined;
 }
 
-function binaryKernel(kernelName: string, op: number): NativeKernel {
+/**
+ * A float32 kernel of two broadcastable inputs `a`, `b` (see {@link broadcastPlan});
+ * `run` fills `out` (n values). Other dtypes and broadcasts go to the tfjs kernel.
+ */
+export function broadcastBinaryKernel(
+  kernelName: string,
+  run: (ctx: NativeContext, a: Float32Array, b: Float32Array, out: Float32Array, n: number, mode: number, inner: number) => void,
+): NativeKernel {
   return {
     kernelName,
     make: (ctx: NativeContext) => (args: KernelArgs) => {
@@ -50,11 +57,36 @@ function binaryKernel(kernelName: string, op: number): NativeKernel {
       if (plan === undefined) return ctx.fallback(args);
       const n = size(plan.shape);
       const out = ctx.alloc(n);
-      ctx.addon.binary(op, av, bv, out, n, plan.mode, plan.inner);
+      run(ctx, av, bv, out, n, plan.mode, plan.inner);
       return backend.makeTensorInfo(plan.shape, 'float32', out);
     },
   };
 }
+
+/**
+ * A float32 kernel of one input `x` and an output of its shape; `run` fills `out`
+ * (n values) and may read the kernel's attributes. Other dtypes go to the tfjs kernel.
+ */
+export function mapKernel(
+  kernelName: string,
+  run: (ctx: NativeContext, x: Float32Array, out: Float32Array, n: number, attrs: Record<string, unknown> | undefined) => void,
+): NativeKernel {
+  return {
+    kernelName,
+    make: (ctx: NativeContext) => (args: KernelArgs) => {
+      const backend = args.backend as CpuBackendLike;
+      const { x } = args.inputs;
+      const xv = f32(backend, x);
+      if (x === undefined || xv === undefined) return ctx.fallback(args);
+      const out = ctx.alloc(xv.length);
+      run(ctx, xv, out, xv.length, args.attrs);
+      return backend.makeTensorInfo(x.shape, 'float32', out);
+    },
+  };
+}
+
+const binaryKernel = (kernelName: string, op: number): NativeKernel =>
+  broadcastBinaryKernel(kernelName, (ctx, a, b, out, n, mode, inner) => ctx.addon.binary(op, a, b, out, n, mode, inner));
 
 export const addKernel = binaryKernel('Add', 0);
 export const subKernel = binaryKernel('Sub', 1);
@@ -64,20 +96,7 @@ export const squaredDifferenceKernel = binaryKernel('SquaredDifference', 4);
 /** Op codes of the addon's `unary` (native/src/kernels.h UnOp). */
 const UNARY = { Elu: 0, Sigmoid: 1, Sqrt: 3, Abs: 4, Neg: 5 } as const;
 
-function unaryKernel(kernelName: keyof typeof UNARY): NativeKernel {
-  return {
-    kernelName,
-    make: (ctx: NativeContext) => (args: KernelArgs) => {
-      const backend = args.backend as CpuBackendLike;
-      const { x } = args.inputs;
-      const xv = f32(backend, x);
-      if (x === undefined || xv === undefined) return ctx.fallback(args);
-      const out = ctx.alloc(xv.length);
-      ctx.addon.map(UNARY[kernelName], xv, out, xv.length);
-      return backend.makeTensorInfo(x.shape, 'float32', out);
-    },
-  };
-}
+const unaryKernel = (kernelName: keyof typeof UNARY): NativeKernel => mapKernel(kernelName, (ctx, x, out, n) => ctx.addon.map(UNARY[kernelName], x, out, n));
 
 export const eluKernel = unaryKernel('Elu');
 export const sigmoidKernel = unaryKernel('Sigmoid');

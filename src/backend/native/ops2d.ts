@@ -6,51 +6,23 @@
  * see grads2d.ts). Unsupported dtypes and shapes go to the tfjs kernels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { f32, type CpuBackendLike, type KernelArgs, type NativeContext } from './addon.js';
+import { f32, type CpuBackendLike, type KernelArgs } from './addon.js';
 import type { NativeKernel } from './conv3d.js';
-import { broadcastPlan } from './eltwise.js';
+import { broadcastBinaryKernel, mapKernel } from './eltwise.js';
 
 const size = (shape: number[]) => shape.reduce((p, v) => p * v, 1);
 
 /** Unary op codes of the addon's `unary`. */
 const UNARY = { relu: 0, step: 1, square: 2 } as const;
 
-function unaryKernel(kernelName: string, op: number): NativeKernel {
-  return {
-    kernelName,
-    make: (ctx: NativeContext) => (args: KernelArgs) => {
-      const backend = args.backend as CpuBackendLike;
-      const { x } = args.inputs;
-      const xv = f32(backend, x);
-      if (x === undefined || xv === undefined) return ctx.fallback(args);
-      const alpha = op === UNARY.step ? Number((args.attrs as { alpha?: number } | undefined)?.alpha ?? 0) : 0;
-      const out = ctx.alloc(xv.length);
-      ctx.addon.unary(op, xv, out, xv.length, alpha);
-      return backend.makeTensorInfo(x.shape, 'float32', out);
-    },
-  };
-}
+const unaryKernel = (kernelName: string, op: number): NativeKernel =>
+  mapKernel(kernelName, (ctx, x, out, n, attrs) => ctx.addon.unary(op, x, out, n, op === UNARY.step ? Number((attrs as { alpha?: number } | undefined)?.alpha ?? 0) : 0));
 
 export const reluKernel = unaryKernel('Relu', UNARY.relu);
 export const stepKernel = unaryKernel('Step', UNARY.step);
 export const squareKernel = unaryKernel('Square', UNARY.square);
 
-export const realDivKernel: NativeKernel = {
-  kernelName: 'RealDiv',
-  make: (ctx) => (args: KernelArgs) => {
-    const backend = args.backend as CpuBackendLike;
-    const { a, b } = args.inputs;
-    const av = f32(backend, a);
-    const bv = f32(backend, b);
-    if (a === undefined || b === undefined || av === undefined || bv === undefined) return ctx.fallback(args);
-    const plan = broadcastPlan(a.shape, b.shape);
-    if (plan === undefined) return ctx.fallback(args);
-    const n = size(plan.shape);
-    const out = ctx.alloc(n);
-    ctx.addon.divide(av, bv, out, n, plan.mode, plan.inner);
-    return backend.makeTensorInfo(plan.shape, 'float32', out);
-  },
-};
+export const realDivKernel = broadcastBinaryKernel('RealDiv', (ctx, a, b, out, n, mode, inner) => ctx.addon.divide(a, b, out, n, mode, inner));
 
 export const tileKernel: NativeKernel = {
   kernelName: 'Tile',
