@@ -11,37 +11,20 @@
 #include "kernels.h"
 #include "ops2d.h"
 #include "memory.h"
+#include "napi_args.h"
 
 namespace {
 
 using tmri::ConvGeom;
 
-float* f32(const Napi::CallbackInfo& info, size_t i, size_t need, const char* what) {
-  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    throw Napi::TypeError::New(info.Env(), std::string("transmri_native: ") + what + " must be a Float32Array");
-  auto a = info[i].As<Napi::Float32Array>();
-  if (a.ElementLength() < need)
-    throw Napi::RangeError::New(info.Env(), std::string("transmri_native: ") + what + " has " +
-                                                std::to_string(a.ElementLength()) + " elements, needs " +
-                                                std::to_string(need));
-  return a.Data();
-}
-
-std::vector<int> ints(const Napi::CallbackInfo& info, size_t i, size_t n) {
-  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
-    throw Napi::TypeError::New(info.Env(), "transmri_native: parameters must be an Int32Array");
-  auto a = info[i].As<Napi::Int32Array>();
-  if (a.ElementLength() != n)
-    throw Napi::RangeError::New(info.Env(), "transmri_native: expected " + std::to_string(n) + " parameters");
-  std::vector<int> v(a.Data(), a.Data() + n);
-  for (int x : v)
-    if (x < 0) throw Napi::RangeError::New(info.Env(), "transmri_native: negative parameter");
-  return v;
-}
+using tmri::f32Arg;
+using tmri::optF32Arg;
+using tmri::intArgs;
+using tmri::sizeArg;
 
 // [N, D, H, W, Ci, Co, KD, KH, KW, SD, SH, SW, OD, OH, OW, padF, padT, padL]
 ConvGeom geom(const Napi::CallbackInfo& info, size_t i) {
-  auto p = ints(info, i, 18);
+  auto p = intArgs(info, i, 18);
   ConvGeom g{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16], p[17]};
   if (g.SD < 1 || g.SH < 1 || g.SW < 1 || g.KD < 1 || g.KH < 1 || g.KW < 1)
     throw Napi::RangeError::New(info.Env(), "transmri_native: strides and filter sizes must be >= 1");
@@ -59,10 +42,10 @@ size_t filSize(const ConvGeom& g) { return (size_t)g.KD * g.KH * g.KW * g.Ci * g
 // conv3d(x, w, geom, out, bias|null, act)
 Napi::Value Conv3d(const Napi::CallbackInfo& info) {
   ConvGeom g = geom(info, 2);
-  const float* x = f32(info, 0, inSize(g), "x");
-  const float* w = f32(info, 1, filSize(g), "filter");
-  float* out = f32(info, 3, outSize(g), "out");
-  const float* bias = info[4].IsNull() || info[4].IsUndefined() ? nullptr : f32(info, 4, g.Co, "bias");
+  const float* x = f32Arg(info, 0, inSize(g), "x");
+  const float* w = f32Arg(info, 1, filSize(g), "filter");
+  float* out = f32Arg(info, 3, outSize(g), "out");
+  const float* bias = optF32Arg(info, 4, g.Co, "bias");
   const int act = info[5].IsNumber() ? info[5].As<Napi::Number>().Int32Value() : 0;
   if (act < 0 || act > 3) throw Napi::RangeError::New(info.Env(), "transmri_native: bad activation");
   tmri::conv3dForward(x, w, g, bias, act, out);
@@ -72,16 +55,16 @@ Napi::Value Conv3d(const Napi::CallbackInfo& info) {
 // conv3dBackpropInput(dy, w, geom, dx)
 Napi::Value Conv3dDx(const Napi::CallbackInfo& info) {
   ConvGeom g = geom(info, 2);
-  tmri::conv3dBackpropInput(f32(info, 0, outSize(g), "dy"), f32(info, 1, filSize(g), "filter"), g,
-                          f32(info, 3, inSize(g), "dx"));
+  tmri::conv3dBackpropInput(f32Arg(info, 0, outSize(g), "dy"), f32Arg(info, 1, filSize(g), "filter"), g,
+                          f32Arg(info, 3, inSize(g), "dx"));
   return info.Env().Undefined();
 }
 
 // conv3dBackpropFilter(x, dy, geom, dw)
 Napi::Value Conv3dDw(const Napi::CallbackInfo& info) {
   ConvGeom g = geom(info, 2);
-  tmri::conv3dBackpropFilter(f32(info, 0, inSize(g), "x"), f32(info, 1, outSize(g), "dy"), g,
-                           f32(info, 3, filSize(g), "dw"));
+  tmri::conv3dBackpropFilter(f32Arg(info, 0, inSize(g), "x"), f32Arg(info, 1, outSize(g), "dy"), g,
+                           f32Arg(info, 3, filSize(g), "dw"));
   return info.Env().Undefined();
 }
 
@@ -89,7 +72,7 @@ Napi::Value Conv3dDw(const Napi::CallbackInfo& info) {
 Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   ConvGeom g = geom(info, 1);
   g.Co = g.Ci;
-  tmri::maxPool3d(f32(info, 0, inSize(g), "x"), g, f32(info, 2, outSize(g), "out"));
+  tmri::maxPool3d(f32Arg(info, 0, inSize(g), "x"), g, f32Arg(info, 2, outSize(g), "out"));
   return info.Env().Undefined();
 }
 
@@ -97,24 +80,24 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   ConvGeom g = geom(info, 2);
   g.Co = g.Ci;
-  tmri::maxPool3dGrad(f32(info, 0, outSize(g), "dy"), f32(info, 1, inSize(g), "x"), g,
-                    f32(info, 3, inSize(g), "dx"));
+  tmri::maxPool3dGrad(f32Arg(info, 0, outSize(g), "dy"), f32Arg(info, 1, inSize(g), "x"), g,
+                    f32Arg(info, 3, inSize(g), "dx"));
   return info.Env().Undefined();
 }
 
 // upsample3dNearest(x, [N,D,H,W,C,sd,sh,sw], out) and its gradient (dy, p, dx)
 Napi::Value Upsample(const Napi::CallbackInfo& info) {
-  auto p = ints(info, 1, 8);
+  auto p = intArgs(info, 1, 8);
   const size_t small = (size_t)p[0] * p[1] * p[2] * p[3] * p[4], big = small * p[5] * p[6] * p[7];
-  tmri::upsample3dNearest(f32(info, 0, small, "x"), p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7],
-                        f32(info, 2, big, "out"));
+  tmri::upsample3dNearest(f32Arg(info, 0, small, "x"), p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7],
+                        f32Arg(info, 2, big, "out"));
   return info.Env().Undefined();
 }
 Napi::Value UpsampleGrad(const Napi::CallbackInfo& info) {
-  auto p = ints(info, 1, 8);
+  auto p = intArgs(info, 1, 8);
   const size_t small = (size_t)p[0] * p[1] * p[2] * p[3] * p[4], big = small * p[5] * p[6] * p[7];
-  tmri::upsample3dNearestGrad(f32(info, 0, big, "dy"), p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7],
-                            f32(info, 2, small, "dx"));
+  tmri::upsample3dNearestGrad(f32Arg(info, 0, big, "dy"), p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7],
+                            f32Arg(info, 2, small, "dx"));
   return info.Env().Undefined();
 }
 
@@ -122,75 +105,69 @@ Napi::Value UpsampleGrad(const Napi::CallbackInfo& info) {
 Napi::Value BiasAct(const Napi::CallbackInfo& info) {
   const size_t rows = info[1].As<Napi::Number>().Int64Value();
   const int C = info[2].As<Napi::Number>().Int32Value();
-  float* y = f32(info, 0, rows * C, "y");
-  const float* bias = info[3].IsNull() || info[3].IsUndefined() ? nullptr : f32(info, 3, C, "bias");
+  float* y = f32Arg(info, 0, rows * C, "y");
+  const float* bias = optF32Arg(info, 3, C, "bias");
   tmri::biasAct(y, rows, C, bias, info[4].As<Napi::Number>().Int32Value());
   return info.Env().Undefined();
-}
-
-size_t count(const Napi::CallbackInfo& info, size_t i) {
-  const int64_t v = info[i].As<Napi::Number>().Int64Value();
-  if (v < 0) throw Napi::RangeError::New(info.Env(), "transmri_native: negative size");
-  return (size_t)v;
 }
 
 // binary(op, a, b, out, n, mode, inner)
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   const int op = info[0].As<Napi::Number>().Int32Value();
-  const size_t n = count(info, 4), inner = count(info, 6);
+  const size_t n = sizeArg(info, 4), inner = sizeArg(info, 6);
   const int mode = info[5].As<Napi::Number>().Int32Value();
   if (op < 0 || op > 4 || mode < 0 || mode > 4 || ((mode == 3 || mode == 4) && inner == 0))
     throw Napi::RangeError::New(info.Env(), "transmri_native: bad binary op/mode");
   const size_t na = mode == 0 ? n : mode == 2 ? 1 : mode == 4 ? inner : n;
   const size_t nb = mode == 0 ? n : mode == 1 ? 1 : mode == 3 ? inner : n;
-  tmri::binary(op, f32(info, 1, na, "a"), f32(info, 2, nb, "b"), f32(info, 3, n, "out"), n, mode, inner);
+  tmri::binary(op, f32Arg(info, 1, na, "a"), f32Arg(info, 2, nb, "b"), f32Arg(info, 3, n, "out"), n, mode, inner);
   return info.Env().Undefined();
 }
 
 // map(op, x, out, n) (op: tmri::UnOp) / fill(out, n, value)
 Napi::Value Map(const Napi::CallbackInfo& info) {
   const int op = info[0].As<Napi::Number>().Int32Value();
-  const size_t n = count(info, 3);
+  const size_t n = sizeArg(info, 3);
   if (op < 0 || op > 5) throw Napi::RangeError::New(info.Env(), "transmri_native: bad unary op");
-  tmri::unary(op, f32(info, 1, n, "x"), f32(info, 2, n, "out"), n);
+  tmri::unary(op, f32Arg(info, 1, n, "x"), f32Arg(info, 2, n, "out"), n);
   return info.Env().Undefined();
 }
 Napi::Value Fill(const Napi::CallbackInfo& info) {
-  const size_t n = count(info, 1);
-  tmri::fill(f32(info, 0, n, "out"), n, info[2].As<Napi::Number>().FloatValue());
+  const size_t n = sizeArg(info, 1);
+  tmri::fill(f32Arg(info, 0, n, "out"), n, info[2].As<Napi::Number>().FloatValue());
   return info.Env().Undefined();
 }
 
 // actGrad(act, dy, y, dx, n) (act: tmri::Act)
 Napi::Value ActGrad(const Napi::CallbackInfo& info) {
   const int act = info[0].As<Napi::Number>().Int32Value();
-  const size_t n = count(info, 4);
+  const size_t n = sizeArg(info, 4);
   if (act < 0 || act > 3) throw Napi::RangeError::New(info.Env(), "transmri_native: bad activation");
-  tmri::actGrad(act, f32(info, 1, n, "dy"), f32(info, 2, n, "y"), f32(info, 3, n, "dx"), n);
+  tmri::actGrad(act, f32Arg(info, 1, n, "dy"), f32Arg(info, 2, n, "y"), f32Arg(info, 3, n, "dx"), n);
   return info.Env().Undefined();
 }
 
 // elu(x, out, n) / eluGrad(dy, y, dx, n)
 Napi::Value Elu(const Napi::CallbackInfo& info) {
-  const size_t n = count(info, 2);
-  tmri::elu(f32(info, 0, n, "x"), f32(info, 1, n, "out"), n);
+  const size_t n = sizeArg(info, 2);
+  tmri::elu(f32Arg(info, 0, n, "x"), f32Arg(info, 1, n, "out"), n);
   return info.Env().Undefined();
 }
 Napi::Value EluGrad(const Napi::CallbackInfo& info) {
-  const size_t n = count(info, 3);
-  tmri::eluGrad(f32(info, 0, n, "dy"), f32(info, 1, n, "y"), f32(info, 2, n, "dx"), n);
+  const size_t n = sizeArg(info, 3);
+  tmri::eluGrad(f32Arg(info, 0, n, "dy"), f32Arg(info, 1, n, "y"), f32Arg(info, 2, n, "dx"), n);
   return info.Env().Undefined();
 }
 
 // sumLeading / sumTrailing (x, rows, cols, out)
 Napi::Value SumLeading(const Napi::CallbackInfo& info) {
-  const size_t r = count(info, 1), c = count(info, 2);
-  tmri::sumLeading(f32(info, 0, r * c, "x"), r, c, f32(info, 3, c, "out"));
+  const size_t r = sizeArg(info, 1), c = sizeArg(info, 2);
+  tmri::sumLeading(f32Arg(info, 0, r * c, "x"), r, c, f32Arg(info, 3, c, "out"));
   return info.Env().Undefined();
 }
 Napi::Value SumTrailing(const Napi::CallbackInfo& info) {
-  const size_t r = count(info, 1), c = count(info, 2);
-  tmri::sumTrailing(f32(info, 0, r * c, "x"), r, c, f32(info, 3, r, "out"));
+  const size_t r = sizeArg(info, 1), c = sizeArg(info, 2);
+  tmri::sumTrailing(f32Arg(info, 0, r * c, "x"), r, c, f32Arg(info, 3, r, "out"));
   return info.Env().Undefined();
 }
 

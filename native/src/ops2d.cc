@@ -16,6 +16,7 @@
 
 #include "kernels.h"
 #include "ops2d.h"
+#include "napi_args.h"
 
 namespace tmri {
 
@@ -405,36 +406,10 @@ static void batchNormTrainGrad(const float* x, const float* dy, const float* mea
 
 namespace {
 
-float* arg(const Napi::CallbackInfo& info, size_t i, size_t need, const char* what) {
-  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    throw Napi::TypeError::New(info.Env(), std::string("transmri_native: ") + what + " must be a Float32Array");
-  auto a = info[i].As<Napi::Float32Array>();
-  if (a.ElementLength() < need)
-    throw Napi::RangeError::New(info.Env(), std::string("transmri_native: ") + what + " has " +
-                                                std::to_string(a.ElementLength()) + " elements, needs " +
-                                                std::to_string(need));
-  return a.Data();
-}
-
-float* optArg(const Napi::CallbackInfo& info, size_t i, size_t need, const char* what) {
-  return info[i].IsNull() || info[i].IsUndefined() ? nullptr : arg(info, i, need, what);
-}
-
-std::vector<int> intArgs(const Napi::CallbackInfo& info, size_t i) {
-  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
-    throw Napi::TypeError::New(info.Env(), "transmri_native: parameters must be an Int32Array");
-  auto a = info[i].As<Napi::Int32Array>();
-  std::vector<int> v(a.Data(), a.Data() + a.ElementLength());
-  for (int p : v)
-    if (p < 0) throw Napi::RangeError::New(info.Env(), "transmri_native: negative parameter");
-  return v;
-}
-
-size_t num(const Napi::CallbackInfo& info, size_t i) {
-  const int64_t v = info[i].As<Napi::Number>().Int64Value();
-  if (v < 0) throw Napi::RangeError::New(info.Env(), "transmri_native: negative size");
-  return (size_t)v;
-}
+using tmri::f32Arg;
+using tmri::intArgs;
+using tmri::optF32Arg;
+using tmri::sizeArg;
 
 // [N, H, W, C, KH, KW, SH, SW, OH, OW, padT, padL]
 Pool2 pool2(const Napi::CallbackInfo& info, size_t i) {
@@ -470,10 +445,10 @@ Napi::Value Conv2dSmall(const Napi::CallbackInfo& info) {
   const ConvGeom g = convGeom(info, 2);
   const size_t in = (size_t)g.N * g.D * g.H * g.W * g.Ci, out = (size_t)g.N * g.OD * g.OH * g.OW * g.Co;
   const size_t fil = (size_t)g.KD * g.KH * g.KW * g.Ci * g.Co;
-  const float* x = arg(info, 0, in, "x");
-  const float* w = arg(info, 1, fil, "filter");
-  float* o = arg(info, 3, out, "out");
-  const float* bias = optArg(info, 4, g.Co, "bias");
+  const float* x = f32Arg(info, 0, in, "x");
+  const float* w = f32Arg(info, 1, fil, "filter");
+  float* o = f32Arg(info, 3, out, "out");
+  const float* bias = optF32Arg(info, 4, g.Co, "bias");
   const int act = info[5].As<Napi::Number>().Int32Value();
   return Napi::Boolean::New(info.Env(), haveAvx2() && conv2dSmallForward(x, w, g, bias, act, o));
 }
@@ -483,18 +458,18 @@ Napi::Value Conv2dSmallDx(const Napi::CallbackInfo& info) {
   const ConvGeom g = convGeom(info, 2);
   const size_t in = (size_t)g.N * g.D * g.H * g.W * g.Ci, out = (size_t)g.N * g.OD * g.OH * g.OW * g.Co;
   const size_t fil = (size_t)g.KD * g.KH * g.KW * g.Ci * g.Co;
-  const float* dy = arg(info, 0, out, "dy");
-  const float* w = arg(info, 1, fil, "filter");
-  float* dx = arg(info, 3, in, "dx");
+  const float* dy = f32Arg(info, 0, out, "dy");
+  const float* w = f32Arg(info, 1, fil, "filter");
+  float* dx = f32Arg(info, 3, in, "dx");
   return Napi::Boolean::New(info.Env(), haveAvx2() && conv2dSmallBackpropInput(dy, w, g, dx));
 }
 Napi::Value Conv2dSmallDw(const Napi::CallbackInfo& info) {
   const ConvGeom g = convGeom(info, 2);
   const size_t in = (size_t)g.N * g.D * g.H * g.W * g.Ci, out = (size_t)g.N * g.OD * g.OH * g.OW * g.Co;
   const size_t fil = (size_t)g.KD * g.KH * g.KW * g.Ci * g.Co;
-  const float* x = arg(info, 0, in, "x");
-  const float* dy = arg(info, 1, out, "dy");
-  float* dw = arg(info, 3, fil, "dw");
+  const float* x = f32Arg(info, 0, in, "x");
+  const float* dy = f32Arg(info, 1, out, "dy");
+  float* dw = f32Arg(info, 3, fil, "dw");
   return Napi::Boolean::New(info.Env(), haveAvx2() && conv2dSmallBackpropFilter(x, dy, g, dw));
 }
 
@@ -506,10 +481,10 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(info.Env(), "transmri_native: bad matMul parameters");
   const int batchA = p[0], batchB = p[1], M = p[2], N = p[3], K = p[4];
   const size_t batch = batchA > batchB ? batchA : batchB;
-  const float* a = arg(info, 0, (size_t)batchA * M * K, "a");
-  const float* b = arg(info, 1, (size_t)batchB * K * N, "b");
-  float* c = arg(info, 2, batch * M * N, "out");
-  const float* bias = optArg(info, 4, N, "bias");
+  const float* a = f32Arg(info, 0, (size_t)batchA * M * K, "a");
+  const float* b = f32Arg(info, 1, (size_t)batchB * K * N, "b");
+  float* c = f32Arg(info, 2, batch * M * N, "out");
+  const float* bias = optF32Arg(info, 4, N, "bias");
   batchMatMul(a, b, c, batchA, batchB, M, N, K, p[5] == 1, p[6] == 1, bias, p[7]);
   return info.Env().Undefined();
 }
@@ -518,13 +493,13 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
 Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
   Pool2 g = pool2(info, 1);
   const size_t in = (size_t)g.N * g.H * g.W * g.C, out = (size_t)g.N * g.OH * g.OW * g.C;
-  maxPool2d(arg(info, 0, in, "x"), g, arg(info, 2, out, "out"));
+  maxPool2d(f32Arg(info, 0, in, "x"), g, f32Arg(info, 2, out, "out"));
   return info.Env().Undefined();
 }
 Napi::Value MaxPool2dGrad(const Napi::CallbackInfo& info) {
   Pool2 g = pool2(info, 2);
   const size_t in = (size_t)g.N * g.H * g.W * g.C, out = (size_t)g.N * g.OH * g.OW * g.C;
-  maxPool2dGrad(arg(info, 0, out, "dy"), arg(info, 1, in, "x"), g, arg(info, 3, in, "dx"));
+  maxPool2dGrad(f32Arg(info, 0, out, "dy"), f32Arg(info, 1, in, "x"), g, f32Arg(info, 3, in, "dx"));
   return info.Env().Undefined();
 }
 
@@ -532,27 +507,27 @@ Napi::Value MaxPool2dGrad(const Napi::CallbackInfo& info) {
 Napi::Value Unary(const Napi::CallbackInfo& info) {
   const int op = info[0].As<Napi::Number>().Int32Value();
   if (op < 0 || op > 2) throw Napi::RangeError::New(info.Env(), "transmri_native: bad unary op");
-  const size_t n = num(info, 3);
-  unary(op, arg(info, 1, n, "x"), arg(info, 2, n, "out"), n, info[4].As<Napi::Number>().FloatValue());
+  const size_t n = sizeArg(info, 3);
+  unary(op, f32Arg(info, 1, n, "x"), f32Arg(info, 2, n, "out"), n, info[4].As<Napi::Number>().FloatValue());
   return info.Env().Undefined();
 }
 
 // reluGrad(dy, x, out, n)
 Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
-  const size_t n = num(info, 3);
-  reluGrad(arg(info, 0, n, "dy"), arg(info, 1, n, "x"), arg(info, 2, n, "out"), n);
+  const size_t n = sizeArg(info, 3);
+  reluGrad(f32Arg(info, 0, n, "dy"), f32Arg(info, 1, n, "x"), f32Arg(info, 2, n, "out"), n);
   return info.Env().Undefined();
 }
 
 // divide(a, b, out, n, mode, inner)
 Napi::Value Divide(const Napi::CallbackInfo& info) {
-  const size_t n = num(info, 3), inner = num(info, 5);
+  const size_t n = sizeArg(info, 3), inner = sizeArg(info, 5);
   const int mode = info[4].As<Napi::Number>().Int32Value();
   if (mode < 0 || mode > 4 || ((mode == 3 || mode == 4) && (inner == 0 || n % inner != 0)))
     throw Napi::RangeError::New(info.Env(), "transmri_native: bad divide mode");
   const size_t na = mode == 2 ? 1 : mode == 4 ? inner : n;
   const size_t nb = mode == 1 ? 1 : mode == 3 ? inner : n;
-  divide(arg(info, 0, na, "a"), arg(info, 1, nb, "b"), arg(info, 2, n, "out"), n, mode, inner);
+  divide(f32Arg(info, 0, na, "a"), f32Arg(info, 1, nb, "b"), f32Arg(info, 2, n, "out"), n, mode, inner);
   return info.Env().Undefined();
 }
 
@@ -562,54 +537,54 @@ Napi::Value Tile(const Napi::CallbackInfo& info) {
   if (xs.empty() || xs.size() != reps.size()) throw Napi::RangeError::New(info.Env(), "transmri_native: bad tile shape");
   size_t in = 1, out = 1;
   for (size_t i = 0; i < xs.size(); i++) { in *= xs[i]; out *= (size_t)xs[i] * reps[i]; }
-  const float* x = arg(info, 0, in, "x");
-  float* o = arg(info, 3, out, "out");
+  const float* x = f32Arg(info, 0, in, "x");
+  float* o = f32Arg(info, 3, out, "out");
   if (in > 0) tile(x, xs, reps, o);
   return info.Env().Undefined();
 }
 
 // meanLeading(x, rows, C, out): column means of x as [rows, C]
 Napi::Value MeanLeading(const Napi::CallbackInfo& info) {
-  const size_t rows = num(info, 1), C = num(info, 2);
+  const size_t rows = sizeArg(info, 1), C = sizeArg(info, 2);
   if (rows == 0) throw Napi::RangeError::New(info.Env(), "transmri_native: mean over 0 rows");
-  meanLeading(arg(info, 0, rows * C, "x"), rows, C, (double)rows, arg(info, 3, C, "out"));
+  meanLeading(f32Arg(info, 0, rows * C, "x"), rows, C, (double)rows, f32Arg(info, 3, C, "out"));
   return info.Env().Undefined();
 }
 
 // moments(x, rows, C, mean, variance)
 Napi::Value Moments(const Napi::CallbackInfo& info) {
-  const size_t rows = num(info, 1), C = num(info, 2);
+  const size_t rows = sizeArg(info, 1), C = sizeArg(info, 2);
   if (rows == 0) throw Napi::RangeError::New(info.Env(), "transmri_native: moments over 0 rows");
-  moments(arg(info, 0, rows * C, "x"), rows, C, arg(info, 3, C, "mean"), arg(info, 4, C, "variance"));
+  moments(f32Arg(info, 0, rows * C, "x"), rows, C, f32Arg(info, 3, C, "mean"), f32Arg(info, 4, C, "variance"));
   return info.Env().Undefined();
 }
 
 // batchNormTrainGrad(x, dy, mean, var, scale|null, eps, rows, C, dx, dScale, dOffset)
 Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
-  const size_t rows = num(info, 6), C = num(info, 7);
+  const size_t rows = sizeArg(info, 6), C = sizeArg(info, 7);
   if (rows == 0) throw Napi::RangeError::New(info.Env(), "transmri_native: batch norm over 0 rows");
-  batchNormTrainGrad(arg(info, 0, rows * C, "x"), arg(info, 1, rows * C, "dy"), arg(info, 2, C, "mean"),
-                     arg(info, 3, C, "variance"), optArg(info, 4, C, "scale"), info[5].As<Napi::Number>().FloatValue(),
-                     rows, (int)C, arg(info, 8, rows * C, "dx"), arg(info, 9, C, "dScale"), arg(info, 10, C, "dOffset"));
+  batchNormTrainGrad(f32Arg(info, 0, rows * C, "x"), f32Arg(info, 1, rows * C, "dy"), f32Arg(info, 2, C, "mean"),
+                     f32Arg(info, 3, C, "variance"), optF32Arg(info, 4, C, "scale"), info[5].As<Napi::Number>().FloatValue(),
+                     rows, (int)C, f32Arg(info, 8, rows * C, "dx"), f32Arg(info, 9, C, "dScale"), f32Arg(info, 10, C, "dOffset"));
   return info.Env().Undefined();
 }
 
 // batchNorm(x, mean, var, scale|null, offset|null, eps, rows, C, y)
 Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
-  const size_t rows = num(info, 6), C = num(info, 7);
-  batchNorm(arg(info, 0, rows * C, "x"), arg(info, 1, C, "mean"), arg(info, 2, C, "variance"),
-            optArg(info, 3, C, "scale"), optArg(info, 4, C, "offset"), info[5].As<Napi::Number>().FloatValue(),
-            rows, (int)C, arg(info, 8, rows * C, "y"));
+  const size_t rows = sizeArg(info, 6), C = sizeArg(info, 7);
+  batchNorm(f32Arg(info, 0, rows * C, "x"), f32Arg(info, 1, C, "mean"), f32Arg(info, 2, C, "variance"),
+            optF32Arg(info, 3, C, "scale"), optF32Arg(info, 4, C, "offset"), info[5].As<Napi::Number>().FloatValue(),
+            rows, (int)C, f32Arg(info, 8, rows * C, "y"));
   return info.Env().Undefined();
 }
 
 // batchNormGrad(x, dy, mean, var, scale|null, eps, rows, C, dx, dMean, dVar, dScale, dOffset)
 Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
-  const size_t rows = num(info, 6), C = num(info, 7);
-  batchNormGrad(arg(info, 0, rows * C, "x"), arg(info, 1, rows * C, "dy"), arg(info, 2, C, "mean"),
-                arg(info, 3, C, "variance"), optArg(info, 4, C, "scale"), info[5].As<Napi::Number>().FloatValue(),
-                rows, (int)C, arg(info, 8, rows * C, "dx"), arg(info, 9, C, "dMean"), arg(info, 10, C, "dVar"),
-                arg(info, 11, C, "dScale"), arg(info, 12, C, "dOffset"));
+  const size_t rows = sizeArg(info, 6), C = sizeArg(info, 7);
+  batchNormGrad(f32Arg(info, 0, rows * C, "x"), f32Arg(info, 1, rows * C, "dy"), f32Arg(info, 2, C, "mean"),
+                f32Arg(info, 3, C, "variance"), optF32Arg(info, 4, C, "scale"), info[5].As<Napi::Number>().FloatValue(),
+                rows, (int)C, f32Arg(info, 8, rows * C, "dx"), f32Arg(info, 9, C, "dMean"), f32Arg(info, 10, C, "dVar"),
+                f32Arg(info, 11, C, "dScale"), f32Arg(info, 12, C, "dOffset"));
   return info.Env().Undefined();
 }
 
