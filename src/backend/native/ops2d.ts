@@ -77,6 +77,23 @@ function channelParam(backend: CpuBackendLike, t: tf.TensorInfo | undefined, c: 
   return f32(backend, t);
 }
 
+/** The inputs of the batch-norm gradient kernels, checked: x and dy of one shape, rank-1 mean/variance/scale of its channel count. */
+function batchNormGradInputs(kernelName: string, args: KernelArgs, nonEmpty: boolean) {
+  const backend = args.backend as CpuBackendLike;
+  const { x, dy, mean, variance, scale } = args.inputs;
+  const eps = Number((args.attrs as { varianceEpsilon?: number } | undefined)?.varianceEpsilon ?? 0.001);
+  const xv = f32(backend, x);
+  const dyv = f32(backend, dy);
+  const c = x === undefined || x.shape.length === 0 ? 0 : x.shape[x.shape.length - 1];
+  const mv = channelParam(backend, mean, c);
+  const vv = channelParam(backend, variance, c);
+  const sv = channelParam(backend, scale, c);
+  if (x === undefined || xv === undefined || dyv === undefined || dyv.length !== xv.length || c === 0 || (nonEmpty && xv.length === 0) || !mv || !vv || sv === undefined) {
+    throw new Error(`${kernelName}: needs float32 x and dy of one shape and rank-1 mean/variance/scale of its channel count`);
+  }
+  return { backend, x, xv, dyv, mv, vv, sv, eps, c };
+}
+
 export const batchNormKernel: NativeKernel = {
   kernelName: 'FusedBatchNorm',
   make: (ctx) => (args: KernelArgs) => {
@@ -122,18 +139,7 @@ export const reluGradKernel: NativeKernel = {
 export const batchNormGradKernel: NativeKernel = {
   kernelName: 'TransmriBatchNormGrad',
   make: (ctx) => (args: KernelArgs) => {
-    const backend = args.backend as CpuBackendLike;
-    const { x, dy, mean, variance, scale } = args.inputs;
-    const eps = Number((args.attrs as { varianceEpsilon?: number } | undefined)?.varianceEpsilon ?? 0.001);
-    const xv = f32(backend, x);
-    const dyv = f32(backend, dy);
-    const c = x === undefined || x.shape.length === 0 ? 0 : x.shape[x.shape.length - 1];
-    const mv = channelParam(backend, mean, c);
-    const vv = channelParam(backend, variance, c);
-    const sv = channelParam(backend, scale, c);
-    if (x === undefined || xv === undefined || dyv === undefined || dyv.length !== xv.length || c === 0 || !mv || !vv || sv === undefined) {
-      throw new Error('TransmriBatchNormGrad: needs float32 x and dy of one shape and rank-1 mean/variance/scale of its channel count');
-    }
+    const { backend, x, xv, dyv, mv, vv, sv, eps, c } = batchNormGradInputs('TransmriBatchNormGrad', args, false);
     const dx = ctx.alloc(xv.length);
     const parts = [ctx.alloc(c), ctx.alloc(c), ctx.alloc(c), ctx.alloc(c)];
     ctx.addon.batchNormGrad(xv, dyv, mv, vv, sv, eps, xv.length / c, c, dx, parts[0], parts[1], parts[2], parts[3]);
@@ -164,18 +170,7 @@ export const momentsKernel: NativeKernel = {
 export const batchNormTrainGradKernel: NativeKernel = {
   kernelName: 'TransmriBatchNormTrainGrad',
   make: (ctx) => (args: KernelArgs) => {
-    const backend = args.backend as CpuBackendLike;
-    const { x, dy, mean, variance, scale } = args.inputs;
-    const eps = Number((args.attrs as { varianceEpsilon?: number } | undefined)?.varianceEpsilon ?? 0.001);
-    const xv = f32(backend, x);
-    const dyv = f32(backend, dy);
-    const c = x === undefined || x.shape.length === 0 ? 0 : x.shape[x.shape.length - 1];
-    const mv = channelParam(backend, mean, c);
-    const vv = channelParam(backend, variance, c);
-    const sv = channelParam(backend, scale, c);
-    if (x === undefined || xv === undefined || dyv === undefined || dyv.length !== xv.length || c === 0 || xv.length === 0 || !mv || !vv || sv === undefined) {
-      throw new Error('TransmriBatchNormTrainGrad: needs float32 x and dy of one shape and rank-1 mean/variance/scale of its channel count');
-    }
+    const { backend, x, xv, dyv, mv, vv, sv, eps, c } = batchNormGradInputs('TransmriBatchNormTrainGrad', args, true);
     const dx = ctx.alloc(xv.length);
     const dScale = ctx.alloc(c);
     const dOffset = ctx.alloc(c);
