@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runJsonChild } from '../lib/child.js';
 import { CAE_LAYERS, SHAPES, type BenchShape } from './cae.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,15 +24,7 @@ const env = { ...process.env, BENCH_THREADS: String(threads), TRANSMRI_THREADS: 
 /** Pure-JS tfjs layers timed for shape (a): forward of all, gradients of the two cheapest (the others take minutes each). */
 const TFJS_GRAD_LAYERS = ['enc4', 'dec1'];
 
-function runJson(cmd: string, args: string[]): Record<string, number | string> | undefined {
-  const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', maxBuffer: 1 << 24 });
-  const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  if (r.status !== 0 || line === undefined) {
-    console.error(`  ${cmd} ${args.join(' ')} failed: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
-    return undefined;
-  }
-  return JSON.parse(line) as Record<string, number | string>;
-}
+const runJson = (cmd: string, args: string[]) => runJsonChild(cmd, args, root, env);
 const tsx = (script: string, ...args: string[]) => runJson(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(here, script), ...args]);
 const python = ['/usr/bin/python3', 'python3'].find((p) => p === 'python3' || existsSync(p)) ?? 'python3';
 const torchOk = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runJsonChild } from '../lib/child.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -19,15 +20,7 @@ const threads = opt('threads', '2');
 // loaded machine slows it as much as it slowed us).
 const env = { ...process.env, TRANSMRI_THREADS: threads, OMP_NUM_THREADS: threads, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'passive' };
 
-function runJson(cmd: string, args: string[]): Record<string, number | string> | undefined {
-  const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', maxBuffer: 1 << 24 });
-  const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  if (r.status !== 0 || line === undefined) {
-    console.error(`  ${cmd} ${args.join(' ')} failed: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
-    return undefined;
-  }
-  return JSON.parse(line) as Record<string, number | string>;
-}
+const runJson = (cmd: string, args: string[]) => runJsonChild(cmd, args, root, env);
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const torchOk = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 if (!torchOk) console.log(`PyTorch not importable by ${python}: PyTorch columns skipped`);
