@@ -15,7 +15,7 @@
  * statistics); the teacher is a BN CNN trained here (no ImageNet VGG16 offline); epochs are picked on
  * the validation split (10% of Training, stratified), not on the test set.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
@@ -23,14 +23,12 @@ import {
   DataBunch,
   Learner,
   OptionError,
-  Rng,
   distill,
   edgeCnn,
   initBackend,
   report,
   sliceCnn,
   summarize,
-  type DataBunchRow,
   type Experiment,
   type StepSpec,
 } from '../src/index.js';
@@ -38,6 +36,7 @@ import type { Callback, EpochRecord, FitState } from '../src/learner/callback.js
 import { loadModel } from '../src/learner/checkpoint.js';
 import { parseCli } from './lib/cli.js';
 import { isEntryPoint, markdownTable, meanSd, writeResults } from './lib/experiment.js';
+import { folderRowsLimited } from './lib/folder-rows.js';
 
 export const KD_BRAIN_TUMOR_SPEC = {
   name: 'scripts/kd-brain-tumor.ts',
@@ -142,23 +141,6 @@ class EpochLog implements Callback {
   }
 }
 
-/**
- * Rows of Training (split left to the DataBunch) and Testing (split 'test'), sorted; with `perClass` > 0,
- * that many images per class and folder drawn at random (seeded), not the first names: the folders are
- * sorted by source dataset, so first-N subsets pair different sources in Training and Testing.
- */
-export async function tumourRows(root: string, perClass: number, seed = 0): Promise<DataBunchRow[]> {
-  const rows: DataBunchRow[] = [];
-  for (const [folder, split] of [['Training', undefined], ['Testing', 'test']] as const) {
-    for (const label of (await readdir(path.join(root, folder))).sort()) {
-      let files = (await readdir(path.join(root, folder, label))).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
-      if (perClass > 0 && files.length > perClass) files = new Rng(seed).fork(`perClass/${folder}/${label}`).shuffle(files).slice(0, perClass).sort();
-      for (const f of files) rows.push({ path: path.join(root, folder, label, f), label, id: `${folder}/${label}/${f}`, ...(split ? { split } : {}) });
-    }
-  }
-  return rows;
-}
-
 /** Test accuracy (%) on all test images and without the duplicates, and the balanced accuracy (%) on all. */
 interface TestScores {
   all: number;
@@ -255,7 +237,8 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   const t0 = Date.now();
   const out = path.resolve(cfg.out);
   await mkdir(out, { recursive: true });
-  const rows = await tumourRows(cfg.root, cfg.perClass, cfg.seed);
+  const { rows, hasTest } = await folderRowsLimited(cfg.root, cfg.perClass, cfg.seed);
+  if (!hasTest) throw new OptionError('--root', `${cfg.root} needs Training/ and Testing/ class folders`);
   const input = { kind: 'image2d' as const, mode: 'rgb' as const, size: [cfg.size, cfg.size] as [number, number] };
   const common = { split: { valid: 0.1, test: 0, seed: cfg.seed }, seed: cfg.seed, cacheDir: cfg.cacheDir ? path.resolve(cfg.cacheDir) : path.join(out, 'cache'), onWarning: (m: string) => log(`note: ${m}`) };
   const bunch = await DataBunch.fromRows(rows, { ...common, pipeline: { input, steps: [{ op: 'zScore' }] } });
