@@ -6,7 +6,7 @@
  */
 import { OptionError, ShapeError, rejectUnknownOptions } from '../../backend/errors.js';
 import type { Rng } from '../../backend/rng.js';
-import { randomAffine } from '../ops/augment.js';
+import { randomAffine, shiftInPlace } from '../ops/augment.js';
 import { cropOrPad } from '../ops/crop.js';
 import { zoom } from '../ops/zoom.js';
 import { image2DFromVolume, image2DToVolume } from '../transforms2d/image2d.js';
@@ -52,14 +52,21 @@ export interface IntensityJitterStep { op: 'intensityJitter'; scale?: number; sh
 /** Random rotation (uniform in ±maxRotationDeg per axis) and translation (±maxTranslationVox), trilinear, with probability `p` (default 1); see ops/augment randomAffine. */
 export interface AffineStep { op: 'affine'; maxRotationDeg?: number | [number, number, number]; maxTranslationVox?: number | [number, number, number]; p?: number }
 
+/**
+ * Random whole-voxel translation: per axis an integer uniform in [−maxVox, maxVox], the vacated voxels set to
+ * `value` (default 0, the mean after a z-score); with probability `p` (default 1). No interpolation, so the image
+ * keeps its sharpness (torchvision's RandomAffine translate with nearest sampling, or a padded RandomCrop).
+ */
+export interface ShiftStep { op: 'shift'; maxVox: number | [number, number, number]; value?: number; p?: number }
+
 /** The Alzheimer-slides contrast pipeline (invert → CLAHE → opening → smoothing → merge) on a 2D image [H, W, 1] in 0..255 or 0..1; `options` as alzheimerContrastPipeline's (default {}). */
 export interface Contrast2dStep { op: 'contrast2d'; options?: AlzheimerPipelineOptions }
 
 /** Any pipeline step. */
-export type StepSpec = MaskStep | CropOrPadStep | ZoomStep | MinMaxStep | ZScoreStep | PercentileClipStep | FlipStep | NoiseStep | IntensityJitterStep | AffineStep | Contrast2dStep;
+export type StepSpec = MaskStep | CropOrPadStep | ZoomStep | MinMaxStep | ZScoreStep | PercentileClipStep | FlipStep | NoiseStep | IntensityJitterStep | AffineStep | ShiftStep | Contrast2dStep;
 
 /** The augment steps. */
-export type AugmentStep = FlipStep | NoiseStep | IntensityJitterStep | AffineStep;
+export type AugmentStep = FlipStep | NoiseStep | IntensityJitterStep | AffineStep | ShiftStep;
 
 /** Role of a step: cached (static), fitted (on train), or augment (train batches only). */
 export type StepKind = 'static' | 'fitted' | 'augment';
@@ -75,6 +82,7 @@ const KEYS: Record<StepSpec['op'], string[]> = {
   noise: ['std', 'p'],
   intensityJitter: ['scale', 'shift', 'p'],
   affine: ['maxRotationDeg', 'maxTranslationVox', 'p'],
+  shift: ['maxVox', 'value', 'p'],
   contrast2d: ['options'],
 };
 
@@ -82,7 +90,7 @@ const KEYS: Record<StepSpec['op'], string[]> = {
 export function stepKind(step: StepSpec): StepKind {
   if (step.op === 'zScore') return step.mode === 'sample' ? 'static' : 'fitted';
   if (step.op === 'percentileClip') return 'fitted';
-  if (step.op === 'flip' || step.op === 'noise' || step.op === 'intensityJitter' || step.op === 'affine') return 'augment';
+  if (step.op === 'flip' || step.op === 'noise' || step.op === 'intensityJitter' || step.op === 'affine' || step.op === 'shift') return 'augment';
   return 'static';
 }
 
@@ -153,6 +161,15 @@ export function checkStep(step: StepSpec, i: number): void {
       }
       prob(step.p);
       break;
+    case 'shift': {
+      const list = typeof step.maxVox === 'number' ? [step.maxVox] : step.maxVox;
+      if (!(Array.isArray(list) && (list.length === 1 || list.length === 3) && list.every((x) => Number.isInteger(x) && x >= 0))) {
+        throw new OptionError(`${where}.maxVox`, `expected an integer ≥ 0 or three, got ${JSON.stringify(step.maxVox)}`);
+      }
+      num('value', step.value, Number.isFinite, 'expected a finite number');
+      prob(step.p);
+      break;
+    }
     case 'contrast2d':
       if (step.options !== undefined && (step.options === null || typeof step.options !== 'object')) throw new OptionError(`${where}.options`, `expected an object, got ${JSON.stringify(step.options)}`);
       rejectUnknownOptions(`${where}.options`, step.options ?? {}, DEFAULT_ALZHEIMER_PIPELINE);
@@ -246,6 +263,11 @@ export function applyAugment(step: AugmentStep, data: Float32Array, shape: reado
     if (rng.next() >= (step.p ?? 1)) return;
     const vol = new Volume({ data, shape: [shape[0], shape[1], shape[2]], channels: shape[3] });
     data.set(randomAffine(vol, rng, { maxRotationDeg: step.maxRotationDeg ?? 10, maxTranslationVox: step.maxTranslationVox ?? 2 }).data);
+  } else if (step.op === 'shift') {
+    if (rng.next() >= (step.p ?? 1)) return;
+    const max = typeof step.maxVox === 'number' ? [step.maxVox, step.maxVox, step.maxVox] : step.maxVox;
+    const offsets = max.map((m) => rng.int(2 * m + 1) - m) as [number, number, number];
+    shiftInPlace(data, shape, offsets, step.value ?? 0);
   } else if (step.op === 'flip') {
     for (const axis of step.axes) if (rng.next() < (step.p ?? 0.5)) flipAxis(data, shape, axis);
   } else if (step.op === 'noise') {

@@ -3,7 +3,7 @@
  * number of values per call, so the same seed always gives the same output.
  * The deterministic cores (`flip`, `rotateTranslate`) are exported for tests and pipelines.
  */
-import { OptionError } from '../../backend/errors.js';
+import { OptionError, ShapeError } from '../../backend/errors.js';
 import type { Rng } from '../../backend/rng.js';
 import { cloneAffine, type Volume } from '../volume.js';
 import { requireFinite, triple, withDefaults } from './common.js';
@@ -251,4 +251,31 @@ export function gaussianNoise(vol: Volume, rng: Rng, options: GaussianNoiseOptio
   const out = new Float32Array(vol.data.length);
   for (let i = 0; i < out.length; i++) out[i] = vol.data[i] + rng.normal(0, opts.std);
   return vol.withData(out);
+}
+
+/**
+ * Translates `data` (C-order [nx, ny, nz, channels]) by whole voxels, in place: out[i + offset] = in[i]
+ * along each spatial axis; voxels with no source become `value`. Offsets beyond the extent give all `value`.
+ * @example
+ * shiftInPlace(data, [128, 128, 1, 3], [3, -5, 0], 0); // 3 rows down, 5 columns left
+ */
+export function shiftInPlace(data: Float32Array, shape: readonly number[], offsets: readonly [number, number, number], value: number): void {
+  const [nx, ny, nz, nc = 1] = shape;
+  if (data.length !== nx * ny * nz * nc) throw new ShapeError(`shiftInPlace: data of ${data.length} values`, [nx, ny, nz, nc], [data.length]);
+  const [ox, oy, oz] = offsets.map((o) => Math.trunc(o));
+  if (ox === 0 && oy === 0 && oz === 0) return;
+  const rowLen = nz * nc;
+  const src = data.slice();
+  data.fill(value);
+  // Destination z range (whole rows of nz·nc values are copied with one subarray set).
+  const z0 = Math.max(0, oz);
+  const z1 = Math.min(nz, nz + oz);
+  if (z1 <= z0) return;
+  for (let x = Math.max(0, ox); x < Math.min(nx, nx + ox); x++) {
+    for (let y = Math.max(0, oy); y < Math.min(ny, ny + oy); y++) {
+      const dst = (x * ny + y) * rowLen;
+      const from = ((x - ox) * ny + (y - oy)) * rowLen;
+      data.set(src.subarray(from + (z0 - oz) * nc, from + (z1 - oz) * nc), dst + z0 * nc);
+    }
+  }
 }

@@ -4,6 +4,7 @@ import { Rng } from '../../../src/backend/rng.js';
 import { Volume } from '../../../src/data/volume.js';
 import { Pipeline } from '../../../src/data/databunch/pipeline.js';
 import { flipAxis } from '../../../src/data/databunch/steps.js';
+import { shiftInPlace } from '../../../src/data/ops/augment.js';
 import { decodeFloat32, encodeFloat32 } from '../../../src/data/databunch/zscore.js';
 
 async function* each(samples: Float32Array[]): AsyncIterable<{ data: Float32Array; shape: number[] }> {
@@ -130,5 +131,42 @@ describe('Pipeline', () => {
     const c = new Float32Array(8);
     p.augment(c, [2, 2, 2, 1], new Rng(5).fork('s2'));
     expect(Array.from(c)).not.toEqual(Array.from(a));
+  });
+
+  it('shift translates by whole voxels, fills the vacated ones, and stays in the range drawn', () => {
+    // [3, 2, 1, 2] (x, y, z, channel): value = 10·x + 2·y + channel
+    const make = (): Float32Array => Float32Array.from({ length: 12 }, (_, i) => 10 * Math.floor(i / 4) + 2 * (Math.floor(i / 2) % 2) + (i % 2));
+    const d = make();
+    shiftInPlace(d, [3, 2, 1, 2], [1, -1, 0], -7);
+    // out(x, y) = in(x − 1, y + 1): x = 0 and y = 1 are vacated
+    expect(Array.from(d)).toEqual([-7, -7, -7, -7, 2, 3, -7, -7, 12, 13, -7, -7]);
+    const e = make();
+    shiftInPlace(e, [3, 2, 1, 2], [0, 0, 0], 0);
+    expect(Array.from(e)).toEqual(Array.from(make()));
+    const z = Float32Array.of(1, 2, 3, 4);
+    shiftInPlace(z, [1, 1, 4, 1], [0, 0, 2], 0);
+    expect(Array.from(z)).toEqual([0, 0, 1, 2]);
+    const gone = make();
+    shiftInPlace(gone, [3, 2, 1, 2], [3, 0, 0], 5);
+    expect(Array.from(gone)).toEqual(new Array(12).fill(5));
+    expect(() => shiftInPlace(new Float32Array(5), [3, 2, 1, 2], [1, 0, 0], 0)).toThrow(/data of 5 values: expected shape \[3, 2, 1, 2\]/);
+
+    // through the pipeline: a single bright voxel of a 17×17 image moves by integers within ±3 (never on z), all offsets occur
+    const p = new Pipeline({ steps: [{ op: 'shift', maxVox: [3, 3, 0] }] });
+    const seen = new Set<string>();
+    for (let k = 0; k < 400; k++) {
+      const img = new Float32Array(17 * 17);
+      img[8 * 17 + 8] = 1;
+      p.augment(img, [17, 17, 1, 1], new Rng(k));
+      const at = img.indexOf(1);
+      expect(img.reduce((a, b) => a + b, 0)).toBe(1);
+      const dx = Math.floor(at / 17) - 8;
+      const dy = (at % 17) - 8;
+      expect(Math.max(Math.abs(dx), Math.abs(dy))).toBeLessThanOrEqual(3);
+      seen.add(`${dx},${dy}`);
+    }
+    expect(seen.size).toBe(49);
+    expect(() => new Pipeline({ steps: [{ op: 'shift', maxVox: 1.5 }] })).toThrow(/steps\[0\]\.maxVox/);
+    expect(() => new Pipeline({ steps: [{ op: 'shift', maxVox: 2, p: 2 }] })).toThrow(/steps\[0\]\.p/);
   });
 });
