@@ -210,6 +210,8 @@ export type {
 } from './models/students/sequence.js';
 export { edgeCnn, DEFAULT_EDGE_CNN } from './models/students/edge.js';
 export type { EdgeCnnOptions, EdgeCnnConfig } from './models/students/edge.js';
+export { resnet2d, DEFAULT_RESNET2D } from './models/students/resnet.js';
+export type { ResNet2dOptions, ResNet2dConfig } from './models/students/resnet.js';
 export { distill, distillationLoss, DEFAULT_DISTILL, DEFAULT_DISTILL_LOSS } from './learner/distill/distill.js';
 export type { DistillOptions, DistillLossOptions, Distillation } from './learner/distill/distill.js';
 export { TeacherCache, DistillTeacherCallback } from './learner/distill/teacher.js';

@@ -7,6 +7,7 @@ import type { StudentModel } from '../../src/models/students/common.js';
 import { earlyFusion, sliceCnn } from '../../src/models/students/slice.js';
 import { cnnLstm, dynamicImage, jointFusion, rankPoolingCoefficients } from '../../src/models/students/sequence.js';
 import { edgeCnn } from '../../src/models/students/edge.js';
+import { resnet2d } from '../../src/models/students/resnet.js';
 import { summarize } from '../../src/models/summary.js';
 import { ArrayBatchSource } from '../../src/data/array-source.js';
 import { Learner } from '../../src/learner/learner.js';
@@ -48,6 +49,64 @@ describe('edgeCnn', () => {
     dispose(grey);
     expect(() => edgeCnn({ inputShape: [30, 30, 1] }, 4)).toThrow(OptionError);
     expect(() => edgeCnn({ hidden: 3 } as never, 4)).toThrow(OptionError);
+  });
+});
+
+describe('resnet2d', () => {
+  it("has the anchor teacher's 886,820 trainable parameters at 128×128×3 and 4 classes, and downsamples 32×", () => {
+    // BN channels: stem 32 + s1 2·32 + s2 3·64 + s3 3·128 + s4 3·192 = 1248 (γ, β trainable; mean, var not)
+    // convs: 864 + 2·9216 + (18432 + 36864 + 2048) + (73728 + 147456 + 8192) + (221184 + 331776 + 24576) = 883,968
+    // 883,968 + 2·1248 + dense 192·4 + 4 = 886,820; with the moving statistics 889,316
+    const r = resnet2d({ inputShape: [128, 128, 3] }, 4);
+    const trainable = r.model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+    expect(trainable).toBe(886820);
+    expect(r.model.countParams()).toBe(889316);
+    const x = tf.zeros([1, 128, 128, 3]);
+    expect(outputShapes(r, x)).toEqual([[1, 4], [1, 192]]);
+    x.dispose();
+    // 128 → stem stride 2 → 64 → pool → 32 → 16 → 8 → 4
+    expect(r.model.getLayer('resnet2d_s4b1_add').outputShape).toEqual([null, 4, 4, 192]);
+    dispose(r);
+    expect(() => resnet2d({ inputShape: [16, 16, 3] }, 4)).toThrow(/at least 32/);
+    expect(() => resnet2d({ inputShape: [64, 64, 1], blocks: [1, 2] }, 4)).toThrow(/ResNet2dOptions\.blocks/);
+    expect(() => resnet2d({ inputShape: [64, 64, 1], stemStride: 3 as never }, 4)).toThrow(/stemStride/);
+    expect(() => resnet2d({ inputShape: [64, 64, 1], width: 3 } as never, 4)).toThrow(OptionError);
+  });
+
+  it('a block whose residual branch is zeroed passes its input through (identity shortcut), the features are its average', () => {
+    // one stage of width 2 at full resolution: y = relu(bn2(conv2(...)) + x) with bn2 γ = β = 0 gives relu(x) = x,
+    // and x is the stem's relu(bn(conv(input))); in inference mode bn(v) = v / √(1 + ε) with fresh statistics
+    const r = resnet2d({ inputShape: [5, 5, 1], widths: [2], stemStride: 1, stemPool: false, seed: 3 }, 2);
+    const bn2 = r.model.getLayer('resnet2d_s1b1_bn2');
+    tf.tidy(() => bn2.setWeights(bn2.getWeights().map((w, i) => (i < 2 ? tf.zerosLike(w) : w))));
+    const input = randomInput([2, 5, 5, 1], 4);
+    const kernel = r.model.getLayer('resnet2d_stem_conv').getWeights()[0];
+    const eps = (r.model.getLayer('resnet2d_stem_bn').getConfig() as { epsilon: number }).epsilon;
+    const [want, got] = tf.tidy(() => {
+      const stem = tf.relu(tf.div(tf.conv2d(input as tf.Tensor4D, kernel as tf.Tensor4D, 1, 'same'), Math.sqrt(1 + eps)));
+      return [tf.mean(stem, [1, 2]).arraySync() as number[][], ((r.model.predict(input) as tf.Tensor[])[1]).arraySync() as number[][]];
+    });
+    for (let i = 0; i < 2; i++) for (let c = 0; c < 2; c++) expect(got[i][c]).toBeCloseTo(want[i][c], 5);
+    expect(Math.max(...want.flat())).toBeGreaterThan(0);
+    input.dispose();
+    dispose(r);
+  });
+
+  it('saves and reloads through tf.io with identical predictions', async () => {
+    const r = resnet2d({ inputShape: [16, 16, 3], widths: [4, 8], blocks: [1, 2], stemPool: false }, 3);
+    let saved: tf.io.ModelArtifacts | undefined;
+    await r.classifier.save(tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+    const x = randomInput([2, 16, 16, 3], 5);
+    const [a, b] = tf.tidy(() => [(r.classifier.predict(x) as tf.Tensor).dataSync(), (loaded.predict(x) as tf.Tensor).dataSync()]);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(loaded.getLayer('resnet2d_s2b2_add')).toBeDefined();
+    x.dispose();
+    loaded.dispose();
+    dispose(r);
   });
 });
 
