@@ -12,7 +12,7 @@
  * (e.g. one process per seed) can share it.
  *
  * Deviations: images are z-scored with the training split's mean/std (not per-channel ImageNet
- * statistics); the teacher is a BN CNN trained here (no ImageNet VGG16 offline); epochs are picked on
+ * statistics); the teacher is a ResNet trained here (no ImageNet VGG16 offline); epochs are picked on
  * the validation split (10% of Training, stratified), not on the test set.
  */
 import { readFile } from 'node:fs/promises';
@@ -27,6 +27,7 @@ import {
   edgeCnn,
   initBackend,
   report,
+  resnet2d,
   sliceCnn,
   summarize,
   type Experiment,
@@ -49,6 +50,7 @@ export const KD_BRAIN_TUMOR_SPEC = {
     size: 128,
     teacherEpochs: 16,
     teacherWidths: '32,64,128,192',
+    teacherArch: 'resnet',
     noTeacherAugment: false,
     teacher: '',
     studentEpochs: 30,
@@ -67,7 +69,8 @@ export const KD_BRAIN_TUMOR_SPEC = {
     perClass: { type: 'number', help: 'use N images per class and folder, drawn at random (seeded by --seed) (0 = all), for quick runs' },
     size: { type: 'number', help: 'image edge after resizing (a multiple of 4)' },
     teacherEpochs: { type: 'number', help: 'teacher epochs (the best on validation is kept)' },
-    teacherWidths: { type: 'string', help: 'comma-separated filters of the teacher CNN blocks' },
+    teacherWidths: { type: 'string', help: 'comma-separated filters of the teacher stages (resnet) or conv blocks (cnn)' },
+    teacherArch: { type: 'string', help: "teacher trained here: 'resnet' (resnet2d, one basic block per width: 886,820 parameters at the defaults, the anchor's teacher) or 'cnn' (sliceCnn: conv + BN + ReLU + max-pool blocks)" },
     noTeacherAugment: { type: 'boolean', help: 'train the teacher without its random horizontal flips and ±8 px shifts (scaled with --size)' },
     teacher: { type: 'string', help: "load the teacher saved in this folder instead of training one ('none': no teacher, CE students only, with --kd '')" },
     studentEpochs: { type: 'number', help: 'student epochs (the best on validation is kept)' },
@@ -266,10 +269,13 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   } else {
     const widths = cfg.teacherWidths.split(',').map(Number);
     const shift = Math.round((8 * cfg.size) / 128);
-    const augment: StepSpec[] = !cfg.noTeacherAugment ? [{ op: 'flip', axes: [1] }, { op: 'affine', maxRotationDeg: 0, maxTranslationVox: [shift, shift, 0] }] : [];
+    // whole-pixel shifts: an interpolated sub-pixel shift blurs training images that the test images are not
+    const augment: StepSpec[] = !cfg.noTeacherAugment ? [{ op: 'flip', axes: [1] }, { op: 'shift', maxVox: [shift, shift, 0] }] : [];
     const teacherBunch = augment.length ? await DataBunch.fromRows(rows, { ...common, pipeline: { input, steps: [{ op: 'zScore' }, ...augment] } }) : bunch;
-    log(`\nTeacher: BN CNN, widths ${widths.join('/')}, ${cfg.teacherEpochs} epochs${augment.length ? `, flips and ±${shift} px shifts` : ''}`);
-    const teacher = sliceCnn({ inputShape, widths, seed: cfg.seed, name: 'teacher' }, numClasses);
+    const arch: string = cfg.teacherArch;
+    if (arch !== 'resnet' && arch !== 'cnn') throw new OptionError('--teacherArch', `expected 'resnet' or 'cnn', got "${arch}"`);
+    log(`\nTeacher: ${arch === 'resnet' ? 'ResNet' : 'BN CNN'}, widths ${widths.join('/')}, ${cfg.teacherEpochs} epochs${augment.length ? `, flips and ±${shift} px shifts` : ''}`);
+    const teacher = arch === 'resnet' ? resnet2d({ inputShape, widths, seed: cfg.seed, name: 'teacher' }, numClasses) : sliceCnn({ inputShape, widths, seed: cfg.seed, name: 'teacher' }, numClasses);
     log(summarize(teacher.model).text);
     const keep = new KeepBest(teacher.model);
     const learner = new Learner(teacherBunch, { model: teacher.model, kind: 'classifier' }, { optimizer: 'adamw', weightDecay: 1e-4, batchSize: cfg.batchSize, seed: cfg.seed, callbacks: [keep, new EpochLog('teacher', log)] });
@@ -277,7 +283,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     await learner.save(path.join(out, 'teacher'));
     learner.dispose();
     teacherModel = teacher.model;
-    teacherInfo = { widths, epochs: cfg.teacherEpochs, bestEpoch: keep.bestEpoch, augment: !cfg.noTeacherAugment, savedTo: path.join(out, 'teacher') };
+    teacherInfo = { arch, widths, epochs: cfg.teacherEpochs, bestEpoch: keep.bestEpoch, augment: !cfg.noTeacherAugment, savedTo: path.join(out, 'teacher') };
   }
   timings.push({ name: 'teacher', seconds: (Date.now() - tStart) / 1000 });
   let teacherScores: TestScores | undefined;
