@@ -40,7 +40,7 @@ import { parseCli } from './lib/cli.js';
 import { isEntryPoint, markdownTable, writeResults } from './lib/experiment.js';
 import { backendForReport } from './lib/report-data.js';
 import { formatMeanSd, pairedDifference, parseList, parseSeeds, summarize, winTieLoss, type SeedSummary } from './lib/seed-table.js';
-import { classifierEpochs, pretrainCae, trainScratch, trainTransfer, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
+import { classifierEpochs, pretrainCae, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
 import { syntheticSites } from './lib/synthetic-sites.js';
 import { VolumeViewSource, loadSplit, type SliceView, type VolumeSplit } from './lib/volume-views.js';
 
@@ -52,6 +52,7 @@ const spec = {
     seeds: '0,1,2,3,4',
     out: 'out/kd-synthetic',
     subjects: 64,
+    severity: '0.5,1',
     size: 24,
     flip: 0.5,
     teacher: 'scratch',
@@ -76,9 +77,16 @@ const spec = {
     seeds: { type: 'string', help: 'comma-separated seeds (cohort, splits, initialisation, training)' },
     out: { type: 'string', help: 'output folder (per-seed cohorts and caches, results.json, table.md)' },
     subjects: { type: 'number', help: 'subjects per cohort (two sessions each, half on each site; students and teacher use site B)' },
+    severity: { type: 'string', help: "range 'lo,hi' of the disease severity of the cohort, uniform, 0 <= lo <= hi <= 1 (the cohort's default: 0.5,1; milder disease is harder to see on a few slices)" },
     size: { type: 'number', help: 'volume edge in voxels (a multiple of 4 for the edge CNN)' },
     flip: { type: 'number', help: 'probability of the left-right flip of training volumes (teacher and students)' },
-    teacher: { type: 'string', help: "3D teacher: 'transfer' (CAE pretrained on site A, frozen encoder, head on site B, as the demo), 'scratch' (same classifier from scratch on site B), or 'best' (both; the higher validation balanced accuracy teaches)" },
+    teacher: {
+      type: 'string',
+      help:
+        "3D teacher: 'transfer' (CAE pretrained on site A, frozen encoder, head on site B, as the demo), 'finetune' (the same, then the whole network " +
+        "fine-tuned, encoder at 0.1× the lr, like fastai's fine_tune), 'scratch' (same classifier from scratch on site B), or a comma-separated list of these: " +
+        "all are trained and the highest validation balanced accuracy teaches (a tie goes to the first listed); 'best' = 'scratch,transfer'",
+    },
     aeEpochs: { type: 'number', help: 'epochs of CAE pretraining on site A (transfer teacher)' },
     clfEpochs: { type: 'number', help: 'base epochs of the teacher on site B (trains clfEpochs + ceil(clfEpochs/3), as the demo)' },
     batchSize: { type: 'number', help: 'samples per batch (teacher and students; also the size of the similarity graphs)' },
@@ -103,6 +111,9 @@ export type KdSyntheticConfig = { -readonly [K in keyof typeof spec.defaults]: (
 const STUDENTS = ['slice', 'early', 'joint', 'dynamic', 'lstm', 'edge'] as const;
 type StudentName = (typeof STUDENTS)[number];
 const METHODS = ['plain', 'distilled'] as const;
+const TEACHERS = ['transfer', 'finetune', 'scratch'] as const;
+/** A kind of 3D teacher (see --teacher). */
+export type TeacherKind = (typeof TEACHERS)[number];
 type Method = (typeof METHODS)[number];
 
 /** Test metrics of one trained model. */
@@ -119,7 +130,7 @@ export interface TestScore {
 export interface KdSeedRow {
   seed: number;
   /** Which teacher taught, and the candidates' scores. */
-  teacher: { kind: 'transfer' | 'scratch'; candidates: Partial<Record<'transfer' | 'scratch', TestScore>> };
+  teacher: { kind: TeacherKind; candidates: Partial<Record<TeacherKind, TestScore>> };
   students: Partial<Record<StudentName, Record<Method, TestScore> & { parameters: number }>>;
   seconds: number;
 }
@@ -178,8 +189,23 @@ async function evaluate(learner: Learner, t0: number): Promise<TestScore> {
   return score({ test, validBa }, (Date.now() - t0) / 1000);
 }
 
+/** The teacher candidates of `--teacher`, in order ('best' = scratch, transfer). */
+export function teacherCandidates(teacher: string): TeacherKind[] {
+  const list = parseList('--teacher', teacher === 'best' ? 'scratch,transfer' : teacher, TEACHERS);
+  if (list.length === 0 || new Set(list).size !== list.length) throw new OptionError('--teacher', `expected one or more distinct of ${TEACHERS.join(', ')} (or best), got "${teacher}"`);
+  return list;
+}
+
+/** Parses `--severity lo,hi` (0 <= lo <= hi <= 1). */
+export function parseSeverity(text: string): [number, number] {
+  const parts = text.split(',').map((t) => (t.trim() === '' ? NaN : Number(t)));
+  if (parts.length !== 2 || !(parts[0] >= 0 && parts[0] <= parts[1] && parts[1] <= 1)) throw new OptionError('--severity', `expected 'lo,hi' with 0 <= lo <= hi <= 1, got "${text}"`);
+  return [parts[0], parts[1]];
+}
+
 function checkConfig(cfg: KdSyntheticConfig): void {
-  if (!['transfer', 'scratch', 'best'].includes(cfg.teacher)) throw new OptionError('--teacher', `expected transfer, scratch or best, got "${cfg.teacher}"`);
+  teacherCandidates(cfg.teacher);
+  parseSeverity(cfg.severity);
   if (!['rows', 'cosine-max'].includes(cfg.similarityNormalize)) throw new OptionError('--similarityNormalize', `expected rows or cosine-max, got "${cfg.similarityNormalize}"`);
   if (!['head_hidden', 'head_pool'].includes(cfg.teacherFeatures)) throw new OptionError('--teacherFeatures', `expected head_hidden or head_pool, got "${cfg.teacherFeatures}"`);
   const widths = cfg.widths.split(',').map(Number);
@@ -192,30 +218,34 @@ function checkConfig(cfg: KdSyntheticConfig): void {
 
 /** Trains the teacher(s) of one seed; returns the one that teaches and every candidate's score. */
 async function trainTeacher(cfg: KdSyntheticConfig, siteA: BatchSource, siteB: BatchSource, mc: SiteClassifierConfig, log: (l: string) => void) {
-  const candidates: Partial<Record<'transfer' | 'scratch', TrainedClassifier>> = {};
+  const kinds = teacherCandidates(cfg.teacher);
+  const candidates: Partial<Record<TeacherKind, TrainedClassifier>> = {};
   const scores: KdSeedRow['teacher']['candidates'] = {};
-  if (cfg.teacher !== 'scratch') {
+  // The transfer and fine-tuned teachers start from copies of one CAE pretrained on site A (its time is counted in each).
+  const pretrained = kinds.some((k) => k !== 'scratch') ? await timed(() => pretrainCae(siteA, mc)) : undefined;
+  for (const k of kinds) {
     const t = Date.now();
-    const ae = await pretrainCae(siteA, mc);
-    candidates.transfer = await trainTransfer(ae.encoder, siteB, mc);
-    ae.dispose();
-    scores.transfer = score(candidates.transfer, (Date.now() - t) / 1000);
+    candidates[k] = k === 'scratch' ? await trainScratch(siteB, mc) : k === 'transfer' ? await trainTransfer(pretrained!.value.encoder, siteB, mc) : await trainUnfrozen(pretrained!.value.encoder, siteB, mc);
+    scores[k] = score(candidates[k], (Date.now() - t) / 1000 + (k === 'scratch' ? 0 : pretrained!.seconds));
   }
-  if (cfg.teacher !== 'transfer') {
-    const t = Date.now();
-    candidates.scratch = await trainScratch(siteB, mc);
-    scores.scratch = score(candidates.scratch, (Date.now() - t) / 1000);
-  }
-  // 'best': the higher validation balanced accuracy teaches; a tie goes to the from-scratch classifier.
-  const kind: 'transfer' | 'scratch' = cfg.teacher === 'best' ? (scores.transfer!.validBalancedAccuracy > scores.scratch!.validBalancedAccuracy ? 'transfer' : 'scratch') : (cfg.teacher as 'transfer' | 'scratch');
-  for (const [k, c] of Object.entries(candidates)) {
-    log(`   seed ${mc.seed} teacher ${k.padEnd(8)} test BA ${scores[k as 'transfer']!.balancedAccuracy.toFixed(3)} (valid ${c.validBa.toFixed(3)})${k === kind ? ' ← teaches' : ''}`);
+  pretrained?.value.dispose();
+  // The highest validation balanced accuracy teaches; a tie goes to the first listed.
+  const kind = kinds.reduce((best, k) => (scores[k]!.validBalancedAccuracy > scores[best]!.validBalancedAccuracy ? k : best));
+  for (const k of kinds) {
+    const c = candidates[k]!;
+    log(`   seed ${mc.seed} teacher ${k.padEnd(8)} test BA ${scores[k]!.balancedAccuracy.toFixed(3)} (valid ${c.validBa.toFixed(3)}, ${scores[k]!.seconds.toFixed(0)} s)${k === kind ? ' ← teaches' : ''}`);
     if (k !== kind) {
       c.learner.dispose();
       c.model.dispose();
     }
   }
   return { teacher: candidates[kind]!, kind, scores };
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+  const t = Date.now();
+  const value = await f();
+  return { value, seconds: (Date.now() - t) / 1000 };
 }
 
 /** Trains one student plainly and distilled (same initial weights); returns both scores. */
@@ -260,7 +290,7 @@ export async function runKdSynthetic(cfg: KdSyntheticConfig, log: (line: string)
   const perSeed: KdSeedRow[] = [];
   for (const seed of seeds) {
     const ts = Date.now();
-    const { siteA, siteB, inputShape } = await syntheticSites(path.join(out, `seed-${seed}`), { seed, subjects: cfg.subjects, size: cfg.size, flip: cfg.flip });
+    const { siteA, siteB, inputShape } = await syntheticSites(path.join(out, `seed-${seed}`), { seed, subjects: cfg.subjects, size: cfg.size, flip: cfg.flip, severity: parseSeverity(cfg.severity) });
     const mc: SiteClassifierConfig = { seed, inputShape, aeEpochs: cfg.aeEpochs, clfEpochs: cfg.clfEpochs, batchSize: cfg.batchSize, bootstrap: cfg.bootstrap };
     const { teacher, kind, scores } = await trainTeacher(cfg, siteA, siteB, mc, log);
     const splits: Partial<Record<'train' | 'valid' | 'test', VolumeSplit>> = {};
@@ -315,8 +345,8 @@ export function tableMarkdown(results: KdSyntheticResults, students: readonly St
     `${r.seconds.toFixed(0)} s`,
   ]);
   return [
-    `Site-B test balanced accuracy (per scan), ${n} seeds (${results.seeds.join(', ')}), synthetic cohort of ${c.subjects} subjects × 2 sessions at ${c.size}³; ` +
-      `teacher ${c.teacher} (${classifierEpochs(c.clfEpochs)} epochs${c.teacher === 'scratch' ? '' : `, CAE ${c.aeEpochs} epochs`}); students ${c.studentEpochs} epochs, lr ${c.studentLr} one-cycle, batch ${c.batchSize}, flip p=${c.flip}; ` +
+    `Site-B test balanced accuracy (per scan), ${n} seeds (${results.seeds.join(', ')}), synthetic cohort of ${c.subjects} subjects × 2 sessions at ${c.size}³, disease severity U[${parseSeverity(c.severity).join(', ')}]; ` +
+      `teacher ${c.teacher} (${classifierEpochs(c.clfEpochs)} epochs${c.teacher === 'scratch' ? '' : `, CAE ${c.aeEpochs} epochs`}${teacherCandidates(c.teacher).length > 1 ? ', picked by validation' : ''}); students ${c.studentEpochs} epochs, lr ${c.studentLr} one-cycle, batch ${c.batchSize}, flip p=${c.flip}; ` +
       `distilled = Hinton (T=${c.temperature}, α=${c.alpha}) + ${c.similarity} × similarity-preserving (${c.similarityNormalize}, teacher ${c.teacherFeatures}); ${results.seconds.toFixed(0)} s.`,
     '',
     markdownTable(['model', 'plain CE, mean ± sd', 'distilled, mean ± sd', 'distilled − plain', 'better / tie / worse', 'parameters'], main),

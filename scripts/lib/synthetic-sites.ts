@@ -17,6 +17,8 @@ export interface SyntheticSitesConfig {
   size: number;
   /** Probability of the left-right flip augmentation (the demo: 0.5). */
   flip: number;
+  /** Range [lo, hi] of the disease severity, uniform (the cohort's `severity`); default the cohort's, [0.5, 1]. */
+  severity?: [number, number];
 }
 
 /** The two sites' DataBunches. */
@@ -35,7 +37,8 @@ export const SITE_SPLITS = { A: { valid: 0.2, test: 0.2 }, B: { valid: 0.25, tes
  * @example const { siteA, siteB } = await syntheticSites('out/x/seed-0', { seed: 0, subjects: 64, size: 32, flip: 0.5 });
  */
 export async function syntheticSites(dir: string, cfg: SyntheticSitesConfig): Promise<SyntheticSites> {
-  const { csvPath } = await writeCohort(path.join(dir, 'cohort'), { seed: cfg.seed, subjects: cfg.subjects, shape: [cfg.size, cfg.size, cfg.size] });
+  const severity = cfg.severity === undefined ? {} : { severity: cfg.severity };
+  const { csvPath } = await writeCohort(path.join(dir, 'cohort'), { seed: cfg.seed, subjects: cfg.subjects, shape: [cfg.size, cfg.size, cfg.size], ...severity });
   const steps = cfg.flip > 0 ? [{ op: 'zScore' as const, nonzero: true }, { op: 'flip' as const, axes: [0], p: cfg.flip }] : [{ op: 'zScore' as const, nonzero: true }];
   const common = { pipeline: { input: { kind: 'nifti' as const }, steps }, seed: cfg.seed, cacheDir: path.join(dir, 'cache') };
   const siteA = await DataBunch.fromCsv(csvPath, { ...common, filter: (r) => r.site === 'A', split: { ...SITE_SPLITS.A, seed: cfg.seed } });

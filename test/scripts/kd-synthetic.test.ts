@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runKdSynthetic, type KdSyntheticConfig } from '../../scripts/kd-synthetic.js';
+import { parseSeverity, runKdSynthetic, teacherCandidates, type KdSyntheticConfig } from '../../scripts/kd-synthetic.js';
 import { VolumeViewSource, cutView, middleSlices, viewShape } from '../../scripts/lib/volume-views.js';
 import { OptionError } from '../../src/index.js';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
@@ -72,6 +72,7 @@ describe('scripts/kd-synthetic.ts (CI variant: 1 seed, 2 students, tiny sizes)',
     seeds: '0,1,2,3,4',
     out,
     subjects: 16,
+    severity: '0.5,1',
     size: 16,
     flip: 0.5,
     teacher: 'scratch',
@@ -119,6 +120,27 @@ describe('scripts/kd-synthetic.ts (CI variant: 1 seed, 2 students, tiny sizes)',
     const strip = (r: typeof first) => r.perSeed.map((p) => ({ teacher: p.teacher.candidates.scratch!.balancedAccuracy, students: Object.values(p.students).map((x) => [x.plain.balancedAccuracy, x.plain.auc, x.distilled.balancedAccuracy, x.distilled.auc]) }));
     expect(strip(second)).toEqual(strip(first));
   }, 60_000);
+
+  it('trains every listed teacher, lets the best validation score teach (the first on a tie) and records the severity', async () => {
+    const lines: string[] = [];
+    const r = await runKdSynthetic({ ...cfg(dirs[1]), seed: 3, teacher: 'finetune,transfer', severity: '0.2,0.4', students: 'edge', studentEpochs: 1 }, (l) => lines.push(l));
+    const { kind, candidates } = r.perSeed[0].teacher;
+    expect(Object.keys(candidates)).toEqual(['finetune', 'transfer']);
+    const [f, t] = [candidates.finetune!.validBalancedAccuracy, candidates.transfer!.validBalancedAccuracy];
+    expect(kind).toBe(t > f ? 'transfer' : 'finetune');
+    expect(lines.filter((l) => l.includes('← teaches'))).toEqual([expect.stringContaining(`teacher ${kind}`)]);
+    expect(readFileSync(path.join(dirs[1], 'table.md'), 'utf8')).toContain('disease severity U[0.2, 0.4]; teacher finetune,transfer');
+  }, 60_000);
+
+  it('parses --severity and --teacher, naming the option on bad input', () => {
+    expect(parseSeverity('0.1,0.4')).toEqual([0.1, 0.4]);
+    expect(parseSeverity('0.5,1')).toEqual([0.5, 1]);
+    for (const bad of ['0.4,0.1', '0.5', '0,1.5', '-0.1,0.2', ',0.3', 'a,b']) expect(() => parseSeverity(bad)).toThrow(/--severity/);
+    expect(teacherCandidates('best')).toEqual(['scratch', 'transfer']);
+    expect(teacherCandidates('finetune')).toEqual(['finetune']);
+    expect(teacherCandidates('transfer, finetune')).toEqual(['transfer', 'finetune']);
+    for (const bad of ['resnet', 'transfer,transfer', '', 'best,scratch']) expect(() => teacherCandidates(bad)).toThrow(/--teacher/);
+  });
 
   it('rejects an unknown teacher or student by option name', async () => {
     await expect(runKdSynthetic({ ...cfg(dirs[0]), teacher: 'resnet' }, () => {})).rejects.toThrow(/--teacher/);

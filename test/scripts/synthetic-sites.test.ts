@@ -1,0 +1,28 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { syntheticSites } from '../../scripts/lib/synthetic-sites.js';
+import { generateCohort, readNifti } from '../../src/index.js';
+
+describe('scripts/lib/synthetic-sites.ts', () => {
+  const dirs = [mkdtempSync(path.join(tmpdir(), 'transmri-sites-a-')), mkdtempSync(path.join(tmpdir(), 'transmri-sites-b-'))];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const base = { seed: 5, subjects: 16, size: 8, flip: 0 };
+
+  it("writes the cohort with the given disease severity (the cohort's default without it)", async () => {
+    await syntheticSites(dirs[0], { ...base, severity: [0.1, 0.2] });
+    await syntheticSites(dirs[1], base);
+    const mild = generateCohort({ seed: 5, subjects: 16, shape: [8, 8, 8], severity: [0.1, 0.2] }).samples;
+    const usual = generateCohort({ seed: 5, subjects: 16, shape: [8, 8, 8] }).samples;
+    const ad = mild.findIndex((s) => s.label === 'AD');
+    expect(mild[ad].truth.severity).toBeGreaterThanOrEqual(0.1);
+    expect(mild[ad].truth.severity).toBeLessThanOrEqual(0.2);
+    const file = (dir: string, i: number) => path.join(dir, 'cohort', 'images', `${mild[i].subject}_${mild[i].session}.nii.gz`);
+    const written = [await readNifti(file(dirs[0], ad)), await readNifti(file(dirs[1], ad))];
+    // written volumes equal the generated ones of their own severity, and the two differ
+    expect([...written[0].data]).toEqual([...mild[ad].volume.data]);
+    expect([...written[1].data]).toEqual([...usual[ad].volume.data]);
+    expect([...written[0].data]).not.toEqual([...written[1].data]);
+  }, 30_000);
+});
