@@ -58,6 +58,7 @@ const spec = {
     teacher: 'scratch',
     aeEpochs: 20,
     clfEpochs: 40,
+    encoderLr: 0.1,
     batchSize: 8,
     students: 'slice,early,joint,dynamic,lstm,edge',
     slices: 3,
@@ -89,6 +90,7 @@ const spec = {
     },
     aeEpochs: { type: 'number', help: 'epochs of CAE pretraining on site A (transfer teacher)' },
     clfEpochs: { type: 'number', help: 'base epochs of the teacher on site B (trains clfEpochs + ceil(clfEpochs/3), as the demo)' },
+    encoderLr: { type: 'number', help: "'finetune' teacher: learning rate of the unfrozen encoder as a fraction of the head's (fastai-style discriminative rates; 1 = the whole network at one rate)" },
     batchSize: { type: 'number', help: 'samples per batch (teacher and students; also the size of the similarity graphs)' },
     students: { type: 'string', help: 'comma-separated subset of slice, early, joint, dynamic, lstm, edge' },
     slices: { type: 'number', help: 'k middle axial slices of the early- and joint-fusion students' },
@@ -214,6 +216,7 @@ function checkConfig(cfg: KdSyntheticConfig): void {
     if (!Number.isInteger(cfg[key]) || cfg[key] < 1) throw new OptionError(`--${key}`, `must be a positive integer, got ${cfg[key]}`);
   }
   if (!(cfg.studentLr > 0)) throw new OptionError('--studentLr', `must be > 0, got ${cfg.studentLr}`);
+  if (!(cfg.encoderLr >= 0)) throw new OptionError('--encoderLr', `must be >= 0, got ${cfg.encoderLr}`);
 }
 
 /** Trains the teacher(s) of one seed; returns the one that teaches and every candidate's score. */
@@ -291,7 +294,7 @@ export async function runKdSynthetic(cfg: KdSyntheticConfig, log: (line: string)
   for (const seed of seeds) {
     const ts = Date.now();
     const { siteA, siteB, inputShape } = await syntheticSites(path.join(out, `seed-${seed}`), { seed, subjects: cfg.subjects, size: cfg.size, flip: cfg.flip, severity: parseSeverity(cfg.severity) });
-    const mc: SiteClassifierConfig = { seed, inputShape, aeEpochs: cfg.aeEpochs, clfEpochs: cfg.clfEpochs, batchSize: cfg.batchSize, bootstrap: cfg.bootstrap };
+    const mc: SiteClassifierConfig = { seed, inputShape, aeEpochs: cfg.aeEpochs, clfEpochs: cfg.clfEpochs, encoderLr: cfg.encoderLr, batchSize: cfg.batchSize, bootstrap: cfg.bootstrap };
     const { teacher, kind, scores } = await trainTeacher(cfg, siteA, siteB, mc, log);
     const splits: Partial<Record<'train' | 'valid' | 'test', VolumeSplit>> = {};
     for (const split of ['train', 'valid', 'test'] as const) splits[split] = await loadSplit(siteB, split);
@@ -346,7 +349,7 @@ export function tableMarkdown(results: KdSyntheticResults, students: readonly St
   ]);
   return [
     `Site-B test balanced accuracy (per scan), ${n} seeds (${results.seeds.join(', ')}), synthetic cohort of ${c.subjects} subjects × 2 sessions at ${c.size}³, disease severity U[${parseSeverity(c.severity).join(', ')}]; ` +
-      `teacher ${c.teacher} (${classifierEpochs(c.clfEpochs)} epochs${c.teacher === 'scratch' ? '' : `, CAE ${c.aeEpochs} epochs`}${teacherCandidates(c.teacher).length > 1 ? ', picked by validation' : ''}); students ${c.studentEpochs} epochs, lr ${c.studentLr} one-cycle, batch ${c.batchSize}, flip p=${c.flip}; ` +
+      `teacher ${c.teacher} (${classifierEpochs(c.clfEpochs)} epochs${c.teacher === 'scratch' ? '' : `, CAE ${c.aeEpochs} epochs`}${teacherCandidates(c.teacher).includes('finetune') ? `, fine-tuned encoder at ${c.encoderLr}× lr` : ''}${teacherCandidates(c.teacher).length > 1 ? ', picked by validation' : ''}); students ${c.studentEpochs} epochs, lr ${c.studentLr} one-cycle, batch ${c.batchSize}, flip p=${c.flip}; ` +
       `distilled = Hinton (T=${c.temperature}, α=${c.alpha}) + ${c.similarity} × similarity-preserving (${c.similarityNormalize}, teacher ${c.teacherFeatures}); ${results.seconds.toFixed(0)} s.`,
     '',
     markdownTable(['model', 'plain CE, mean ± sd', 'distilled, mean ± sd', 'distilled − plain', 'better / tie / worse', 'parameters'], main),

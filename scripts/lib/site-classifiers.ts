@@ -26,6 +26,8 @@ export interface SiteClassifierConfig {
   batchSize: number;
   /** Bootstrap resamples of the test metrics' intervals. */
   bootstrap: number;
+  /** `trainUnfrozen`: learning rate of the encoder after unfreezing, as a fraction of the head's; default 0.1. */
+  encoderLr?: number;
 }
 
 /** A trained classifier: its Learner, model and test predictions. */
@@ -88,14 +90,14 @@ export async function trainTransfer(encoder: tf.LayersModel, siteB: BatchSource,
   return finish(learner, clf);
 }
 
-/** Pretrained encoder fine-tuned: head only for ceil(clfEpochs / 3) epochs, then every layer for clfEpochs with groupLr [0.1, 1]. */
+/** Pretrained encoder fine-tuned: head only for ceil(clfEpochs / 3) epochs, then every layer for clfEpochs with groupLr [encoderLr (default 0.1), 1]. */
 export async function trainUnfrozen(encoder: tf.LayersModel, siteB: BatchSource, cfg: SiteClassifierConfig): Promise<TrainedClassifier> {
   const clf = classifierFromEncoder(encoder, { numClasses: siteB.classes.length, seed: cfg.seed });
   const learner = new Learner(siteB, clf, learnerOptions(cfg));
   learner.freeze();
   await learner.fit(Math.ceil(cfg.clfEpochs / 3), { lr: 3e-3, schedule: 'oneCycle' });
   learner.unfreeze();
-  await learner.fit(cfg.clfEpochs, { lr: 1e-3, schedule: 'oneCycle', groupLr: [0.1, 1] });
+  await learner.fit(cfg.clfEpochs, { lr: 1e-3, schedule: 'oneCycle', groupLr: [cfg.encoderLr ?? 0.1, 1] });
   return finish(learner, clf);
 }
 
