@@ -152,7 +152,9 @@ export class DataBunch implements BatchSource {
     let pipeline = 'formatVersion' in (opts.pipeline as object) ? Pipeline.fromJSON(opts.pipeline as PipelineJSON) : new Pipeline(opts.pipeline as PipelineSpec);
     const cache = await SampleCache.open(opts.cacheDir, { onMessage: opts.onWarning, ...opts.cache });
     // digests before loading: a mask changed in between costs a rebuild later, never a stale entry
-    const cacheHash = pipeline.cacheHash(await maskDigests(pipeline.steps.slice(0, pipeline.cachedCount)));
+    const digests = await maskDigests(pipeline.steps);
+    pipeline = pipeline.withMaskDigests(digests);
+    const cacheHash = pipeline.cacheHash(digests);
     const masks = await loadMasks(pipeline.steps, pipeline.input);
     const byId = new Map(samples.map((s) => [s.id, s]));
     const readCached = (s: DataBunchSample): Promise<StreamItem> =>

@@ -3,7 +3,7 @@
  * saved with a model and replayed at predict time. Its parameters (zScore mean/std,
  * percentile bounds) are fitted on the training split only, by streaming.
  */
-import { FormatError, OptionError } from '../../backend/errors.js';
+import { DataError, FormatError, OptionError } from '../../backend/errors.js';
 import type { Rng } from '../../backend/rng.js';
 import { Volume } from '../volume.js';
 import { sha1 } from './cache.js';
@@ -105,7 +105,8 @@ export class Pipeline {
    * @throws OptionError when a cached mask file has no digest
    */
   cacheHash(maskDigests: ReadonlyMap<string, string> = new Map()): string {
-    const steps = this.steps.slice(0, this.cachedCount);
+    // the recorded digest is not part of the step's meaning (the current one is hashed below)
+    const steps = this.steps.slice(0, this.cachedCount).map((st) => (st.op === 'mask' ? { op: st.op, threshold: st.threshold, path: st.path } : st));
     const masks: Array<[string, string]> = [];
     for (const s of steps) {
       if (s.op !== 'mask' || !s.path) continue;
@@ -114,6 +115,25 @@ export class Pipeline {
       masks.push([s.path, digest]);
     }
     return sha1(JSON.stringify({ input: this.input, steps, ...(masks.length > 0 ? { masks } : {}) }));
+  }
+
+  /**
+   * The same pipeline with each mask file's sha1 recorded in its step, after checking it against the digest
+   * recorded before (a pipeline fitted with one mask must not be replayed with another).
+   * @param maskDigests sha1 of each mask file named by a `mask` step (see loaders' maskDigests)
+   * @throws DataError naming the file when its recorded digest differs from its current one
+   */
+  withMaskDigests(maskDigests: ReadonlyMap<string, string>): Pipeline {
+    const steps = this.steps.map((st) => {
+      if (st.op !== 'mask' || !st.path) return st;
+      const now = maskDigests.get(st.path);
+      if (now === undefined) throw new OptionError('pipeline.withMaskDigests', `no digest of the mask file ${st.path}`);
+      if (st.sha1 !== undefined && st.sha1 !== now) {
+        throw new DataError(`mask file differs from the one this pipeline was built with (sha1 ${st.sha1.slice(0, 12)}… recorded, ${now.slice(0, 12)}… now)`, { file: st.path });
+      }
+      return { ...st, sha1: now };
+    });
+    return new Pipeline({ input: this.input, steps });
   }
 
   /** True when every fitted step has its parameters. */

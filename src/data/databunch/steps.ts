@@ -15,7 +15,13 @@ import { Volume } from '../volume.js';
 import { applyGlobalZScore, applyVoxelZScore, zScoreSample, type VoxelStats } from './zscore.js';
 
 /** Multiply by a binary mask: voxels ≤ `threshold` of the image itself, or a mask volume (loaded from `path`, > 0 = keep). */
-export interface MaskStep { op: 'mask'; threshold?: number; path?: string }
+export interface MaskStep {
+  op: 'mask';
+  threshold?: number;
+  path?: string;
+  /** sha1 of the mask file's bytes, recorded when a DataBunch is built; a replay with a different file is refused. */
+  sha1?: string;
+}
 /** Centred crop and/or zero pad to `shape`. */
 export interface CropOrPadStep { op: 'cropOrPad'; shape: [number, number, number] }
 /** scipy-style zoom by `factor`; `order` 0 (nearest) or 1 (linear, default). */
@@ -72,7 +78,7 @@ export type AugmentStep = FlipStep | NoiseStep | IntensityJitterStep | AffineSte
 export type StepKind = 'static' | 'fitted' | 'augment';
 
 const KEYS: Record<StepSpec['op'], string[]> = {
-  mask: ['threshold', 'path'],
+  mask: ['threshold', 'path', 'sha1'],
   cropOrPad: ['shape'],
   zoom: ['factor', 'order'],
   minMax: [],
@@ -116,6 +122,9 @@ export function checkStep(step: StepSpec, i: number): void {
     case 'mask':
       if ((step.threshold === undefined) === (step.path === undefined)) throw new OptionError(where, 'mask needs exactly one of threshold or path');
       num('threshold', step.threshold, Number.isFinite, 'expected a finite number');
+      if (step.sha1 !== undefined && !(typeof step.sha1 === 'string' && /^[0-9a-f]{40}$/.test(step.sha1) && step.path !== undefined)) {
+        throw new OptionError(`${where}.sha1`, `expected the 40-hex-digit sha1 of the mask file named by path, got ${JSON.stringify(step.sha1)}`);
+      }
       break;
     case 'cropOrPad':
       if (!Array.isArray(step.shape) || step.shape.length !== 3 || !step.shape.every((n) => Number.isInteger(n) && n > 0)) {

@@ -249,6 +249,19 @@ describe('DataBunch.fromRows', () => {
     expect(data[60]).toBeCloseTo(sub + k / 10 + 0.6, 5);
     expect(data[0]).toBe(0);
     expect(after.cache.counters.builds).toBeGreaterThan(0);
+    // the saved pipeline records the mask's sha1: replayed with the same file it works (and reuses the cache),
+    // with the file changed since, it is refused, naming the file
+    const saved = after.pipeline;
+    const step = saved.steps[0] as { op: string; sha1?: string };
+    expect(step.sha1).toMatch(/^[0-9a-f]{40}$/);
+    expect(step.sha1).not.toBe((before.pipeline.steps[0] as { sha1?: string }).sha1);
+    const replay = await DataBunch.fromRows(rows, { ...opts, pipeline: saved });
+    await replay.read(id);
+    expect(replay.cache.counters.builds).toBe(0);
+    await writeNifti(maskFile, new Volume({ data: firstHalf, shape: SHAPE }));
+    const stale = DataBunch.fromRows(rows, { ...opts, pipeline: saved });
+    await expect(stale).rejects.toThrow(DataError);
+    await expect(stale).rejects.toThrow(/mask-changing\.nii.*differs from the one this pipeline was built with/);
   });
 
   it('undersampling balances the training split; samples of another shape are a DataError naming them', async () => {
