@@ -40,6 +40,43 @@ function sequenceInput(c: Omit<SequenceStudentConfig, 'architecture'>): tf.Symbo
   return tf.input({ shape: [c.slices, ...c.sliceShape], name: `${c.name}_in` });
 }
 
+type WrapperArgs = Parameters<typeof tf.layers.timeDistributed>[0];
+type WrapperCtor = new (args: WrapperArgs) => tf.layers.Layer;
+// An explicitly named probe layer does not advance tfjs' automatic layer names.
+const TfjsTimeDistributed = Object.getPrototypeOf(
+  tf.layers.timeDistributed({ name: 'transmri_time_distributed_probe', layer: tf.layers.dense({ name: 'transmri_time_distributed_probe_dense', units: 1 }) }),
+).constructor as WrapperCtor;
+
+/**
+ * tfjs' TimeDistributed, but the wrapped layer runs once on all N·k steps folded into the batch
+ * ([N, k, ...] → [N·k, ...] → back), as Keras' TimeDistributed does for a known input shape.
+ * tfjs' own loops over the k steps, so a batch norm inside the wrapped CNN normalised each slice
+ * position with that position's batch statistics while training, but with one moving average over
+ * all positions in inference: the features of the outer slices shifted by up to 0.7 sd between
+ * training and inference and the joint-fusion student fell to near chance (issue 7).
+ * Serialised as 'TransmriTimeDistributed'; weights and their names are tfjs' TimeDistributed's.
+ */
+export class FoldedTimeDistributed extends TfjsTimeDistributed {
+  static className = 'TransmriTimeDistributed';
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const [n, k, ...step] = x.shape;
+      const layer = (this as unknown as { layer: tf.layers.Layer }).layer;
+      const out = layer.call(tf.reshape(x, [n * k, ...step]), kwargs);
+      const y = Array.isArray(out) ? out[0] : out;
+      return tf.reshape(y, [n, k, ...y.shape.slice(1)]);
+    });
+  }
+}
+tf.serialization.registerClass(FoldedTimeDistributed as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+
+/** The shared backbone applied to each of the k slices of `input` ([N, k, H, W, C] → [N, k, F]). */
+function perSlice(input: tf.SymbolicTensor, backbone: tf.LayersModel, name: string): tf.SymbolicTensor {
+  return new FoldedTimeDistributed({ name, layer: backbone }).apply(input) as tf.SymbolicTensor;
+}
+
 /** Options of {@link jointFusion}. */
 export interface JointFusionOptions extends SequenceStudentOptions {
   /** How the k per-slice feature vectors are fused: 'concat' (k·F features) or 'mean' (F); default 'concat'. */
@@ -47,7 +84,8 @@ export interface JointFusionOptions extends SequenceStudentOptions {
 }
 
 /**
- * Joint fusion: the same 2D CNN (shared weights, via `timeDistributed`) on each of the k slices;
+ * Joint fusion: the same 2D CNN (shared weights; the k slices pass through it as one batch of N·k,
+ * see {@link FoldedTimeDistributed}) on each of the k slices;
  * the k pooled feature vectors are concatenated or averaged (the features), then a dense layer gives the logits.
  * @example
  * const student = jointFusion({ sliceShape: [64, 64, 1], slices: 3, fusion: 'concat' }, 2);
@@ -59,11 +97,11 @@ export function jointFusion(options: JointFusionOptions, numClasses: number): St
   const rng = new Rng(c.seed);
   const input = sequenceInput(c);
   const backbone = cnnBackbone(c.sliceShape, c, rng, `${c.name}_backbone`);
-  const perSlice = tf.layers.timeDistributed({ name: `${c.name}_per_slice`, layer: backbone }).apply(input) as tf.SymbolicTensor;
+  const slices = perSlice(input, backbone, `${c.name}_per_slice`);
   const features = (fusion === 'concat'
     ? tf.layers.flatten({ name: `${c.name}_concat` })
     : tf.layers.globalAveragePooling1d({ name: `${c.name}_mean` })
-  ).apply(perSlice) as tf.SymbolicTensor;
+  ).apply(slices) as tf.SymbolicTensor;
   const logits = logitsHead(features, c.numClasses, c.dropout, rng, c.name);
   return studentOf(input, logits, features, c.name, { ...c, architecture: 'joint-fusion', fusion });
 }
@@ -86,14 +124,14 @@ export function cnnLstm(options: CnnLstmOptions, numClasses: number): StudentMod
   const rng = new Rng(c.seed);
   const input = sequenceInput(c);
   const backbone = cnnBackbone(c.sliceShape, c, rng, `${c.name}_backbone`);
-  const perSlice = tf.layers.timeDistributed({ name: `${c.name}_per_slice`, layer: backbone }).apply(input) as tf.SymbolicTensor;
+  const slices = perSlice(input, backbone, `${c.name}_per_slice`);
   const lstmName = `${c.name}_lstm`;
   const features = tf.layers.lstm({
     name: lstmName,
     units: lstmUnits,
     kernelInitializer: tf.initializers.glorotUniform({ seed: rng.fork(`${lstmName}/kernel`).nextUint32() }),
     recurrentInitializer: tf.initializers.orthogonal({ seed: rng.fork(`${lstmName}/recurrent`).nextUint32() }),
-  }).apply(perSlice) as tf.SymbolicTensor;
+  }).apply(slices) as tf.SymbolicTensor;
   const logits = logitsHead(features, c.numClasses, c.dropout, rng, c.name);
   return studentOf(input, logits, features, c.name, { ...c, architecture: 'cnn-lstm', lstmUnits });
 }
