@@ -85,7 +85,7 @@ export interface JointFusionOptions extends SequenceStudentOptions {
 
 /**
  * Joint fusion: the same 2D CNN (shared weights; the k slices pass through it as one batch of N·k,
- * see {@link FoldedTimeDistributed}) on each of the k slices;
+ * so its batch norm sees all of them) on each of the k slices;
  * the k pooled feature vectors are concatenated or averaged (the features), then a dense layer gives the logits.
  * @example
  * const student = jointFusion({ sliceShape: [64, 64, 1], slices: 3, fusion: 'concat' }, 2);
