@@ -205,7 +205,11 @@ export async function mergeResults(files: readonly string[]): Promise<{ table: s
     if (duplicates !== undefined && r.duplicates !== duplicates) throw new OptionError('--merge', `${file} counts ${r.duplicates} duplicates, the others ${duplicates}: not the same data`);
     duplicates = r.duplicates;
     teacher ??= r.teacher ?? undefined;
-    runs.push(...r.runs);
+    for (const run of r.runs) {
+      const twin = runs.find((x) => x.method === run.method && x.seed === run.seed);
+      if (twin) throw new OptionError('--merge', `${file} repeats ${run.method}, seed ${run.seed} (test ${run.all.toFixed(2)} %; already ${twin.all.toFixed(2)} %): each method and seed must come from one run`);
+      runs.push(run);
+    }
   }
   const methods = [...new Set(runs.map((r) => r.method))];
   return { table: resultsTable(teacher, methods, runs, duplicates ?? 0), teacher, runs, duplicates: duplicates ?? 0 };
@@ -296,6 +300,23 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
 
   const methods: Array<{ method: string; kd?: KdSetting }> = [...(cfg.noCe ? [] : [{ method: 'CE, wd 0.01' }]), ...kdSettings.map((kd) => ({ method: kdName(kd), kd }))];
   const runs: StudentRun[] = [];
+  // results.json is rewritten (atomically) after the teacher and after every student, so a run stopped part-way
+  // keeps what it finished (`complete: false`); --merge pools such files like finished ones.
+  const resultsSoFar = (complete: boolean) => {
+    const table = resultsTable(teacherScores, methods.map((m) => m.method), runs, duplicates.size);
+    return {
+      config: cfg,
+      classes: bunch.classes,
+      samples: { train: bunch.size('train'), valid: bunch.size('valid'), test: teacherScores?.n ?? runs[0]?.n ?? 0 },
+      duplicates: duplicates.size,
+      teacher: teacherScores ? { ...teacherInfo, ...teacherScores } : null,
+      runs: [...runs],
+      table,
+      complete,
+      seconds: (Date.now() - t0) / 1000,
+    };
+  };
+  await writeResults(out, resultsSoFar(seeds.length === 0));
   for (const seed of seeds) {
     for (const m of methods) {
       const sStart = Date.now();
@@ -311,25 +332,16 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
       histories.push({ name: `${m.method}, seed ${seed}`, epochs: toHistory(records) });
       timings.push({ name: `${m.method}, seed ${seed}`, seconds: (Date.now() - sStart) / 1000 });
       log(`${m.method}, seed ${seed}: best epoch ${keep.bestEpoch}, test ${scores.all.toFixed(2)}% (without duplicates ${scores.dedup.toFixed(2)}%), ${secondsPerEpoch.toFixed(1)} s/epoch (train + valid)`);
+      await writeResults(out, resultsSoFar(false));
       learner.dispose();
       student.model.dispose();
     }
   }
 
-  const nTest = teacherScores?.n ?? runs[0]?.n ?? 0;
-  const table = resultsTable(teacherScores, methods.map((m) => m.method), runs, duplicates.size);
+  const results = resultsSoFar(true);
+  const table = results.table;
   log(`\n${table}`);
   await writeFile(path.join(out, 'table.md'), `${table}\n`);
-  const results = {
-    config: cfg,
-    classes: bunch.classes,
-    samples: { train: bunch.size('train'), valid: bunch.size('valid'), test: nTest },
-    duplicates: duplicates.size,
-    teacher: teacherScores ? { ...teacherInfo, ...teacherScores } : null,
-    runs,
-    table,
-    seconds: (Date.now() - t0) / 1000,
-  };
   const file = await writeResults(out, results);
   const experiment: Experiment = {
     title: 'Edge distillation on brain-tumor-mri',

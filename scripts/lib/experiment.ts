@@ -3,7 +3,7 @@
  * results.json, out-of-fold score summaries with subject-level bootstrap intervals,
  * and the guard that runs a script's CLI only when it is the entry point.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { OptionError, Rng } from '../../src/index.js';
@@ -91,7 +91,10 @@ export function markdownTable(header: readonly string[], rows: ReadonlyArray<rea
 export async function writeResults(out: string, results: unknown): Promise<string> {
   await mkdir(out, { recursive: true });
   const file = path.join(out, 'results.json');
-  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  // temp file + rename: a reader (or a crash mid-write) sees the old file or the new one, never half of one
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(results, null, 2)}\n`);
+  await rename(tmp, file);
   return file;
 }
 

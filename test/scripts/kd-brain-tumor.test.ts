@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,11 @@ describe('kd-brain-tumor --merge', () => {
       expect(lines[3]).toBe('| CE, wd 0.01 | 3 | 90.00 ± 2.00 | 89.00 ± 2.00 | 88.00 ± 2.00 | 90.98 |');
       expect(lines[4]).toBe('| KD T=1, α=0.5 (mean) | 1 | 91.00 | 90.00 | 89.00 | 92.15 |');
       await expect(mergeResults([a, c])).rejects.toThrow(/--merge.*7 duplicates/);
+      // a partial file (a run stopped part-way) pools too, but one method and seed from two files is refused
+      const d = path.join(dir, 'd.json');
+      await writeFile(d, JSON.stringify({ teacher: null, duplicates: 103, complete: false, runs: [run('KD T=1, α=0.5 (mean)', 2, 93)] }));
+      expect((await mergeResults([a, b, d])).runs).toHaveLength(5);
+      await expect(mergeResults([a, b, a])).rejects.toThrow(/--merge.*repeats CE, wd 0\.01, seed 1/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -76,8 +81,11 @@ describe.skipIf(!existsSync(ROOT))(`scripts/kd-brain-tumor.ts on ${ROOT} (skippe
       }
       // Accuracy is a multiple of 1/n: 160 test images.
       for (const r of results.runs) expect(Math.abs(r.all * 1.6 - Math.round(r.all * 1.6))).toBeLessThan(1e-9);
-      const onDisk = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as { runs: unknown[] };
+      const onDisk = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as { runs: unknown[]; complete: boolean };
       expect(onDisk.runs).toHaveLength(2);
+      expect(onDisk.complete).toBe(true);
+      // written by temp file + rename: no temp file is left behind
+      expect((await readdir(out)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
       expect(await readFile(path.join(out, 'table.md'), 'utf8')).toMatch(/\| KD T=1, α=0\.5 \(mean\) \| 1 \|/);
       expect(existsSync(path.join(out, 'report.html'))).toBe(true);
 
