@@ -40,6 +40,17 @@
  * multi-slice students (early, dynamic: +0.024 ± 0.025, +0.016 ± 0.020), not the single-slice ones, and the joint-fusion
  * student is near chance even plain (0.587) and loses with distillation every time.
  *
+ * That was a bug (fixed in bdcff2a): tfjs' TimeDistributed ran the shared slice CNN once per slice position, so its
+ * batch norm normalised each position with that position's batch statistics in training and with one moving average
+ * in inference (joint fit its training set, loss 0.005, but scored 0.41 on it in inference mode); the CNN now runs once
+ * on the N·k slices folded into the batch. Rerun of the two affected students (seeds 0–4, defaults, `--students
+ * joint,lstm`, 1 thread at load ~5, 723 s; the teacher reproduced 0.832 ± 0.093 exactly), plain → distilled:
+ * joint 0.847 ± 0.071 → 0.824 ± 0.065 (better on 2 of 5), lstm 0.847 ± 0.057 → 0.847 ± 0.069 (3 of 5). With the
+ * other four rows above: distilled − plain over the six students −0.003 ± 0.024; teacher − mean plain student +0.034
+ * (4 of 5 seeds). Joint still loses a little with distillation, Hinton alone as much (pilot seeds 100–101: −0.059 vs
+ * −0.053 with the similarity term), where the teacher is no better than the plain student (seed 100: 0.789 both).
+ * The earlier result below predates the fix for joint and lstm.
+ *
  * Earlier result (64 subjects, severity 0.5–1, from-scratch teacher, 746 s, 8a45416): teacher 0.942 ± 0.081,
  * students 0.88–0.99 plain, distilled − plain −0.039 ± 0.029; ablations on it (slice, early, dynamic, edge):
  * Hinton only −0.021, similarity only −0.004, T = 1 −0.006, similarity 3000 'rows' −0.035, all within the spread.
