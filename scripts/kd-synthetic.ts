@@ -42,7 +42,7 @@
  *
  * That was a bug (fixed in bdcff2a): tfjs' TimeDistributed ran the shared slice CNN once per slice position, so its
  * batch norm normalised each position with that position's batch statistics in training and with one moving average
- * in inference (joint fit its training set, loss 0.005, but scored 0.41 on it in inference mode); the CNN now runs once
+ * in inference (pilot seed 101: training loss 0.005, inference-mode loss on the same set 0.41); the CNN now runs once
  * on the N·k slices folded into the batch. Rerun of the two affected students (seeds 0–4, defaults, `--students
  * joint,lstm`, 1 thread at load ~5, 723 s; the teacher reproduced 0.832 ± 0.093 exactly), plain → distilled:
  * joint 0.847 ± 0.071 → 0.824 ± 0.065 (better on 2 of 5), lstm 0.847 ± 0.057 → 0.847 ± 0.069 (3 of 5). With the

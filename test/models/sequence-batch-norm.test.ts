@@ -3,7 +3,7 @@
  * TimeDistributed ran the CNN once per slice position, so while training each position was
  * normalised with its own batch statistics and the moving averages were updated k times per step,
  * ending near the last position's; in inference all positions used those. The joint-fusion student
- * then fit its training set (loss 0.005) but scored 0.41 on it in inference mode and fell to near chance on test.
+ * then fit its training set (loss 0.005) but its inference-mode loss on that set was 0.41, and it fell to near chance on test.
  */
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -52,8 +52,8 @@ describe('batch norm in the CNN shared across slices', () => {
       const x = offsetSlices(4, 3, 6, 7);
       // A training pass sets the moving statistics to this batch's; inference then normalises alike.
       const [train, infer] = tf.tidy(() => {
-        const t = (s.model.apply(x, { training: true }) as tf.Tensor[])[1].dataSync();
-        return [t, (s.model.apply(x, { training: false }) as tf.Tensor[])[1].dataSync()];
+        const t = Array.from((s.model.apply(x, { training: true }) as tf.Tensor[])[1].dataSync());
+        return [t, Array.from((s.model.apply(x, { training: false }) as tf.Tensor[])[1].dataSync())];
       });
       const gap = train.reduce((m, v, i) => Math.max(m, Math.abs(v - infer[i])), 0);
       const scale = train.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
