@@ -54,6 +54,7 @@ export const KD_BRAIN_TUMOR_SPEC = {
     noTeacherAugment: false,
     teacher: '',
     studentEpochs: 30,
+    studentInit: 'he',
     seeds: '1,2,3',
     kd: '1/0.5/mean,4/0.7',
     batchSize: 16,
@@ -70,6 +71,7 @@ export const KD_BRAIN_TUMOR_SPEC = {
     size: { type: 'number', help: 'image edge after resizing (a multiple of 4)' },
     teacherEpochs: { type: 'number', help: 'teacher epochs (the best on validation is kept)' },
     teacherWidths: { type: 'string', help: 'comma-separated filters of the teacher stages (resnet) or conv blocks (cnn)' },
+    studentInit: { type: 'string', help: "edge student initialisation: 'he' (He-normal kernels, zero biases) or 'torch' (PyTorch's default U(±1/√fan_in), as in the paper's code); 'torch' rows are labelled ', torch init'" },
     teacherArch: { type: 'string', help: "teacher trained here: 'resnet' (resnet2d, one basic block per width: 886,820 parameters at the defaults, the anchor's teacher) or 'cnn' (sliceCnn: conv + BN + ReLU + max-pool blocks)" },
     noTeacherAugment: { type: 'boolean', help: 'train the teacher without its random horizontal flips and ±8 px shifts (scaled with --size)' },
     teacher: { type: 'string', help: "load the teacher saved in this folder instead of training one ('none': no teacher, CE students only, with --kd '')" },
@@ -229,6 +231,8 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     return n;
   });
   const kdSettings = parseKdSettings(cfg.kd);
+  const init: string = cfg.studentInit;
+  if (init !== 'he' && init !== 'torch') throw new OptionError('--studentInit', `expected 'he' or 'torch', got "${init}"`);
   const mergeList: string = cfg.merge;
   if (mergeList) {
     const merged = await mergeResults(mergeList.split(',').map((f) => path.resolve(f)));
@@ -298,7 +302,8 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     log(`teacher: test ${teacherScores.all.toFixed(2)}% (without duplicates ${teacherScores.dedup.toFixed(2)}%, balanced ${teacherScores.balanced.toFixed(2)}%)`);
   }
 
-  const methods: Array<{ method: string; kd?: KdSetting }> = [...(cfg.noCe ? [] : [{ method: 'CE, wd 0.01' }]), ...kdSettings.map((kd) => ({ method: kdName(kd), kd }))];
+  const initLabel = init === 'torch' ? ', torch init' : '';
+  const methods: Array<{ method: string; kd?: KdSetting }> = [...(cfg.noCe ? [] : [{ method: `CE, wd 0.01${initLabel}` }]), ...kdSettings.map((kd) => ({ method: `${kdName(kd)}${initLabel}`, kd }))];
   const runs: StudentRun[] = [];
   // results.json is rewritten (atomically) after the teacher and after every student, so a run stopped part-way
   // keeps what it finished (`complete: false`); --merge pools such files like finished ones.
@@ -320,7 +325,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   for (const seed of seeds) {
     for (const m of methods) {
       const sStart = Date.now();
-      const student = edgeCnn({ inputShape, seed }, numClasses);
+      const student = edgeCnn({ inputShape, seed, init }, numClasses);
       const keep = new KeepBest(student.model);
       const learner = m.kd
         ? distill({ model: teacherModel! }, student, bunch, { loss: { hinton: m.kd }, learner: { optimizer: 'adam', batchSize: cfg.batchSize, seed, callbacks: [keep, new EpochLog(`${m.method}, seed ${seed}`, log)] } }).learner

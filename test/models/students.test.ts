@@ -50,6 +50,30 @@ describe('edgeCnn', () => {
     expect(() => edgeCnn({ inputShape: [30, 30, 1] }, 4)).toThrow(OptionError);
     expect(() => edgeCnn({ hidden: 3 } as never, 4)).toThrow(OptionError);
   });
+
+  it("init 'torch' draws kernels and biases from PyTorch's U(±1/√fan_in); 'he' keeps zero biases", () => {
+    const torch = edgeCnn({ init: 'torch', seed: 1 }, 4);
+    const he = edgeCnn({ seed: 1 }, 4);
+    expect(torch.model.countParams()).toBe(12628);
+    const check = (layer: string, fanIn: number, n: number) => {
+      const [kernel, bias] = torch.model.getLayer(layer).getWeights().map((w) => Array.from(w.dataSync()));
+      expect(kernel).toHaveLength(n);
+      const bound = 1 / Math.sqrt(fanIn);
+      expect(Math.max(...kernel.map(Math.abs), ...bias.map(Math.abs))).toBeLessThanOrEqual(bound);
+      // U(±a) has sd a/√3; and a draw fills the range (max |w| near a)
+      const sd = Math.sqrt(kernel.reduce((a, w) => a + w * w, 0) / kernel.length);
+      if (n > 1000) expect(sd).toBeCloseTo(bound / Math.sqrt(3), 3);
+      expect(Math.max(...kernel.map(Math.abs))).toBeGreaterThan(0.8 * bound);
+      expect(bias.some((b) => b !== 0)).toBe(true);
+    };
+    check('edge_cnn_b1_conv1', 27, 81); // 3×3×3 fan-in
+    check('edge_cnn_b2_conv2', 27, 81); // 3×3×3 (3 filters) fan-in
+    check('edge_cnn_logits', 3072, 3072 * 4);
+    expect(Array.from(he.model.getLayer('edge_cnn_b1_conv1').getWeights()[1].dataSync())).toEqual([0, 0, 0]);
+    expect(() => edgeCnn({ init: 'xavier' as never }, 4)).toThrow(/EdgeCnnOptions\.init/);
+    dispose(torch);
+    dispose(he);
+  });
 });
 
 describe('resnet2d', () => {

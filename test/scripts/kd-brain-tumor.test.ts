@@ -13,6 +13,8 @@ describe('kd-brain-tumor --kd parsing', () => {
       { temperature: 4, alpha: 0.7, reduction: 'batchmean' },
     ]);
     expect(parseKdSettings('')).toEqual([]);
+    // bad student init refused before any data is read
+    return expect(main(['--studentInit', 'xavier', '--root', '/nonexistent', '--quiet'])).rejects.toThrow(/--studentInit.*xavier/);
     for (const bad of ['0/0.5', '2/1.5', '2', '2/0.5/sum', '2/0.5/mean/x']) {
       expect(() => parseKdSettings(bad)).toThrow(OptionError);
       expect(() => parseKdSettings(bad)).toThrow(/--kd/);

@@ -14,6 +14,11 @@ export interface EdgeCnnOptions {
   inputShape?: [number, number, number];
   /** Filters of every convolution (the paper's hidden units); default 3. */
   filters?: number;
+  /**
+   * Weight initialisation: 'he' (He-normal kernels, zero biases, Glorot-uniform logits) or 'torch' (PyTorch's
+   * default for Conv2d and Linear, as in the paper's code: kernels and biases U(±1/√fan_in)); default 'he'.
+   */
+  init?: 'he' | 'torch';
   /** Seed of the weight initialisers; default 0. */
   seed?: number;
   /** Prefix of the layer names; default 'edge_cnn'. */
@@ -21,7 +26,7 @@ export interface EdgeCnnOptions {
 }
 
 /** Defaults of {@link EdgeCnnOptions}. */
-export const DEFAULT_EDGE_CNN: Required<EdgeCnnOptions> = { inputShape: [128, 128, 3], filters: 3, seed: 0, name: 'edge_cnn' };
+export const DEFAULT_EDGE_CNN: Required<EdgeCnnOptions> = { inputShape: [128, 128, 3], filters: 3, init: 'he', seed: 0, name: 'edge_cnn' };
 
 /** Resolved options of {@link edgeCnn}. */
 export interface EdgeCnnConfig extends Required<EdgeCnnOptions> {
@@ -42,18 +47,31 @@ export function edgeCnn(options: EdgeCnnOptions, numClasses: number): StudentMod
   if (inputShape[0] % 4 !== 0 || inputShape[1] % 4 !== 0) {
     throw new OptionError('EdgeCnnOptions.inputShape', `height and width must be multiples of 4 (two 2×2 pools), got ${JSON.stringify(inputShape)}`);
   }
+  if (o.init !== 'he' && o.init !== 'torch') throw new OptionError('EdgeCnnOptions.init', `expected 'he' or 'torch', got ${JSON.stringify(o.init)}`);
   const config: EdgeCnnConfig = { ...o, inputShape, filters, architecture: 'edge-cnn', numClasses: checkPositiveInt('numClasses', numClasses) };
   const rng = new Rng(o.seed);
+  // PyTorch's default: kaiming_uniform(a = √5) for the weights and U(±1/√fan_in) for the biases, both ±1/√fan_in
+  const torchInit = (name: string, part: string, fanIn: number) =>
+    tf.initializers.randomUniform({ minval: -1 / Math.sqrt(fanIn), maxval: 1 / Math.sqrt(fanIn), seed: rng.fork(`${name}/${part}`).nextUint32() });
   const input = tf.input({ shape: inputShape, name: `${o.name}_in` });
   let y: tf.SymbolicTensor = input;
+  let channels = inputShape[2];
   for (let block = 1; block <= 2; block++) {
     for (let k = 1; k <= 2; k++) {
       const name = `${o.name}_b${block}_conv${k}`;
-      y = tf.layers.conv2d({ name, filters, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: seededHe(rng, name) }).apply(y) as tf.SymbolicTensor;
+      const init = o.init === 'torch'
+        ? { kernelInitializer: torchInit(name, 'kernel', 9 * channels), biasInitializer: torchInit(name, 'bias', 9 * channels) }
+        : { kernelInitializer: seededHe(rng, name) };
+      y = tf.layers.conv2d({ name, filters, kernelSize: 3, padding: 'same', activation: 'relu', ...init }).apply(y) as tf.SymbolicTensor;
+      channels = filters;
     }
     y = tf.layers.maxPooling2d({ name: `${o.name}_b${block}_pool`, poolSize: 2 }).apply(y) as tf.SymbolicTensor;
   }
   const features = tf.layers.flatten({ name: `${o.name}_flatten` }).apply(y) as tf.SymbolicTensor;
-  const logits = logitsHead(features, config.numClasses, 0, rng, o.name);
+  const fanIn = (features.shape[1] ?? 1) as number;
+  const logitsName = `${o.name}_logits`;
+  const logits = o.init === 'torch'
+    ? (tf.layers.dense({ name: logitsName, units: config.numClasses, kernelInitializer: torchInit(logitsName, 'kernel', fanIn), biasInitializer: torchInit(logitsName, 'bias', fanIn) }).apply(features) as tf.SymbolicTensor)
+    : logitsHead(features, config.numClasses, 0, rng, o.name);
   return studentOf(input, logits, features, o.name, config);
 }
