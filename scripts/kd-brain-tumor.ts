@@ -18,13 +18,13 @@
  * Result (2026-11-23, full data, 5,141 / 571 / 1,311 with 103 test duplicates, cpu + native kernels, 1–2 threads
  * per process with 3–5 processes on a 2-core machine; code 58cb3d5): teacher = resnet2d 32/64/128/192 (886,820
  * parameters), 16 epochs, flips + whole-pixel shifts ≤ 8 px, best validation epoch 15 (97.72 %), 42.5 min.
- * Test % (all / without duplicates / balanced), mean ± sd over student seeds 1–3:
+ * Test % (all / without duplicates / balanced), mean ± sd over student seeds 1–5 (T=4: seeds 1–3):
  *   teacher                 98.17 / 98.10 / 98.04        (anchor 96.95, published 95.67)
- *   CE, wd 0.01             90.36 ± 1.36 / 89.82 ± 1.33 / 89.67 ± 1.39   (anchor 88.15 ± 0.31, published 90.98)
- *   KD T=1, α=0.5 (mean)    91.02 ± 1.26 / 90.65 ± 1.24 / 90.49 ± 1.28   (anchor 90.34 ± 0.97, published 92.15)
+ *   CE, wd 0.01             89.98 ± 1.16 / 89.37 ± 1.19 / 89.25 ± 1.19   (anchor 88.15 ± 0.31, published 90.98)
+ *   KD T=1, α=0.5 (mean)    90.34 ± 1.36 / 89.88 ± 1.44 / 89.72 ± 1.46   (anchor 90.34 ± 0.97, published 92.15)
  *   KD T=4, α=0.7           89.73 ± 0.76 / 89.18 ± 0.77 / 88.95 ± 0.82   (anchor 88.60 ± 1.56)
- * KD T=1 − CE per seed: +0.38, −0.38, +1.98 (mean +0.66 ± 1.21 pp; dedup +0.83, balanced +0.82). The KD student
- * matches the anchor's; the CE student is 2.2 pp above the anchor's, so the gain is a third of the anchor's +2.2.
+ * KD T=1 − CE per seed: +0.38, −0.38, +1.98, 0.00, −0.15 (mean +0.37 ± 0.95 pp; dedup +0.51, balanced +0.47). The KD
+ * student equals the anchor's; the CE student is 1.8 pp above the anchor's, so the gain is a sixth of the anchor's +2.2.
  * Not the initialisation: with --studentInit torch (PyTorch's default, as the paper's code), seeds 1–2: CE 90.77 / 89.55,
  * KD T=1 91.23 / 90.24 (KD − CE +0.46, +0.69).
  * Student epochs took 22–50 s (1 thread, shared cores). The session-2 teacher (a 99 k-parameter BN CNN trained with
