@@ -7,6 +7,7 @@
 import { OptionError, ShapeError, rejectUnknownOptions } from '../../backend/errors.js';
 import type { Rng } from '../../backend/rng.js';
 import { randomAffine, shiftInPlace } from '../ops/augment.js';
+import { triple } from '../ops/common.js';
 import { cropOrPad } from '../ops/crop.js';
 import { zoom } from '../ops/zoom.js';
 import { image2DFromVolume, image2DToVolume } from '../transforms2d/image2d.js';
@@ -171,8 +172,9 @@ export function checkStep(step: StepSpec, i: number): void {
       prob(step.p);
       break;
     case 'shift': {
+      // three per-axis values or one for all; applyAugment expands it with triple()
       const list = typeof step.maxVox === 'number' ? [step.maxVox] : step.maxVox;
-      if (!(Array.isArray(list) && (list.length === 1 || list.length === 3) && list.every((x) => Number.isInteger(x) && x >= 0))) {
+      if (!(Array.isArray(list) && (typeof step.maxVox === 'number' || list.length === 3) && list.every((x) => Number.isInteger(x) && x >= 0))) {
         throw new OptionError(`${where}.maxVox`, `expected an integer ≥ 0 or three, got ${JSON.stringify(step.maxVox)}`);
       }
       num('value', step.value, Number.isFinite, 'expected a finite number');
@@ -274,8 +276,7 @@ export function applyAugment(step: AugmentStep, data: Float32Array, shape: reado
     data.set(randomAffine(vol, rng, { maxRotationDeg: step.maxRotationDeg ?? 10, maxTranslationVox: step.maxTranslationVox ?? 2 }).data);
   } else if (step.op === 'shift') {
     if (rng.next() >= (step.p ?? 1)) return;
-    const max = typeof step.maxVox === 'number' ? [step.maxVox, step.maxVox, step.maxVox] : step.maxVox;
-    const offsets = max.map((m) => rng.int(2 * m + 1) - m) as [number, number, number];
+    const offsets = triple('shift.maxVox', step.maxVox).map((m) => rng.int(2 * m + 1) - m) as [number, number, number];
     shiftInPlace(data, shape, offsets, step.value ?? 0);
   } else if (step.op === 'flip') {
     for (const axis of step.axes) if (rng.next() < (step.p ?? 0.5)) flipAxis(data, shape, axis);

@@ -167,6 +167,8 @@ describe('Pipeline', () => {
     }
     expect(seen.size).toBe(49);
     expect(() => new Pipeline({ steps: [{ op: 'shift', maxVox: 1.5 }] })).toThrow(/steps\[0\]\.maxVox/);
+    // one value in a list is not 'the same for every axis': refused (it used to pass, then blank the whole image)
+    expect(() => new Pipeline({ steps: [{ op: 'shift', maxVox: [2] as never }] })).toThrow(/steps\[0\]\.maxVox/);
     expect(() => new Pipeline({ steps: [{ op: 'shift', maxVox: 2, p: 2 }] })).toThrow(/steps\[0\]\.p/);
   });
 });
