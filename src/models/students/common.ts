@@ -53,13 +53,18 @@ export function resolveCnnOptions(where: string, options: StudentCnnOptions & ob
     if (!(key in known)) throw new OptionError(`${where}.${key}`, `unknown option (known: ${Object.keys(known).sort().join(', ')})`);
   }
   const o = { ...DEFAULT_STUDENT_CNN, name: defaultName, ...options } as StudentCnnConfig;
+  checkBodyOptions(where, o);
+  return { ...o, widths: [...o.widths] };
+}
+
+/** Checks the options every conv body shares (widths, dropout, batch-norm momentum, seed); OptionError names `where.key`. */
+export function checkBodyOptions(where: string, o: Pick<StudentCnnConfig, 'widths' | 'dropout' | 'batchNormMomentum' | 'seed'>): void {
   if (!Array.isArray(o.widths) || o.widths.length === 0 || o.widths.some((w) => !Number.isInteger(w) || w < 1)) {
     throw new OptionError(`${where}.widths`, `must be a non-empty array of positive integers, got ${JSON.stringify(o.widths)}`);
   }
   if (!(o.dropout >= 0 && o.dropout < 1)) throw new OptionError(`${where}.dropout`, `must be in [0, 1), got ${o.dropout}`);
   if (!(o.batchNormMomentum >= 0 && o.batchNormMomentum < 1)) throw new OptionError(`${where}.batchNormMomentum`, `must be in [0, 1), got ${o.batchNormMomentum}`);
   if (!Number.isFinite(o.seed)) throw new OptionError(`${where}.seed`, `must be a finite number, got ${o.seed}`);
-  return { ...o, widths: [...o.widths] };
 }
 
 /** Checks a positive integer option. */

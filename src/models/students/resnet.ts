@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { OptionError, rejectUnknownOptions } from '../../backend/errors.js';
 import { Rng } from '../../backend/rng.js';
 import { fusedBatchNormalization } from './batch-norm.js';
-import { checkImageShape, checkPositiveInt, logitsHead, seededHe, studentOf, type StudentModel } from './common.js';
+import { checkBodyOptions, checkImageShape, checkPositiveInt, logitsHead, seededHe, studentOf, type StudentModel } from './common.js';
 
 /** Options of {@link resnet2d}. */
 export interface ResNet2dOptions {
@@ -65,18 +65,13 @@ export function resnet2d(options: ResNet2dOptions, numClasses: number): StudentM
   rejectUnknownOptions('ResNet2dOptions', options, { ...DEFAULT_RESNET2D, inputShape: undefined });
   const o = { ...DEFAULT_RESNET2D, ...options };
   const inputShape = checkImageShape('ResNet2dOptions.inputShape', options.inputShape);
-  if (!Array.isArray(o.widths) || o.widths.length === 0 || o.widths.some((w) => !Number.isInteger(w) || w < 1)) {
-    throw new OptionError('ResNet2dOptions.widths', `must be a non-empty array of positive integers, got ${JSON.stringify(o.widths)}`);
-  }
+  checkBodyOptions('ResNet2dOptions', o);
   const blocks = typeof o.blocks === 'number' ? o.widths.map(() => o.blocks as number) : o.blocks;
   if (!Array.isArray(blocks) || blocks.length !== o.widths.length || blocks.some((b) => !Number.isInteger(b) || b < 1)) {
     throw new OptionError('ResNet2dOptions.blocks', `must be a positive integer or one per width (${o.widths.length}), got ${JSON.stringify(o.blocks)}`);
   }
   if (o.stemStride !== 1 && o.stemStride !== 2) throw new OptionError('ResNet2dOptions.stemStride', `must be 1 or 2, got ${JSON.stringify(o.stemStride)}`);
   if (typeof o.stemPool !== 'boolean') throw new OptionError('ResNet2dOptions.stemPool', `must be true or false, got ${JSON.stringify(o.stemPool)}`);
-  if (!(o.batchNormMomentum >= 0 && o.batchNormMomentum < 1)) throw new OptionError('ResNet2dOptions.batchNormMomentum', `must be in [0, 1), got ${o.batchNormMomentum}`);
-  if (!(o.dropout >= 0 && o.dropout < 1)) throw new OptionError('ResNet2dOptions.dropout', `must be in [0, 1), got ${o.dropout}`);
-  if (!Number.isFinite(o.seed)) throw new OptionError('ResNet2dOptions.seed', `must be a finite number, got ${o.seed}`);
   const downsample = o.stemStride * (o.stemPool ? 2 : 1) * 2 ** (o.widths.length - 1);
   if (inputShape[0] < downsample || inputShape[1] < downsample) {
     throw new OptionError('ResNet2dOptions.inputShape', `height and width must be at least ${downsample} (the stem and ${o.widths.length - 1} strided stages), got ${JSON.stringify(inputShape)}`);
