@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { OptionError, rejectUnknownOptions } from '../../backend/errors.js';
 import { Rng } from '../../backend/rng.js';
+import { torchLinearInit } from '../common.js';
 import { checkImageShape, checkPositiveInt, logitsHead, seededHe, studentOf, type StudentModel } from './common.js';
 
 /** Options of {@link edgeCnn}. */
@@ -50,9 +51,9 @@ export function edgeCnn(options: EdgeCnnOptions, numClasses: number): StudentMod
   if (o.init !== 'he' && o.init !== 'torch') throw new OptionError('EdgeCnnOptions.init', `expected 'he' or 'torch', got ${JSON.stringify(o.init)}`);
   const config: EdgeCnnConfig = { ...o, inputShape, filters, architecture: 'edge-cnn', numClasses: checkPositiveInt('numClasses', numClasses) };
   const rng = new Rng(o.seed);
-  // PyTorch's default: kaiming_uniform(a = √5) for the weights and U(±1/√fan_in) for the biases, both ±1/√fan_in
-  const torchInit = (name: string, part: string, fanIn: number) =>
-    tf.initializers.randomUniform({ minval: -1 / Math.sqrt(fanIn), maxval: 1 / Math.sqrt(fanIn), seed: rng.fork(`${name}/${part}`).nextUint32() });
+  // PyTorch's default: kernels by torchLinearInit (fan-in from the kernel's shape); biases U(±1/√fan_in) of the same layer
+  const torchBias = (name: string, fanIn: number) =>
+    tf.initializers.randomUniform({ minval: -1 / Math.sqrt(fanIn), maxval: 1 / Math.sqrt(fanIn), seed: rng.fork(`${name}/bias`).nextUint32() });
   const input = tf.input({ shape: inputShape, name: `${o.name}_in` });
   let y: tf.SymbolicTensor = input;
   let channels = inputShape[2];
@@ -60,7 +61,7 @@ export function edgeCnn(options: EdgeCnnOptions, numClasses: number): StudentMod
     for (let k = 1; k <= 2; k++) {
       const name = `${o.name}_b${block}_conv${k}`;
       const init = o.init === 'torch'
-        ? { kernelInitializer: torchInit(name, 'kernel', 9 * channels), biasInitializer: torchInit(name, 'bias', 9 * channels) }
+        ? { kernelInitializer: torchLinearInit(rng, name), biasInitializer: torchBias(name, 9 * channels) }
         : { kernelInitializer: seededHe(rng, name) };
       y = tf.layers.conv2d({ name, filters, kernelSize: 3, padding: 'same', activation: 'relu', ...init }).apply(y) as tf.SymbolicTensor;
       channels = filters;
@@ -71,7 +72,7 @@ export function edgeCnn(options: EdgeCnnOptions, numClasses: number): StudentMod
   const fanIn = (features.shape[1] ?? 1) as number;
   const logitsName = `${o.name}_logits`;
   const logits = o.init === 'torch'
-    ? (tf.layers.dense({ name: logitsName, units: config.numClasses, kernelInitializer: torchInit(logitsName, 'kernel', fanIn), biasInitializer: torchInit(logitsName, 'bias', fanIn) }).apply(features) as tf.SymbolicTensor)
+    ? (tf.layers.dense({ name: logitsName, units: config.numClasses, kernelInitializer: torchLinearInit(rng, logitsName), biasInitializer: torchBias(logitsName, fanIn) }).apply(features) as tf.SymbolicTensor)
     : logitsHead(features, config.numClasses, 0, rng, o.name);
   return studentOf(input, logits, features, o.name, config);
 }
