@@ -75,13 +75,18 @@ export class Learner {
     return this.handle.model;
   }
 
-  /** Throws a DataError naming the sample when a label is missing or out of range. */
-  checkLabels(batch: Batch): void {
+  /**
+   * Throws a DataError naming the sample when a label is missing or out of range. With
+   * `allowUnlabelled` (training with a loss that accepts them), −1 passes.
+   */
+  checkLabels(batch: Batch, allowUnlabelled = false): void {
     if (!this.needsLabels) return;
     const c = this.source.classes.length;
     batch.y.forEach((label, i) => {
+      if (allowUnlabelled && label === -1) return;
       if (!(label >= 0 && label < c)) {
-        throw new DataError(`label ${label} out of range [0, ${c}) (classes ${this.source.classes.join(', ')})`, { file: `sample ${batch.ids[i]}` });
+        const why = label === -1 ? `unlabelled (-1), and this loss needs a label for every sample (a distillation takes unlabelled training samples)` : `label ${label} out of range [0, ${c})`;
+        throw new DataError(`${why} (classes ${this.source.classes.join(', ')})`, { file: `sample ${batch.ids[i]}` });
       }
     });
   }
@@ -201,7 +206,7 @@ export class Learner {
    * @internal used by fit and lrFind
    */
   async trainStep(batch: Batch, state: FitState, step: { dropoutKey: string; events: boolean; mom?: number }): Promise<number> {
-    this.checkLabels(batch);
+    this.checkLabels(batch, this.lossFn.acceptsUnlabelled === true);
     seedDropout(this.model, this.options.seed, step.dropoutKey);
     const variables = this.groups.flatMap((g) => g.variables).filter((v) => v.trainable).map((v) => v.read() as tf.Variable);
     if (variables.length === 0) throw new OptionError('fit', 'every layer group is frozen: nothing to train (call unfreeze())');

@@ -22,8 +22,12 @@ export interface LossInputs {
   training: boolean;
 }
 
-/** A loss: returns a scalar tensor (runs inside the gradient tape). */
-export type LossFunction = (inputs: LossInputs) => tf.Scalar;
+/**
+ * A loss: returns a scalar tensor (runs inside the gradient tape). A loss that can train on
+ * unlabelled samples (label −1, e.g. the teacher terms of a distillation) says so with
+ * `acceptsUnlabelled: true`; otherwise the Learner refuses them with a DataError naming the sample.
+ */
+export type LossFunction = ((inputs: LossInputs) => tf.Scalar) & { readonly acceptsUnlabelled?: boolean };
 
 /** A named loss, with its parameters, or a function. */
 export type LossSpec =

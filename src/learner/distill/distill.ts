@@ -57,7 +57,9 @@ function weight(where: string, w: unknown): number {
 
 /**
  * The distillation loss as a Learner loss function. Student outputs are [logits, features?];
- * teacher outputs come from `teacher` (cached or computed per batch).
+ * teacher outputs come from `teacher` (cached or computed per batch). Training samples may be
+ * unlabelled (label −1, a transfer set): their cross-entropy terms are left out (see `hintonKd`) and
+ * the teacher terms kept; with DKD on, every sample needs a label.
  */
 export function distillationLoss(teacher: TeacherCache, options: DistillLossOptions = {}): LossFunction {
   rejectUnknownOptions('DistillLossOptions', options, DEFAULT_DISTILL_LOSS);
@@ -76,7 +78,7 @@ export function distillationLoss(teacher: TeacherCache, options: DistillLossOpti
     sim = { w: weight('DistillLossOptions.similarity.weight', w ?? 1), opts };
   }
   if (sim && !teacher.hasFeatures) throw new OptionError('DistillLossOptions.similarity', 'the teacher has no features: set TeacherSpec.features to an output index or a layer name');
-  return ({ outputs, y, batch }) => {
+  const loss: LossFunction = ({ outputs, y, batch }) => {
     const [logits, features] = outputs;
     if ((sim || orth > 0) && !features) throw new OptionError('DistillLossOptions', 'feature losses need a student with outputs [logits, features]');
     const t = teacher.outputs(batch);
@@ -97,6 +99,8 @@ export function distillationLoss(teacher: TeacherCache, options: DistillLossOpti
       tf.dispose(t.features ? [t.logits, t.features] : [t.logits]);
     }
   };
+  // Unlabelled (transfer-set) samples get the label-free terms; DKD splits on the target class, so it needs every label.
+  return Object.assign(loss, { acceptsUnlabelled: dkd === undefined });
 }
 
 /**
@@ -104,6 +108,8 @@ export function distillationLoss(teacher: TeacherCache, options: DistillLossOpti
  * loss against the frozen teacher (inference mode, never trained). With `cache` (default), the teacher
  * runs once per training/validation sample before the first fit (the `DistillTeacher` callback).
  * The student is a classifier whose model outputs [logits, features] (a {@link StudentModel}) or logits only.
+ * The 'train' split may hold unlabelled samples (label −1): a transfer set that the student learns
+ * from through the teacher alone (Hinton et al. 2015); validation and test samples need labels.
  * @example
  * const student = edgeCnn({}, 4);
  * const { learner } = distill({ model: teacherModel }, student, bunch, { loss: { hinton: { temperature: 1, alpha: 0.5 } } });

@@ -4,7 +4,8 @@
  *
  * Ownership: each loss returns a new scalar tensor owned by the caller and
  * disposes its intermediates; inputs are never disposed.
- * Logits are [batch, classes]; labels are int32 class indices [batch].
+ * Logits are [batch, classes]; labels are int32 class indices [batch], -1 for an unlabelled sample
+ * (a transfer-set sample: it gets the teacher terms only; see {@link hintonKd}).
  */
 import * as tf from '@tensorflow/tfjs';
 import { OptionError, ShapeError, rejectUnknownOptions } from '../../backend/errors.js';
@@ -23,10 +24,14 @@ function checkTemperature(where: string, t: number): void {
   if (!(t > 0) || !Number.isFinite(t)) throw new OptionError(`${where}.temperature`, `must be > 0, got ${t}`);
 }
 
-/** Mean over the batch of −log softmax(logits)[label]. */
+/**
+ * Mean of −log softmax(logits)[label] over the labelled samples of the batch (label ≥ 0); 0 when
+ * none is labelled. (tf.oneHot of −1 is a row of zeros, so unlabelled rows add nothing to the sum.)
+ */
 function plainCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
   const oneHot = tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor1D, logits.shape[1] as number);
-  return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+  const labelled = tf.maximum(tf.sum(oneHot), 1);
+  return tf.div(tf.sum(tf.mul(oneHot, tf.neg(tf.logSoftmax(logits)))), labelled) as tf.Scalar;
 }
 
 /** Per-sample KL(softmax(t/T) ‖ softmax(s/T)), summed over classes: shape [batch]. */
@@ -57,9 +62,11 @@ export const DEFAULT_HINTON_KD: Required<HintonKdOptions> = { temperature: 4, al
  * Hinton et al. (2015) distillation loss:
  * (1−α)·CE(softmax(s), y) + α·T²·KL(softmax(t/T) ‖ softmax(s/T)).
  * With α = 0 it is exactly the plain cross-entropy; the T² keeps the soft gradients' scale when T changes.
+ * Unlabelled samples (label −1, a transfer set as in Hinton et al.) take part in the KL term only:
+ * the CE is averaged over the labelled samples of the batch, the KL over all of them.
  * @param studentLogits [batch, classes]
  * @param teacherLogits [batch, classes] (constants for training: pass precomputed logits or a frozen teacher's output)
- * @param labels int32 class indices [batch]
+ * @param labels int32 class indices [batch]; −1 = unlabelled
  * @example
  * const loss = hintonKd(studentLogits, teacherLogits, labels, { temperature: 4, alpha: 0.9 });
  */
@@ -113,6 +120,7 @@ export interface DecoupledKdParts {
  * TCKD = T²·KL([p_t, 1−p_t] ‖ [p_s, 1−p_s]) on the target-class probability;
  * NCKD = T²·KL over the non-target classes, each distribution renormalised.
  * Then T²·KL(softmax(t/T) ‖ softmax(s/T)) = TCKD + (1 − p_t,target)·NCKD per sample.
+ * Both parts need the target class: every label must be ≥ 0 (`distill` refuses unlabelled samples with DKD on).
  */
 export function decoupledKdParts(studentLogits: tf.Tensor, teacherLogits: tf.Tensor, labels: tf.Tensor, temperature = DEFAULT_DECOUPLED_KD.temperature): DecoupledKdParts {
   checkLogits('decoupledKd', studentLogits, teacherLogits, labels);

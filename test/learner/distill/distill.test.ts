@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { OptionError } from '../../../src/backend/errors.js';
+import { DataError, OptionError } from '../../../src/backend/errors.js';
 import { Learner } from '../../../src/learner/learner.js';
 import { Rng } from '../../../src/backend/rng.js';
 import type { Batch, BatchSource, BatchStreamOptions, SplitName } from '../../../src/data/batch.js';
@@ -21,7 +21,8 @@ class TinySource implements BatchSource {
   readonly sampleShape = [8, 8, 1];
   private readonly samples: Record<SplitName, Array<{ id: string; y: number; vol: Float32Array }>> = { train: [], valid: [], test: [] };
 
-  constructor(seed: number, sizes: Record<SplitName, number>) {
+  /** The first `unlabelledTrain` training samples carry label −1 (a transfer set); their volumes still follow their class. */
+  constructor(seed: number, sizes: Record<SplitName, number>, unlabelledTrain = 0) {
     const rng = new Rng(seed);
     for (const split of ['train', 'valid', 'test'] as const) {
       for (let i = 0; i < sizes[split]; i++) {
@@ -32,7 +33,7 @@ class TinySource implements BatchSource {
           const centre = r >= 2 && r < 6 && c >= 2 && c < 6 ? 1 : 0;
           return 0.3 * rng.normal() + centre * (y === 1 ? 1 : -1);
         });
-        this.samples[split].push({ id: `${split}${i}`, y, vol });
+        this.samples[split].push({ id: `${split}${i}`, y: split === 'train' && i < unlabelledTrain ? -1 : y, vol });
       }
     }
   }
@@ -111,6 +112,46 @@ describe('distill', () => {
     teacher.getWeights().forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(teacherBefore[i]));
     expect(Array.from(student.model.getWeights()[0].dataSync())).not.toEqual(studentBefore);
     learner.dispose();
+    student.model.dispose();
+    teacher.dispose();
+  });
+
+  it('unlabelled training samples (label −1) are a transfer set: the teacher terms train on them, CE ignores them', async () => {
+    const source = new TinySource(7, { train: 8, valid: 4, test: 0 }, 8);
+    const teacher = teacher3d(7);
+    const trainable = (m: tf.LayersModel): number[][] => m.trainableWeights.map((w) => Array.from(w.read().dataSync()));
+    // α = 0 is plain CE, which has nothing to learn from unlabelled samples: zero gradients, weights unchanged
+    const ceOnly = sliceCnn({ inputShape: [8, 8, 1], widths: [4], seed: 8 }, 2);
+    const before = trainable(ceOnly.model);
+    const ce = distill({ model: teacher, input: 'volume' }, ceOnly, source, { loss: { hinton: { alpha: 0 } }, learner: { batchSize: 4, seed: 1 } });
+    const ceHistory = await ce.learner.fit(2, { lr: 1e-2 });
+    expect(ceHistory.map((h) => h.trainLoss)).toEqual([0, 0]);
+    expect(trainable(ceOnly.model)).toEqual(before);
+    ce.learner.dispose();
+    ceOnly.model.dispose();
+    // the KD term learns from them: the student moves towards the teacher
+    const kdOnly = sliceCnn({ inputShape: [8, 8, 1], widths: [4], seed: 8 }, 2);
+    const kd = distill({ model: teacher, input: 'volume' }, kdOnly, source, { loss: { hinton: { temperature: 2, alpha: 1 } }, learner: { batchSize: 4, seed: 1 } });
+    const kdHistory = await kd.learner.fit(6, { lr: 1e-2 });
+    expect(kd.teacher.forwardSamples).toBe(12);
+    expect(kdHistory[5].trainLoss).toBeLessThan(kdHistory[0].trainLoss);
+    expect(trainable(kdOnly.model)).not.toEqual(before);
+    kd.learner.dispose();
+    kdOnly.model.dispose();
+    teacher.dispose();
+  });
+
+  it('a loss that needs labels (plain CE, or DKD in a distillation) refuses an unlabelled sample, naming it', async () => {
+    const source = new TinySource(8, { train: 4, valid: 2, test: 0 }, 1);
+    const teacher = teacher3d(9);
+    const student = sliceCnn({ inputShape: [8, 8, 1], widths: [4], seed: 9 }, 2);
+    const plain = new Learner(source, { model: student.model, kind: 'classifier' }, { batchSize: 4 });
+    await expect(plain.fit(1)).rejects.toThrow(/sample train0.*unlabelled \(-1\)/s);
+    await expect(plain.fit(1)).rejects.toThrow(DataError);
+    plain.dispose();
+    const dkd = distill({ model: teacher, input: 'volume' }, student, source, { loss: { hinton: false, dkd: {} }, learner: { batchSize: 4 } });
+    await expect(dkd.learner.fit(1)).rejects.toThrow(DataError);
+    dkd.learner.dispose();
     student.model.dispose();
     teacher.dispose();
   });

@@ -67,6 +67,20 @@ describe('hintonKd', () => {
     expect(value(() => hintonKd(s(), t(), y()))).toBeCloseTo(0.314121, 5);
   });
 
+  it('unlabelled samples (label −1) get the KL term only: CE averaged over the labelled ones (hand-computed)', () => {
+    const s = (): tf.Tensor => tf.tensor2d(zs, [2, 4]);
+    const t = (): tf.Tensor => tf.tensor2d(zt, [2, 4]);
+    const y = (labels: number[]) => (): tf.Tensor => tf.tensor1d(labels, 'int32');
+    // CE of sample 0 alone = 0.746567; KL at T = 1 per sample = 0.239443, 0.104652
+    expect(value(() => hintonKd(s(), t(), y([0, -1])(), { temperature: 1, alpha: 0 }))).toBeCloseTo(0.746567, 5);
+    expect(value(() => hintonKd(s(), t(), y([0, -1])(), { temperature: 1, alpha: 0.5 }))).toBeCloseTo(0.5 * 0.746567 + 0.5 * (0.239443 + 0.104652) / 2, 5);
+    // nothing labelled: α·T²·KL alone (KL at T = 4: 0.023638, 0.005757), and plain CE is 0, not NaN
+    expect(value(() => hintonKd(s(), t(), y([-1, -1])(), { temperature: 4, alpha: 0.7 }))).toBeCloseTo(0.164611, 5);
+    expect(value(() => hintonKd(s(), t(), y([-1, -1])(), { alpha: 0 }))).toBe(0);
+    // with every label present it is the old mean over the batch
+    expect(value(() => hintonKd(s(), t(), y([0, 1])(), { temperature: 1, alpha: 0 }))).toBeCloseTo((0.746567 + 1.303002) / 2, 5);
+  });
+
   it('is 0 when student and teacher logits agree (α = 1), shifted logits included', () => {
     expect(value(() => hintonKd(tf.tensor2d([zs1]), tf.tensor2d([zs1.map((v) => v + 3)]), tf.tensor1d([2], 'int32'), { alpha: 1 }))).toBeCloseTo(0, 6);
   });
