@@ -64,8 +64,8 @@ import { isEntryPoint, markdownTable, writeResults } from './lib/experiment.js';
 import { backendForReport } from './lib/report-data.js';
 import { formatMeanSd, pairedDifference, parseList, parseSeeds, summarize, winTieLoss, type SeedSummary } from './lib/seed-table.js';
 import { classifierEpochs, pretrainCae, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
-import { syntheticSites } from './lib/synthetic-sites.js';
-import { VolumeViewSource, loadSplit, type SliceView, type VolumeSplit } from './lib/volume-views.js';
+import { syntheticPool, syntheticSites } from './lib/synthetic-sites.js';
+import { VolumeViewSource, loadSplit, withUnlabelled, type SliceView, type VolumeSplit } from './lib/volume-views.js';
 
 const spec = {
   name: 'scripts/kd-synthetic.ts',
@@ -95,6 +95,7 @@ const spec = {
     similarityNormalize: 'cosine-max',
     teacherFeatures: 'head_hidden',
     bootstrap: 200,
+    transfer: 0,
   },
   options: {
     seed: { type: 'number', help: 'run this one seed only (overrides --seeds); -1 = use --seeds' },
@@ -127,6 +128,12 @@ const spec = {
     similarityNormalize: { type: 'string', help: "similarity graphs: 'rows' (Tung & Mori) or 'cosine-max' (Yoon et al.)" },
     teacherFeatures: { type: 'string', help: "teacher layer whose output is compared with the student's features: 'head_hidden' (penultimate, 32-d) or 'head_pool' (pooled encoder code)" },
     bootstrap: { type: 'number', help: 'bootstrap resamples of the per-seed test intervals' },
+    transfer: {
+      type: 'number',
+      help:
+        'site-B subjects (two scans each, from a second cohort of the same population) added without labels to the training set of the distilled students only: ' +
+        "a transfer set, whose only targets are the teacher's outputs; the plain students cannot use unlabelled scans; 0 = none",
+    },
   },
 } as const;
 
@@ -238,6 +245,7 @@ function checkConfig(cfg: KdSyntheticConfig): void {
   for (const key of ['studentEpochs', 'slices', 'seqSlices', 'batchSize'] as const) {
     if (!Number.isInteger(cfg[key]) || cfg[key] < 1) throw new OptionError(`--${key}`, `must be a positive integer, got ${cfg[key]}`);
   }
+  if (!Number.isInteger(cfg.transfer) || cfg.transfer < 0) throw new OptionError('--transfer', `must be an integer >= 0, got ${cfg.transfer}`);
   if (!(cfg.studentLr > 0)) throw new OptionError('--studentLr', `must be > 0, got ${cfg.studentLr}`);
   if (!(cfg.encoderLr >= 0)) throw new OptionError('--encoderLr', `must be >= 0, got ${cfg.encoderLr}`);
 }
@@ -275,7 +283,7 @@ async function timed<T>(f: () => Promise<T>): Promise<{ value: T; seconds: numbe
 }
 
 /** Trains one student plainly and distilled (same initial weights); returns both scores. */
-async function trainStudent(name: StudentName, cfg: KdSyntheticConfig, seed: number, source: (view: SliceView) => BatchSource, teacher: TrainedClassifier) {
+async function trainStudent(name: StudentName, cfg: KdSyntheticConfig, seed: number, source: (view: SliceView, method: Method) => BatchSource, teacher: TrainedClassifier) {
   const learnerOpts: Omit<LearnerOptions, 'loss'> = { seed, batchSize: cfg.batchSize, bootstrap: cfg.bootstrap };
   const fit = { lr: cfg.studentLr, schedule: 'oneCycle' as const };
   const scores = {} as Record<Method, TestScore>;
@@ -284,7 +292,7 @@ async function trainStudent(name: StudentName, cfg: KdSyntheticConfig, seed: num
     const t = Date.now();
     const { student, view } = buildStudent(name, cfg, seed, teacher.learner.source.classes.length);
     parameters = student.classifier.countParams();
-    const src = source(view);
+    const src = source(view, method);
     const learner =
       method === 'plain'
         ? new Learner(src, { model: student.classifier, kind: 'classifier' }, { ...learnerOpts, loss: 'classifier' })
@@ -321,7 +329,11 @@ export async function runKdSynthetic(cfg: KdSyntheticConfig, log: (line: string)
     const { teacher, kind, scores } = await trainTeacher(cfg, siteA, siteB, mc, log);
     const splits: Partial<Record<'train' | 'valid' | 'test', VolumeSplit>> = {};
     for (const split of ['train', 'valid', 'test'] as const) splits[split] = await loadSplit(siteB, split);
-    const source = (view: SliceView): BatchSource => new VolumeViewSource({ classes: siteB.classes, volumeShape: inputShape, splits, view, seed, flip: cfg.flip });
+    // The transfer set: unlabelled site-B scans of new subjects, for the distilled students only.
+    const pool = await syntheticPool(path.join(out, `seed-${seed}`), { seed, subjects: cfg.transfer, size: cfg.size, flip: cfg.flip, severity: parseSeverity(cfg.severity) });
+    const withPool = pool ? { ...splits, train: withUnlabelled(splits.train!, await loadSplit(pool, 'train')) } : splits;
+    const source = (view: SliceView, method: Method): BatchSource =>
+      new VolumeViewSource({ classes: siteB.classes, volumeShape: inputShape, splits: method === 'distilled' ? withPool : splits, view, seed, flip: cfg.flip });
     const row: KdSeedRow = { seed, teacher: { kind, candidates: scores }, students: {}, seconds: 0 };
     for (const name of students) {
       const r = await trainStudent(name, cfg, seed, source, teacher);
@@ -373,7 +385,8 @@ export function tableMarkdown(results: KdSyntheticResults, students: readonly St
   return [
     `Site-B test balanced accuracy (per scan), ${n} seeds (${results.seeds.join(', ')}), synthetic cohort of ${c.subjects} subjects × 2 sessions at ${c.size}³, disease severity U[${parseSeverity(c.severity).join(', ')}]; ` +
       `teacher ${c.teacher} (${classifierEpochs(c.clfEpochs)} epochs${c.teacher === 'scratch' ? '' : `, CAE ${c.aeEpochs} epochs`}${teacherCandidates(c.teacher).includes('finetune') ? `, fine-tuned encoder at ${c.encoderLr}× lr` : ''}${teacherCandidates(c.teacher).length > 1 ? ', picked by validation' : ''}); students ${c.studentEpochs} epochs, lr ${c.studentLr} one-cycle, batch ${c.batchSize}, flip p=${c.flip}; ` +
-      `distilled = Hinton (T=${c.temperature}, α=${c.alpha}) + ${c.similarity} × similarity-preserving (${c.similarityNormalize}, teacher ${c.teacherFeatures}); ${results.seconds.toFixed(0)} s.`,
+      `distilled = Hinton (T=${c.temperature}, α=${c.alpha}) + ${c.similarity} × similarity-preserving (${c.similarityNormalize}, teacher ${c.teacherFeatures})` +
+      `${c.transfer > 0 ? `, with a transfer set of ${c.transfer} unlabelled site-B subjects (${2 * c.transfer} scans) in the distilled students' training set` : ''}; ${results.seconds.toFixed(0)} s.`,
     '',
     markdownTable(['model', 'plain CE, mean ± sd', 'distilled, mean ± sd', 'distilled − plain', 'better / tie / worse', 'parameters'], main),
     '',

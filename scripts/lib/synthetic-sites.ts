@@ -39,9 +39,31 @@ export const SITE_SPLITS = { A: { valid: 0.2, test: 0.2 }, B: { valid: 0.25, tes
 export async function syntheticSites(dir: string, cfg: SyntheticSitesConfig): Promise<SyntheticSites> {
   const severity = cfg.severity === undefined ? {} : { severity: cfg.severity };
   const { csvPath } = await writeCohort(path.join(dir, 'cohort'), { seed: cfg.seed, subjects: cfg.subjects, shape: [cfg.size, cfg.size, cfg.size], ...severity });
-  const steps = cfg.flip > 0 ? [{ op: 'zScore' as const, nonzero: true }, { op: 'flip' as const, axes: [0], p: cfg.flip }] : [{ op: 'zScore' as const, nonzero: true }];
-  const common = { pipeline: { input: { kind: 'nifti' as const }, steps }, seed: cfg.seed, cacheDir: path.join(dir, 'cache') };
+  const common = { pipeline: pipeline(cfg.flip), seed: cfg.seed, cacheDir: path.join(dir, 'cache') };
   const siteA = await DataBunch.fromCsv(csvPath, { ...common, filter: (r) => r.site === 'A', split: { ...SITE_SPLITS.A, seed: cfg.seed } });
   const siteB = await DataBunch.fromCsv(csvPath, { ...common, filter: (r) => r.site === 'B', split: { ...SITE_SPLITS.B, seed: cfg.seed } });
   return { siteA, siteB, inputShape: [cfg.size, cfg.size, cfg.size, 1] };
+}
+
+function pipeline(flip: number) {
+  const steps = flip > 0 ? [{ op: 'zScore' as const, nonzero: true }, { op: 'flip' as const, axes: [0], p: flip }] : [{ op: 'zScore' as const, nonzero: true }];
+  return { input: { kind: 'nifti' as const }, steps };
+}
+
+/** Offset of the seed of the transfer pool's cohort, so its subjects are new ones, never those of `syntheticSites`. */
+export const POOL_SEED_OFFSET = 1_000_003;
+
+/**
+ * A pool of further site-B subjects (two sessions each) from the same population, for use without
+ * their labels (a distillation's transfer set): a second cohort, seeded `cfg.seed + POOL_SEED_OFFSET`,
+ * of 2·`subjects` subjects written into `dir/pool`, of which site B's scans are returned, all in the
+ * 'train' split, with the sites' pipeline. Sites alternate within each class, so site B holds
+ * `subjects` of them when `subjects` is even. Returns undefined for 0 subjects.
+ */
+export async function syntheticPool(dir: string, cfg: SyntheticSitesConfig & { subjects: number }): Promise<DataBunch | undefined> {
+  if (cfg.subjects === 0) return undefined;
+  const severity = cfg.severity === undefined ? {} : { severity: cfg.severity };
+  const seed = cfg.seed + POOL_SEED_OFFSET;
+  const { csvPath } = await writeCohort(path.join(dir, 'pool', 'cohort'), { seed, subjects: 2 * cfg.subjects, shape: [cfg.size, cfg.size, cfg.size], ...severity });
+  return DataBunch.fromCsv(csvPath, { pipeline: pipeline(cfg.flip), seed, cacheDir: path.join(dir, 'pool', 'cache'), filter: (r) => r.site === 'B', split: { valid: 0, test: 0, seed } });
 }

@@ -99,6 +99,19 @@ export async function loadSplit(source: BatchSource, split: SplitName, batchSize
   return { ids, y: Int32Array.from(y), data };
 }
 
+/**
+ * A training split plus a pool of unlabelled volumes (a distillation's transfer set): the pool's
+ * samples follow, with label −1 and their ids prefixed `prefix` (so they cannot collide with the split's).
+ */
+export function withUnlabelled(split: VolumeSplit, pool: VolumeSplit, prefix = 'pool/'): VolumeSplit {
+  const data = new Float32Array(split.data.length + pool.data.length);
+  data.set(split.data);
+  data.set(pool.data, split.data.length);
+  const y = new Int32Array(split.y.length + pool.y.length).fill(-1);
+  y.set(split.y);
+  return { ids: [...split.ids, ...pool.ids.map((id) => prefix + id)], y, data };
+}
+
 /** Options of {@link VolumeViewSource}. */
 export interface VolumeViewSourceOptions {
   classes: readonly string[];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSeverity, runKdSynthetic, teacherCandidates, type KdSyntheticConfig } from '../../scripts/kd-synthetic.js';
-import { VolumeViewSource, cutView, middleSlices, viewShape } from '../../scripts/lib/volume-views.js';
+import { VolumeViewSource, cutView, middleSlices, viewShape, withUnlabelled } from '../../scripts/lib/volume-views.js';
 import { OptionError } from '../../src/index.js';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
 
@@ -39,6 +39,18 @@ describe('volume views (3D → 2D student inputs)', () => {
     expect([...across0]).toEqual(Array.from({ length: 12 }, (_, i) => i));
     expect(viewShape({ kind: 'sequence', axis: 2, count: 2 }, SHAPE)).toEqual([2, 2, 3, 1]);
     expect(viewShape({ kind: 'channels', axis: 1, count: 3 }, SHAPE)).toEqual([2, 4, 3]);
+  });
+
+  it('appends a transfer pool to a training split, unlabelled (−1) under prefixed ids', () => {
+    const split = { ids: ['a', 'b'], y: Int32Array.from([1, 0]), data: Float32Array.from([1, 2, 3, 4]) };
+    const pool = { ids: ['a', 'c', 'd'], y: Int32Array.from([0, 1, 1]), data: Float32Array.from([5, 6, 7, 8, 9, 10]) };
+    const joined = withUnlabelled(split, pool);
+    expect(joined.ids).toEqual(['a', 'b', 'pool/a', 'pool/c', 'pool/d']);
+    expect([...joined.y]).toEqual([1, 0, -1, -1, -1]);
+    expect([...joined.data]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // the inputs are not modified
+    expect([...split.y]).toEqual([1, 0]);
+    expect(split.ids).toEqual(['a', 'b']);
   });
 
   it('streams student views with the whole (possibly flipped) volume beside them, seeded', async () => {
@@ -92,6 +104,7 @@ describe('scripts/kd-synthetic.ts (CI variant: 1 seed, 2 students, tiny sizes)',
     similarityNormalize: 'cosine-max',
     teacherFeatures: 'head_hidden',
     bootstrap: 10,
+    transfer: 0,
   });
 
   it('writes the table and results.json with finite balanced accuracies, and the same seed gives the same numbers', async () => {
@@ -124,13 +137,15 @@ describe('scripts/kd-synthetic.ts (CI variant: 1 seed, 2 students, tiny sizes)',
 
   it('trains every listed teacher, lets the best validation score teach (the first on a tie) and records the severity', async () => {
     const lines: string[] = [];
-    const r = await runKdSynthetic({ ...cfg(dirs[1]), seed: 3, teacher: 'finetune,transfer', severity: '0.2,0.4', students: 'edge', studentEpochs: 1 }, (l) => lines.push(l));
+    const r = await runKdSynthetic({ ...cfg(dirs[1]), seed: 3, teacher: 'finetune,transfer', severity: '0.2,0.4', students: 'edge', studentEpochs: 1, transfer: 2 }, (l) => lines.push(l));
     const { kind, candidates } = r.perSeed[0].teacher;
     expect(Object.keys(candidates)).toEqual(['finetune', 'transfer']);
     const [f, t] = [candidates.finetune!.validBalancedAccuracy, candidates.transfer!.validBalancedAccuracy];
     expect(kind).toBe(t > f ? 'transfer' : 'finetune');
     expect(lines.filter((l) => l.includes('← teaches'))).toEqual([expect.stringContaining(`teacher ${kind}`)]);
-    expect(readFileSync(path.join(dirs[1], 'table.md'), 'utf8')).toContain('disease severity U[0.2, 0.4]; teacher finetune,transfer');
+    const table = readFileSync(path.join(dirs[1], 'table.md'), 'utf8');
+    expect(table).toContain('disease severity U[0.2, 0.4]; teacher finetune,transfer');
+    expect(table).toContain("with a transfer set of 2 unlabelled site-B subjects (4 scans) in the distilled students' training set");
   }, 60_000);
 
   it('parses --severity and --teacher, naming the option on bad input', () => {

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { syntheticSites } from '../../scripts/lib/synthetic-sites.js';
-import { generateCohort, readNifti } from '../../src/index.js';
+import { POOL_SEED_OFFSET, syntheticPool, syntheticSites } from '../../scripts/lib/synthetic-sites.js';
+import { generateCohort, readNifti, type Batch } from '../../src/index.js';
 
 describe('scripts/lib/synthetic-sites.ts', () => {
   const dirs = [mkdtempSync(path.join(tmpdir(), 'transmri-sites-a-')), mkdtempSync(path.join(tmpdir(), 'transmri-sites-b-'))];
@@ -24,5 +24,21 @@ describe('scripts/lib/synthetic-sites.ts', () => {
     expect([...written[0].data]).toEqual([...mild[ad].volume.data]);
     expect([...written[1].data]).toEqual([...usual[ad].volume.data]);
     expect([...written[0].data]).not.toEqual([...written[1].data]);
+  }, 30_000);
+
+  it('the transfer pool: site-B scans of a second cohort (new subjects), all in train; none for 0 subjects', async () => {
+    expect(await syntheticPool(dirs[0], { ...base, subjects: 0 })).toBeUndefined();
+    const pool = (await syntheticPool(dirs[0], { ...base, subjects: 4 }))!;
+    // 2·4 subjects, 4 per class, sites alternating within a class: 4 on site B, two sessions each
+    expect([pool.size('train'), pool.size('valid'), pool.size('test')]).toEqual([8, 0, 0]);
+    const expected = generateCohort({ seed: 5 + POOL_SEED_OFFSET, subjects: 8, shape: [8, 8, 8] }).samples.filter((s) => s.site === 'B');
+    expect(expected).toHaveLength(8);
+    const batches: Batch[] = [];
+    for await (const b of pool.batches('train', { batchSize: 8, shuffle: false, augment: false })) batches.push(b);
+    expect(batches[0].ids.map((id) => id.replace(/^.*(sub-\d+_ses-\d+).*$/, '$1')).sort()).toEqual(expected.map((s) => `${s.subject}_${s.session}`).sort());
+    // not the sites' cohort: its site-B volumes differ from the pool's
+    const sites = generateCohort({ seed: 5, subjects: 16, shape: [8, 8, 8] }).samples.find((s) => s.site === 'B')!;
+    const first = expected.find((s) => s.subject === sites.subject && s.session === sites.session);
+    if (first) expect([...first.volume.data]).not.toEqual([...sites.volume.data]);
   }, 30_000);
 });
