@@ -56,7 +56,7 @@
  * Hinton only −0.021, similarity only −0.004, T = 1 −0.006, similarity 3000 'rows' −0.035, all within the spread.
  */
 import path from 'node:path';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { Learner, OptionError, cnnLstm, distill, dynamicImage, earlyFusion, edgeCnn, initBackend, jointFusion, sliceCnn } from '../src/index.js';
 import type { BatchSource, LearnerOptions, StudentModel } from '../src/index.js';
 import { parseCli } from './lib/cli.js';
@@ -96,6 +96,8 @@ const spec = {
     teacherFeatures: 'head_hidden',
     bootstrap: 200,
     transfer: 0,
+    oracle: false,
+    merge: '',
   },
   options: {
     seed: { type: 'number', help: 'run this one seed only (overrides --seeds); -1 = use --seeds' },
@@ -134,15 +136,24 @@ const spec = {
         'site-B subjects (two scans each, from a second cohort of the same population) added without labels to the training set of the distilled students only: ' +
         "a transfer set, whose only targets are the teacher's outputs; the plain students cannot use unlabelled scans; 0 = none",
     },
+    oracle: {
+      type: 'boolean',
+      help:
+        'also train each student plainly on the training set plus the --transfer scans with their true labels: the ceiling of what any teacher could add through them ' +
+        '(no gain there = the students are limited by what their slices show, not by the number of labels)',
+    },
+    merge: { type: 'string', help: 'comma-separated results.json files of earlier runs (other seeds, same settings): write their pooled table.md and results.json to --out and stop' },
   },
 } as const;
 
 /** The script's configuration (see --help). */
-export type KdSyntheticConfig = { -readonly [K in keyof typeof spec.defaults]: (typeof spec.defaults)[K] extends number ? number : string };
+export type KdSyntheticConfig = { -readonly [K in keyof typeof spec.defaults]: (typeof spec.defaults)[K] extends number ? number : (typeof spec.defaults)[K] extends boolean ? boolean : string };
 
 const STUDENTS = ['slice', 'early', 'joint', 'dynamic', 'lstm', 'edge'] as const;
 type StudentName = (typeof STUDENTS)[number];
 const METHODS = ['plain', 'distilled'] as const;
+/** How a student is trained: plainly, distilled, or plainly with the transfer scans' true labels (--oracle). */
+type RunKind = Method | 'oracle';
 const TEACHERS = ['transfer', 'finetune', 'scratch'] as const;
 /** A kind of 3D teacher (see --teacher). */
 export type TeacherKind = (typeof TEACHERS)[number];
@@ -163,7 +174,7 @@ export interface KdSeedRow {
   seed: number;
   /** Which teacher taught, and the candidates' scores. */
   teacher: { kind: TeacherKind; candidates: Partial<Record<TeacherKind, TestScore>> };
-  students: Partial<Record<StudentName, Record<Method, TestScore> & { parameters: number }>>;
+  students: Partial<Record<StudentName, Record<Method, TestScore> & { oracle?: TestScore; parameters: number }>>;
   seconds: number;
 }
 
@@ -175,7 +186,9 @@ export interface KdSyntheticResults {
   /** Test balanced accuracy over the seeds: the teacher, and each student and method. */
   summary: {
     teacher: SeedSummary;
-    students: Partial<Record<StudentName, Record<Method, SeedSummary> & { difference: SeedSummary & { wins: number; ties: number; losses: number } }>>;
+    students: Partial<
+      Record<StudentName, Record<Method, SeedSummary> & { difference: SeedSummary & { wins: number; ties: number; losses: number }; oracle?: SeedSummary; oracleDifference?: SeedSummary }>
+    >;
     /** Distilled − plain averaged over the students, per seed. */
     meanDifference: SeedSummary;
   };
@@ -246,6 +259,7 @@ function checkConfig(cfg: KdSyntheticConfig): void {
     if (!Number.isInteger(cfg[key]) || cfg[key] < 1) throw new OptionError(`--${key}`, `must be a positive integer, got ${cfg[key]}`);
   }
   if (!Number.isInteger(cfg.transfer) || cfg.transfer < 0) throw new OptionError('--transfer', `must be an integer >= 0, got ${cfg.transfer}`);
+  if (cfg.oracle && cfg.transfer === 0) throw new OptionError('--oracle', 'needs --transfer > 0 (the scans whose true labels it adds)');
   if (!(cfg.studentLr > 0)) throw new OptionError('--studentLr', `must be > 0, got ${cfg.studentLr}`);
   if (!(cfg.encoderLr >= 0)) throw new OptionError('--encoderLr', `must be >= 0, got ${cfg.encoderLr}`);
 }
@@ -283,18 +297,18 @@ async function timed<T>(f: () => Promise<T>): Promise<{ value: T; seconds: numbe
 }
 
 /** Trains one student plainly and distilled (same initial weights); returns both scores. */
-async function trainStudent(name: StudentName, cfg: KdSyntheticConfig, seed: number, source: (view: SliceView, method: Method) => BatchSource, teacher: TrainedClassifier) {
+async function trainStudent(name: StudentName, cfg: KdSyntheticConfig, seed: number, source: (view: SliceView, method: RunKind) => BatchSource, teacher: TrainedClassifier) {
   const learnerOpts: Omit<LearnerOptions, 'loss'> = { seed, batchSize: cfg.batchSize, bootstrap: cfg.bootstrap };
   const fit = { lr: cfg.studentLr, schedule: 'oneCycle' as const };
-  const scores = {} as Record<Method, TestScore>;
+  const scores = {} as Record<Method, TestScore> & { oracle?: TestScore };
   let parameters = 0;
-  for (const method of METHODS) {
+  for (const method of cfg.oracle ? [...METHODS, 'oracle' as const] : METHODS) {
     const t = Date.now();
     const { student, view } = buildStudent(name, cfg, seed, teacher.learner.source.classes.length);
     parameters = student.classifier.countParams();
     const src = source(view, method);
     const learner =
-      method === 'plain'
+      method !== 'distilled'
         ? new Learner(src, { model: student.classifier, kind: 'classifier' }, { ...learnerOpts, loss: 'classifier' })
         : distill({ model: teacher.model, input: 'volume', features: cfg.teacherFeatures }, student, src, {
             loss: {
@@ -317,6 +331,15 @@ async function trainStudent(name: StudentName, cfg: KdSyntheticConfig, seed: num
 export async function runKdSynthetic(cfg: KdSyntheticConfig, log: (line: string) => void = console.log): Promise<KdSyntheticResults> {
   const t0 = Date.now();
   checkConfig(cfg);
+  if (cfg.merge) {
+    const merged = await mergeKdSynthetic(cfg.merge.split(',').map((f) => path.resolve(f)));
+    const out = path.resolve(cfg.out);
+    await writeResults(out, merged);
+    const md = tableMarkdown(merged, STUDENTS.filter((n) => merged.summary.students[n]));
+    await writeFile(path.join(out, 'table.md'), md);
+    log(`\n${md}`);
+    return merged;
+  }
   const seeds = cfg.seed >= 0 ? parseSeeds(cfg.seed) : parseSeeds(cfg.seeds);
   const students = parseList('--students', cfg.students, STUDENTS);
   const backend = await initBackend({ log });
@@ -331,29 +354,25 @@ export async function runKdSynthetic(cfg: KdSyntheticConfig, log: (line: string)
     for (const split of ['train', 'valid', 'test'] as const) splits[split] = await loadSplit(siteB, split);
     // The transfer set: unlabelled site-B scans of new subjects, for the distilled students only.
     const pool = await syntheticPool(path.join(out, `seed-${seed}`), { seed, subjects: cfg.transfer, size: cfg.size, flip: cfg.flip, severity: parseSeverity(cfg.severity) });
-    const withPool = pool ? { ...splits, train: withUnlabelled(splits.train!, await loadSplit(pool, 'train')) } : splits;
-    const source = (view: SliceView, method: Method): BatchSource =>
-      new VolumeViewSource({ classes: siteB.classes, volumeShape: inputShape, splits: method === 'distilled' ? withPool : splits, view, seed, flip: cfg.flip });
+    const poolSplit = pool ? await loadSplit(pool, 'train') : undefined;
+    const withPool = poolSplit ? { ...splits, train: withUnlabelled(splits.train!, poolSplit) } : splits;
+    const labelledPool = poolSplit ? { ...splits, train: withUnlabelled(splits.train!, poolSplit, 'pool/', true) } : splits;
+    const trainOf = { plain: splits, distilled: withPool, oracle: labelledPool };
+    const source = (view: SliceView, method: RunKind): BatchSource =>
+      new VolumeViewSource({ classes: siteB.classes, volumeShape: inputShape, splits: trainOf[method], view, seed, flip: cfg.flip });
     const row: KdSeedRow = { seed, teacher: { kind, candidates: scores }, students: {}, seconds: 0 };
     for (const name of students) {
       const r = await trainStudent(name, cfg, seed, source, teacher);
       row.students[name] = r;
-      log(`   seed ${seed} ${name.padEnd(8)} test BA plain ${r.plain.balancedAccuracy.toFixed(3)} (${r.plain.seconds.toFixed(0)} s), distilled ${r.distilled.balancedAccuracy.toFixed(3)} (${r.distilled.seconds.toFixed(0)} s)`);
+      const oracle = r.oracle ? `, oracle ${r.oracle.balancedAccuracy.toFixed(3)} (${r.oracle.seconds.toFixed(0)} s)` : '';
+      log(`   seed ${seed} ${name.padEnd(8)} test BA plain ${r.plain.balancedAccuracy.toFixed(3)} (${r.plain.seconds.toFixed(0)} s), distilled ${r.distilled.balancedAccuracy.toFixed(3)} (${r.distilled.seconds.toFixed(0)} s)${oracle}`);
     }
     teacher.learner.dispose();
     teacher.model.dispose();
     row.seconds = (Date.now() - ts) / 1000;
     perSeed.push(row);
   }
-  const ba = (f: (r: KdSeedRow) => TestScore): number[] => perSeed.map((r) => f(r).balancedAccuracy);
-  const summary: KdSyntheticResults['summary'] = { teacher: summarize(ba((r) => r.teacher.candidates[r.teacher.kind]!)), students: {}, meanDifference: summarize([]) };
-  for (const name of students) {
-    const plain = ba((r) => r.students[name]!.plain);
-    const distilled = ba((r) => r.students[name]!.distilled);
-    summary.students[name] = { plain: summarize(plain), distilled: summarize(distilled), difference: { ...summarize(pairedDifference(distilled, plain)), ...winTieLoss(distilled, plain) } };
-  }
-  summary.meanDifference = summarize(perSeed.map((r) => students.reduce((a, n) => a + r.students[n]!.distilled.balancedAccuracy - r.students[n]!.plain.balancedAccuracy, 0) / students.length));
-  const results: KdSyntheticResults = { config: cfg, seeds, perSeed, summary, backend: backendForReport(backend), seconds: (Date.now() - t0) / 1000 };
+  const results: KdSyntheticResults = { config: cfg, seeds, perSeed, summary: summarizeSeeds(perSeed, students), backend: backendForReport(backend), seconds: (Date.now() - t0) / 1000 };
   await writeResults(out, results);
   const md = tableMarkdown(results, students);
   await writeFile(path.join(out, 'table.md'), md);
@@ -362,24 +381,68 @@ export async function runKdSynthetic(cfg: KdSyntheticConfig, log: (line: string)
   return results;
 }
 
+/** Mean ± sd over the seeds of every model's test balanced accuracy, and the paired differences. */
+export function summarizeSeeds(perSeed: readonly KdSeedRow[], students: readonly StudentName[]): KdSyntheticResults['summary'] {
+  const ba = (f: (r: KdSeedRow) => TestScore): number[] => perSeed.map((r) => f(r).balancedAccuracy);
+  const summary: KdSyntheticResults['summary'] = { teacher: summarize(ba((r) => r.teacher.candidates[r.teacher.kind]!)), students: {}, meanDifference: summarize([]) };
+  for (const name of students) {
+    const plain = ba((r) => r.students[name]!.plain);
+    const distilled = ba((r) => r.students[name]!.distilled);
+    summary.students[name] = { plain: summarize(plain), distilled: summarize(distilled), difference: { ...summarize(pairedDifference(distilled, plain)), ...winTieLoss(distilled, plain) } };
+    if (perSeed.every((r) => r.students[name]!.oracle)) {
+      const oracle = ba((r) => r.students[name]!.oracle!);
+      Object.assign(summary.students[name]!, { oracle: summarize(oracle), oracleDifference: summarize(pairedDifference(oracle, plain)) });
+    }
+  }
+  summary.meanDifference = summarize(perSeed.map((r) => students.reduce((a, n) => a + r.students[n]!.distilled.balancedAccuracy - r.students[n]!.plain.balancedAccuracy, 0) / students.length));
+  return summary;
+}
+
+/**
+ * Pools the seeds of several results.json files of one setting (e.g. seeds run in parallel
+ * processes): refuses a seed given twice and files whose settings differ (other than seeds, out, merge).
+ */
+export async function mergeKdSynthetic(files: readonly string[]): Promise<KdSyntheticResults> {
+  const runs = await Promise.all(files.map(async (f) => ({ file: f, r: JSON.parse(await readFile(f, 'utf8')) as KdSyntheticResults })));
+  if (runs.length === 0) throw new OptionError('--merge', 'no results.json files given');
+  const setting = (c: KdSyntheticConfig): string => JSON.stringify({ ...c, seed: undefined, seeds: undefined, out: undefined, merge: undefined });
+  const perSeed: KdSeedRow[] = [];
+  for (const { file, r } of runs) {
+    if (setting(r.config) !== setting(runs[0].r.config)) throw new OptionError('--merge', `${file} was run with other settings than ${runs[0].file}`);
+    for (const row of r.perSeed) {
+      if (perSeed.some((p) => p.seed === row.seed)) throw new OptionError('--merge', `${file} repeats seed ${row.seed}`);
+      perSeed.push(row);
+    }
+  }
+  perSeed.sort((a, b) => a.seed - b.seed);
+  const students = STUDENTS.filter((n) => perSeed.every((r) => r.students[n]));
+  const first = runs[0].r;
+  return { config: first.config, seeds: perSeed.map((r) => r.seed), perSeed, summary: summarizeSeeds(perSeed, students), backend: first.backend, seconds: runs.reduce((a, { r }) => a + r.seconds, 0) };
+}
+
 /** The Markdown tables: mean ± sd per student and method, paired difference; then the per-seed values. */
 export function tableMarkdown(results: KdSyntheticResults, students: readonly StudentName[]): string {
   const c = results.config;
   const s = results.summary;
   const n = results.seeds.length;
   const kinds = [...new Set(results.perSeed.map((r) => r.teacher.kind))].join('/');
+  const oracle = students.every((name) => s.students[name]!.oracle);
+  const oracleCells = (r: KdSyntheticResults['summary']['students'][StudentName]): string[] => (oracle ? [formatMeanSd(r!.oracle!), formatMeanSd(r!.oracleDifference!)] : []);
   const main = [
-    [`3D teacher (${kinds})`, '', formatMeanSd(s.teacher), '', '', ''],
+    [`3D teacher (${kinds})`, '', formatMeanSd(s.teacher), '', '', ...(oracle ? ['', ''] : []), ''],
     ...students.map((name) => {
       const r = s.students[name]!;
-      return [name, formatMeanSd(r.plain), formatMeanSd(r.distilled), formatMeanSd(r.difference), `${r.difference.wins} / ${r.difference.ties} / ${r.difference.losses}`, String(results.perSeed[0].students[name]!.parameters)];
+      return [name, formatMeanSd(r.plain), formatMeanSd(r.distilled), formatMeanSd(r.difference), `${r.difference.wins} / ${r.difference.ties} / ${r.difference.losses}`, ...oracleCells(r), String(results.perSeed[0].students[name]!.parameters)];
     }),
-    ['mean over students', '', '', formatMeanSd(s.meanDifference), '', ''],
+    ['mean over students', '', '', formatMeanSd(s.meanDifference), '', ...(oracle ? ['', ''] : []), ''],
   ];
   const perSeed = results.perSeed.map((r) => [
     String(r.seed),
     `${r.teacher.kind} ${r.teacher.candidates[r.teacher.kind]!.balancedAccuracy.toFixed(3)}`,
-    ...students.map((name) => `${r.students[name]!.plain.balancedAccuracy.toFixed(3)} / ${r.students[name]!.distilled.balancedAccuracy.toFixed(3)}`),
+    ...students.map((name) => {
+      const x = r.students[name]!;
+      return [x.plain, x.distilled, ...(oracle ? [x.oracle!] : [])].map((t) => t.balancedAccuracy.toFixed(3)).join(' / ');
+    }),
     `${r.seconds.toFixed(0)} s`,
   ]);
   return [
@@ -388,9 +451,9 @@ export function tableMarkdown(results: KdSyntheticResults, students: readonly St
       `distilled = Hinton (T=${c.temperature}, α=${c.alpha}) + ${c.similarity} × similarity-preserving (${c.similarityNormalize}, teacher ${c.teacherFeatures})` +
       `${c.transfer > 0 ? `, with a transfer set of ${c.transfer} unlabelled site-B subjects (${2 * c.transfer} scans) in the distilled students' training set` : ''}; ${results.seconds.toFixed(0)} s.`,
     '',
-    markdownTable(['model', 'plain CE, mean ± sd', 'distilled, mean ± sd', 'distilled − plain', 'better / tie / worse', 'parameters'], main),
+    markdownTable(['model', 'plain CE, mean ± sd', 'distilled, mean ± sd', 'distilled − plain', 'better / tie / worse', ...(oracle ? ['oracle (transfer scans labelled)', 'oracle − plain'] : []), 'parameters'], main),
     '',
-    'Per seed (plain / distilled):',
+    `Per seed (plain / distilled${oracle ? ' / oracle' : ''}):`,
     '',
     markdownTable(['seed', 'teacher', ...students, 'time'], perSeed),
     '',

@@ -101,14 +101,16 @@ export async function loadSplit(source: BatchSource, split: SplitName, batchSize
 
 /**
  * A training split plus a pool of unlabelled volumes (a distillation's transfer set): the pool's
- * samples follow, with label −1 and their ids prefixed `prefix` (so they cannot collide with the split's).
+ * samples follow, with label −1 (or, with `keepLabels`, their own: the oracle that knows them) and
+ * their ids prefixed `prefix` (so they cannot collide with the split's).
  */
-export function withUnlabelled(split: VolumeSplit, pool: VolumeSplit, prefix = 'pool/'): VolumeSplit {
+export function withUnlabelled(split: VolumeSplit, pool: VolumeSplit, prefix = 'pool/', keepLabels = false): VolumeSplit {
   const data = new Float32Array(split.data.length + pool.data.length);
   data.set(split.data);
   data.set(pool.data, split.data.length);
   const y = new Int32Array(split.y.length + pool.y.length).fill(-1);
   y.set(split.y);
+  if (keepLabels) y.set(pool.y, split.y.length);
   return { ids: [...split.ids, ...pool.ids.map((id) => prefix + id)], y, data };
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseSeverity, runKdSynthetic, teacherCandidates, type KdSyntheticConfig } from '../../scripts/kd-synthetic.js';
+import { mergeKdSynthetic, parseSeverity, runKdSynthetic, teacherCandidates, type KdSyntheticConfig } from '../../scripts/kd-synthetic.js';
 import { VolumeViewSource, cutView, middleSlices, viewShape, withUnlabelled } from '../../scripts/lib/volume-views.js';
 import { OptionError } from '../../src/index.js';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
@@ -77,7 +77,7 @@ describe('volume views (3D → 2D student inputs)', () => {
 
 describe('scripts/kd-synthetic.ts (CI variant: 1 seed, 2 students, tiny sizes)', () => {
   expectNoTensorLeaks();
-  const dirs = [mkdtempSync(path.join(tmpdir(), 'transmri-kd-a-')), mkdtempSync(path.join(tmpdir(), 'transmri-kd-b-'))];
+  const dirs = ['a', 'b', 'c', 'd'].map((k) => mkdtempSync(path.join(tmpdir(), `transmri-kd-${k}-`)));
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
   const cfg = (out: string): KdSyntheticConfig => ({
     seed: 2,
@@ -105,6 +105,8 @@ describe('scripts/kd-synthetic.ts (CI variant: 1 seed, 2 students, tiny sizes)',
     teacherFeatures: 'head_hidden',
     bootstrap: 10,
     transfer: 0,
+    oracle: false,
+    merge: '',
   });
 
   it('writes the table and results.json with finite balanced accuracies, and the same seed gives the same numbers', async () => {
@@ -137,7 +139,7 @@ describe('scripts/kd-synthetic.ts (CI variant: 1 seed, 2 students, tiny sizes)',
 
   it('trains every listed teacher, lets the best validation score teach (the first on a tie) and records the severity', async () => {
     const lines: string[] = [];
-    const r = await runKdSynthetic({ ...cfg(dirs[1]), seed: 3, teacher: 'finetune,transfer', severity: '0.2,0.4', students: 'edge', studentEpochs: 1, transfer: 2 }, (l) => lines.push(l));
+    const r = await runKdSynthetic({ ...cfg(dirs[1]), seed: 3, teacher: 'finetune,transfer', severity: '0.2,0.4', students: 'edge', studentEpochs: 1, transfer: 2, oracle: true }, (l) => lines.push(l));
     const { kind, candidates } = r.perSeed[0].teacher;
     expect(Object.keys(candidates)).toEqual(['finetune', 'transfer']);
     const [f, t] = [candidates.finetune!.validBalancedAccuracy, candidates.transfer!.validBalancedAccuracy];
@@ -146,6 +148,31 @@ describe('scripts/kd-synthetic.ts (CI variant: 1 seed, 2 students, tiny sizes)',
     const table = readFileSync(path.join(dirs[1], 'table.md'), 'utf8');
     expect(table).toContain('disease severity U[0.2, 0.4]; teacher finetune,transfer');
     expect(table).toContain("with a transfer set of 2 unlabelled site-B subjects (4 scans) in the distilled students' training set");
+    // --oracle: a third run per student, on the transfer scans with their true labels, in the table and per seed
+    const edge = r.perSeed[0].students.edge!;
+    expect(edge.oracle!.balancedAccuracy).toBeGreaterThanOrEqual(0);
+    expect(r.summary.students.edge!.oracleDifference!.mean).toBeCloseTo(edge.oracle!.balancedAccuracy - edge.plain.balancedAccuracy, 12);
+    expect(table).toContain('| oracle (transfer scans labelled) | oracle − plain |');
+    expect(table).toMatch(/\| 3 \| \w+ \d\.\d{3} \| \d\.\d{3} \/ \d\.\d{3} \/ \d\.\d{3} \|/);
+    await expect(runKdSynthetic({ ...cfg(dirs[1]), oracle: true })).rejects.toThrow(/--oracle.*--transfer/);
+  }, 60_000);
+
+  it('--merge pools seeds run apart into the table one run would give, refusing a repeated seed or other settings', async () => {
+    const quick = (out: string, seed: number): KdSyntheticConfig => ({ ...cfg(out), seed, students: 'edge', studentEpochs: 1 });
+    const a = await runKdSynthetic(quick(dirs[2], 4), () => {});
+    const b = await runKdSynthetic(quick(dirs[3], 5), () => {});
+    const files = [path.join(dirs[3], 'results.json'), path.join(dirs[2], 'results.json')];
+    const merged = await mergeKdSynthetic(files);
+    expect(merged.seeds).toEqual([4, 5]);
+    const [pa, da] = [a.perSeed[0].students.edge!.plain.balancedAccuracy, a.perSeed[0].students.edge!.distilled.balancedAccuracy];
+    const [pb, db] = [b.perSeed[0].students.edge!.plain.balancedAccuracy, b.perSeed[0].students.edge!.distilled.balancedAccuracy];
+    expect(merged.summary.students.edge!.plain.mean).toBeCloseTo((pa + pb) / 2, 12);
+    expect(merged.summary.meanDifference.values).toEqual([da - pa, db - pb]);
+    const viaCli = await runKdSynthetic({ ...quick(dirs[3], 5), merge: files.join(',') }, () => {});
+    expect(viaCli.summary).toEqual(merged.summary);
+    expect(readFileSync(path.join(dirs[3], 'table.md'), 'utf8')).toContain('2 seeds (4, 5)');
+    await expect(mergeKdSynthetic([files[1], files[1]])).rejects.toThrow(/repeats seed 4/);
+    await expect(mergeKdSynthetic([files[1], path.join(dirs[0], 'results.json')])).rejects.toThrow(/other settings/);
   }, 60_000);
 
   it('parses --severity and --teacher, naming the option on bad input', () => {
