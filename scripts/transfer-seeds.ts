@@ -22,6 +22,12 @@
  * better than its balanced accuracy says. On this cohort the class effect (ventricles, cortex) is strong
  * enough for ~11 labelled subjects to train the whole network; the site-A autoencoder's average-pooled code
  * carries less of it. Seed 0 reproduces the demo's 0.542 vs 1.000.
+ *
+ * Rerun (2026-11-23, code of aff2a99, same defaults and seeds, 1 thread at load ~2, 390 s):
+ * transfer 0.725 ± 0.070, unfrozen 0.750 ± 0.147, multitask 0.808 ± 0.037, scratch 0.950 ± 0.075; scratch minus
+ * each −0.225 ± 0.100, −0.200 ± 0.165, −0.142 ± 0.100, scratch never worse (two ties). The figures moved with the
+ * one-cycle momentum change and later fixes, the conclusion did not: on this cohort the site-A autoencoder's
+ * code does not beat training the same network from scratch on site B.
  */
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
