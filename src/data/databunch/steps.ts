@@ -47,6 +47,13 @@ export interface ZScoreStep {
   stdImage?: string;
   imageShape?: number[];
 }
+/**
+ * Fixed normalisation (x − mean[c]) / std[c] per channel c (torchvision's `Normalize`, MONAI's
+ * `NormalizeIntensity(subtrahend, divisor, channel_wise=True)`): `mean` and `std` are one number for
+ * every channel or one per channel, in the units of the data (e.g. ImageNet's on 0..255 pixels:
+ * mean [123.675, 116.28, 103.53], std [58.395, 57.12, 57.375]). Nothing is fitted; cached like a static step.
+ */
+export interface NormalizeStep { op: 'normalize'; mean: number | number[]; std: number | number[] }
 /** Clip to the training split's `lower`/`upper` percentiles (0..100); fitted values in `low`/`high`. */
 export interface PercentileClipStep { op: 'percentileClip'; lower: number; upper: number; low?: number; high?: number }
 /** Random flip of each axis in `axes` with probability `p` (default 0.5). */
@@ -70,7 +77,7 @@ export interface ShiftStep { op: 'shift'; maxVox: number | [number, number, numb
 export interface Contrast2dStep { op: 'contrast2d'; options?: AlzheimerPipelineOptions }
 
 /** Any pipeline step. */
-export type StepSpec = MaskStep | CropOrPadStep | ZoomStep | MinMaxStep | ZScoreStep | PercentileClipStep | FlipStep | NoiseStep | IntensityJitterStep | AffineStep | ShiftStep | Contrast2dStep;
+export type StepSpec = MaskStep | CropOrPadStep | ZoomStep | MinMaxStep | ZScoreStep | NormalizeStep | PercentileClipStep | FlipStep | NoiseStep | IntensityJitterStep | AffineStep | ShiftStep | Contrast2dStep;
 
 /** The augment steps. */
 export type AugmentStep = FlipStep | NoiseStep | IntensityJitterStep | AffineStep | ShiftStep;
@@ -84,6 +91,7 @@ const KEYS: Record<StepSpec['op'], string[]> = {
   zoom: ['factor', 'order'],
   minMax: [],
   zScore: ['mode', 'nonzero', 'mean', 'std', 'meanImage', 'stdImage', 'imageShape'],
+  normalize: ['mean', 'std'],
   percentileClip: ['lower', 'upper', 'low', 'high'],
   flip: ['axes', 'p'],
   noise: ['std', 'p'],
@@ -143,6 +151,15 @@ export function checkStep(step: StepSpec, i: number): void {
       num('std', step.std, (x) => x > 0, 'expected std > 0');
       num('mean', step.mean, Number.isFinite, 'expected a finite number');
       break;
+    case 'normalize':
+      for (const k of ['mean', 'std'] as const) {
+        const list = typeof step[k] === 'number' ? [step[k]] : step[k];
+        const ok = k === 'mean' ? Number.isFinite : (x: number) => x > 0 && Number.isFinite(x);
+        if (!(Array.isArray(list) && list.length > 0 && list.every((x) => typeof x === 'number' && ok(x)))) {
+          throw new OptionError(`${where}.${k}`, `expected ${k === 'mean' ? 'a finite number' : 'a number > 0'} or one per channel, got ${JSON.stringify(step[k])}`);
+        }
+      }
+      break;
     case 'percentileClip':
       num('lower', step.lower, (x) => x >= 0 && x < 100, 'expected 0 ≤ lower < 100');
       num('upper', step.upper, (x) => x > step.lower && x <= 100, 'expected lower < upper ≤ 100');
@@ -200,6 +217,8 @@ export function applyStatic(step: StepSpec, vol: Volume, maskVolume?: Volume): V
     case 'zScore':
       if (step.mode !== 'sample') throw new OptionError(`pipeline step zScore mode ${step.mode ?? 'global'}`, 'is not a static step');
       return vol.withData(zScoreSample(vol.data, step.nonzero ?? false));
+    case 'normalize':
+      return vol.withData(normalizeChannels(vol.data, vol.channels, step));
     case 'contrast2d':
       return vol.withData(image2DToVolume(alzheimerContrastPipeline(image2DFromVolume(vol), step.options ?? {})).data);
     case 'mask': {
@@ -308,4 +327,22 @@ export function flipAxis(data: Float32Array, shape: readonly number[], axis: num
       }
     }
   }
+}
+
+/** (x − mean[c]) / std[c] over channel-last data with `channels` channels; a list must have one value per channel. */
+export function normalizeChannels(data: Float32Array, channels: number, step: NormalizeStep): Float32Array {
+  const per = (k: 'mean' | 'std'): number[] => {
+    const v = step[k];
+    const list = typeof v === 'number' ? Array.from({ length: channels }, () => v) : v;
+    if (list.length !== channels) throw new ShapeError(`pipeline step normalize: ${k} has ${list.length} values, the image ${channels} channels`, [channels], [list.length]);
+    return list;
+  };
+  const mean = per('mean');
+  const std = per('std');
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < out.length; i++) {
+    const c = i % channels;
+    out[i] = (data[i] - mean[c]) / std[c];
+  }
+  return out;
 }
