@@ -70,6 +70,7 @@ export const KD_BRAIN_TUMOR_SPEC = {
     teacher: '',
     studentEpochs: 30,
     studentInit: 'he',
+    normalize: 'zscore',
     seeds: '1,2,3',
     kd: '1/0.5/mean,4/0.7',
     batchSize: 16,
@@ -87,6 +88,12 @@ export const KD_BRAIN_TUMOR_SPEC = {
     teacherEpochs: { type: 'number', help: 'teacher epochs (the best on validation is kept)' },
     teacherWidths: { type: 'string', help: 'comma-separated filters of the teacher stages (resnet) or conv blocks (cnn)' },
     studentInit: { type: 'string', help: "edge student initialisation: 'he' (He-normal kernels, zero biases) or 'torch' (PyTorch's default U(±1/√fan_in), as in the paper's code); 'torch' rows are labelled ', torch init'" },
+    normalize: {
+      type: 'string',
+      help:
+        "input normalisation: 'zscore' (one mean and std fitted on the training split) or 'imagenet' (fixed per-channel ImageNet mean and std on 0..255 pixels, " +
+        "torchvision's Normalize as in the paper's code and the anchor); a loaded teacher normalised otherwise gets an exact input adapter; 'imagenet' rows are labelled ', ImageNet norm'",
+    },
     teacherArch: { type: 'string', help: "teacher trained here: 'resnet' (resnet2d, one basic block per width: 886,820 parameters at the defaults, the anchor's teacher) or 'cnn' (sliceCnn: conv + BN + ReLU + max-pool blocks)" },
     noTeacherAugment: { type: 'boolean', help: 'train the teacher without its random horizontal flips and ±8 px shifts (scaled with --size)' },
     teacher: { type: 'string', help: "load the teacher saved in this folder instead of training one ('none': no teacher, CE students only, with --kd '')" },
@@ -267,7 +274,8 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   if (!hasTest) throw new OptionError('--root', `${cfg.root} needs Training/ and Testing/ class folders`);
   const input = { kind: 'image2d' as const, mode: 'rgb' as const, size: [cfg.size, cfg.size] as [number, number] };
   const common = { split: { valid: 0.1, test: 0, seed: cfg.seed }, seed: cfg.seed, cacheDir: cfg.cacheDir ? path.resolve(cfg.cacheDir) : path.join(out, 'cache'), onWarning: (m: string) => log(`note: ${m}`) };
-  const bunch = await DataBunch.fromRows(rows, { ...common, pipeline: { input, steps: [{ op: 'zScore' }] } });
+  const normStep = normalizationStep(cfg.normalize);
+  const bunch = await DataBunch.fromRows(rows, { ...common, pipeline: { input, steps: [normStep] } });
   bunch.printStats(log);
   const leaks = await bunch.leakage();
   const duplicates = new Set(leaks.testDuplicates);
@@ -289,12 +297,23 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     teacherModel = await loadModel(path.resolve(cfg.teacher));
     teacherInfo = { loadedFrom: path.resolve(cfg.teacher) };
     log(`\nTeacher loaded from ${cfg.teacher}`);
+    // A teacher trained on other normalised inputs gets them back through an exact per-channel affine map.
+    const manifest = JSON.parse(await readFile(path.join(path.resolve(cfg.teacher), 'manifest.json'), 'utf8')) as { pipeline?: { steps?: StepSpec[] } };
+    const teacherStep = manifest.pipeline?.steps?.[0];
+    if (!teacherStep) throw new OptionError('--teacher', `${cfg.teacher}/manifest.json records no pipeline: cannot tell how its inputs were normalised`);
+    const affine = normalizationAffine(bunch.pipeline.steps[0], teacherStep, inputShape[2]);
+    if (affine) {
+      const adapted = withInputAffine(teacherModel, affine);
+      teacherModel = adapted;
+      teacherInfo = { ...teacherInfo, inputAdapter: affine };
+      log(`teacher inputs adapted to its own normalisation: x·[${affine.scale.map((v) => v.toFixed(4)).join(', ')}] + [${affine.offset.map((v) => v.toFixed(4)).join(', ')}]`);
+    }
   } else {
     const widths = cfg.teacherWidths.split(',').map(Number);
     const shift = Math.round((8 * cfg.size) / 128);
     // whole-pixel shifts: an interpolated sub-pixel shift blurs training images that the test images are not
     const augment: StepSpec[] = !cfg.noTeacherAugment ? [{ op: 'flip', axes: [1] }, { op: 'shift', maxVox: [shift, shift, 0] }] : [];
-    const teacherBunch = augment.length ? await DataBunch.fromRows(rows, { ...common, pipeline: { input, steps: [{ op: 'zScore' }, ...augment] } }) : bunch;
+    const teacherBunch = augment.length ? await DataBunch.fromRows(rows, { ...common, pipeline: { input, steps: [normStep, ...augment] } }) : bunch;
     const arch: string = cfg.teacherArch;
     if (arch !== 'resnet' && arch !== 'cnn') throw new OptionError('--teacherArch', `expected 'resnet' or 'cnn', got "${arch}"`);
     log(`\nTeacher: ${arch === 'resnet' ? 'ResNet' : 'BN CNN'}, widths ${widths.join('/')}, ${cfg.teacherEpochs} epochs${augment.length ? `, flips and ±${shift} px shifts` : ''}`);
@@ -317,7 +336,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     log(`teacher: test ${teacherScores.all.toFixed(2)}% (without duplicates ${teacherScores.dedup.toFixed(2)}%, balanced ${teacherScores.balanced.toFixed(2)}%)`);
   }
 
-  const initLabel = init === 'torch' ? ', torch init' : '';
+  const initLabel = `${init === 'torch' ? ', torch init' : ''}${(cfg.normalize as string) === 'imagenet' ? ', ImageNet norm' : ''}`;
   const methods: Array<{ method: string; kd?: KdSetting }> = [...(cfg.noCe ? [] : [{ method: `CE, wd 0.01${initLabel}` }]), ...kdSettings.map((kd) => ({ method: `${kdName(kd)}${initLabel}`, kd }))];
   const runs: StudentRun[] = [];
   // results.json is rewritten (atomically) after the teacher and after every student, so a run stopped part-way
@@ -382,6 +401,54 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   log(`wrote ${file}, ${path.join(out, 'table.md')} and ${written.path}`);
   teacherModel?.dispose();
   return results;
+}
+
+/** ImageNet's per-channel mean and std on 0..255 pixels (torchvision's Normalize constants × 255). */
+export const IMAGENET_NORMALIZE: StepSpec = { op: 'normalize', mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375] };
+
+/** The normalisation step of `--normalize`. */
+export function normalizationStep(name: string): StepSpec {
+  if (name === 'zscore') return { op: 'zScore' };
+  if (name === 'imagenet') return IMAGENET_NORMALIZE;
+  throw new OptionError('--normalize', `expected 'zscore' or 'imagenet', got "${name}"`);
+}
+
+/** Per-channel (x − mean) / std of a fitted global zScore or a normalize step; undefined for other steps. */
+function channelAffine(step: StepSpec, channels: number): { mean: number[]; std: number[] } | undefined {
+  const per = (v: number | number[]): number[] => (typeof v === 'number' ? Array.from({ length: channels }, () => v) : v);
+  if (step.op === 'normalize') return { mean: per(step.mean), std: per(step.std) };
+  if (step.op === 'zScore' && (step.mode ?? 'global') === 'global' && !step.nonzero && step.mean !== undefined && step.std !== undefined) return { mean: per(step.mean), std: per(step.std) };
+  return undefined;
+}
+
+/**
+ * The per-channel map x·scale + offset from inputs normalised by `from` to inputs normalised by `to`
+ * (both a fitted global zScore or a normalize step): raw = x·std_from + mean_from, then (raw − mean_to) / std_to.
+ * Undefined when both are the same; an OptionError when either is another kind of step.
+ */
+export function normalizationAffine(from: StepSpec, to: StepSpec, channels: number): { scale: number[]; offset: number[] } | undefined {
+  const a = channelAffine(from, channels);
+  const b = channelAffine(to, channels);
+  if (!a || !b || a.mean.length !== channels || b.mean.length !== channels) {
+    throw new OptionError('--teacher', `cannot map inputs normalised by ${JSON.stringify(from)} to ${JSON.stringify(to)} (${channels} channels)`);
+  }
+  const scale = a.std.map((s, c) => s / b.std[c]);
+  const offset = a.mean.map((m, c) => (m - b.mean[c]) / b.std[c]);
+  return scale.every((v) => v === 1) && offset.every((v) => v === 0) ? undefined : { scale, offset };
+}
+
+/** `model` behind a frozen per-channel affine input layer (a dense layer on the channel axis with a diagonal kernel). */
+export function withInputAffine(model: tf.LayersModel, affine: { scale: number[]; offset: number[] }): tf.LayersModel {
+  const c = affine.scale.length;
+  const input = tf.input({ shape: model.inputs[0].shape.slice(1) as number[] });
+  const kernel = Array.from({ length: c * c }, (_, i) => (Math.floor(i / c) === i % c ? affine.scale[i % c] : 0));
+  const dense = tf.layers.dense({ units: c, trainable: false, name: 'input_affine' });
+  const mapped = dense.apply(input) as tf.SymbolicTensor;
+  const weights = [tf.tensor2d(kernel, [c, c]), tf.tensor1d(affine.offset)];
+  dense.setWeights(weights);
+  tf.dispose(weights);
+  const output = model.apply(mapped) as tf.SymbolicTensor | tf.SymbolicTensor[];
+  return tf.model({ inputs: input, outputs: output, name: `${model.name}_adapted` });
 }
 
 if (isEntryPoint(import.meta.url)) {
