@@ -51,6 +51,24 @@
  * −0.053 with the similarity term), where the teacher is no better than the plain student (seed 100: 0.789 both).
  * The earlier result below predates the fix for joint and lstm.
  *
+ * Why distillation gains nothing here: the students are limited by what their slices show, and the teacher is no
+ * better than they are. Run of 2026-11-23 (seeds 0–4, defaults + `--transfer 96 --oracle`, code 058a003, two
+ * processes merged with --merge, 3482 s; the plain students and the teacher reproduce the table above exactly):
+ * - a transfer set of 192 unlabelled site-B scans of 96 new subjects (2.8× the 68 labelled ones), which the
+ *   distilled students learn from through the teacher alone: distilled − plain −0.030 ± 0.025 over the students
+ *   (slice −0.003, early −0.032, joint −0.076, dynamic −0.026, lstm −0.026, edge −0.016): the students copy the
+ *   teacher's mistakes on the new scans (teacher 0.832; the multi-slice students 0.84–0.85 alone);
+ * - the oracle, the same students trained plainly on those 192 scans with their true labels: oracle − plain
+ *   +0.039, +0.013, −0.005, +0.013, +0.018, +0.021 (mean +0.017, each within one sd). Almost four times the
+ *   labels add two points at most, so no teacher, on these scans or through soft targets on the 68, has much to add.
+ * Pilots on seeds 100–103 (scripts outside the repo), for the teacher: with 16 or 36 labelled scans the 3D
+ * classifier (from scratch or from a CAE pretrained on site A, site A + the pool, or site B + the pool) scores
+ * 0.42–0.71, the 2D students 0.58–0.89: the 3D network needs more labels than the 2D ones, so a label-scarce
+ * setting does not make a better teacher either; at 68 labels, CAE pretraining on the unlabelled site-B scans
+ * gives 0.78–0.91, like site A's; a 3D BN CNN (outside the library: tfjs has no rank-5 batch norm) 0.83–0.96,
+ * level with the best students. Distilling needs a cohort whose label the middle slices show less well than the
+ * whole volume, with students that still have labels to gain.
+ *
  * Earlier result (64 subjects, severity 0.5–1, from-scratch teacher, 746 s, 8a45416): teacher 0.942 ± 0.081,
  * students 0.88–0.99 plain, distilled − plain −0.039 ± 0.029; ablations on it (slice, early, dynamic, edge):
  * Hinton only −0.021, similarity only −0.004, T = 1 −0.006, similarity 3000 'rows' −0.035, all within the spread.
@@ -330,7 +348,6 @@ async function trainStudent(name: StudentName, cfg: KdSyntheticConfig, seed: num
 /** Runs every seed; returns what it wrote to results.json (table.md beside it). */
 export async function runKdSynthetic(cfg: KdSyntheticConfig, log: (line: string) => void = console.log): Promise<KdSyntheticResults> {
   const t0 = Date.now();
-  checkConfig(cfg);
   if (cfg.merge) {
     const merged = await mergeKdSynthetic(cfg.merge.split(',').map((f) => path.resolve(f)));
     const out = path.resolve(cfg.out);
@@ -340,6 +357,7 @@ export async function runKdSynthetic(cfg: KdSyntheticConfig, log: (line: string)
     log(`\n${md}`);
     return merged;
   }
+  checkConfig(cfg);
   const seeds = cfg.seed >= 0 ? parseSeeds(cfg.seed) : parseSeeds(cfg.seeds);
   const students = parseList('--students', cfg.students, STUDENTS);
   const backend = await initBackend({ log });
