@@ -62,8 +62,8 @@
  *   +0.039, +0.013, −0.005, +0.013, +0.018, +0.021 (mean +0.017, each within one sd). Almost four times the
  *   labels add two points at most, so no teacher, on these scans or through soft targets on the 68, has much to add.
  * Pilots on seeds 100–103 (scripts outside the repo), for the teacher: with 16 or 36 labelled scans the 3D
- * classifier (from scratch or from a CAE pretrained on site A, site A + the pool, or site B + the pool) scores
- * 0.42–0.71, the 2D students 0.58–0.90: the 3D network needs more labels than the 2D ones, so a label-scarce
+ * classifier (from scratch, or fine-tuned from a CAE pretrained on site B's scans + the pool) scores 0.42–0.71,
+ * the 2D students 0.53–0.93 (early fusion 0.70–0.92): the 3D network needs more labels than the 2D ones, so a label-scarce
  * setting does not make a better teacher either; at 68 labels, CAE pretraining on the unlabelled site-B scans
  * gives 0.78–0.91, like site A's; a 3D BN CNN (outside the library: tfjs has no rank-5 batch norm) 0.83–0.96,
  * level with the best students. Distilling needs a cohort whose label the middle slices show less well than the
