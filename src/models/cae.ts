@@ -5,8 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { OptionError, ShapeError, rejectUnknownOptions } from '../backend/errors.js';
 import { Rng } from '../backend/rng.js';
 import {
-  checkActivation, checkVolumeShape, checkWidths, conv3d, layerNames, spatialDims,
-  type ActivationName, type AutoencoderModel, type VolumeInputShape,
+  batchNorm3d, checkActivation, checkVolumeShape, checkWidths, conv3d, layerNames, spatialDims,
+  type ActivationName, type AutoencoderModel, type Conv3dSpec, type VolumeInputShape,
 } from './common.js';
 import { UpSampling3D, type UpSamplingMethod } from './upsampling3d.js';
 import { ZeroPadding3D } from './padding3d.js';
@@ -32,6 +32,13 @@ export interface CaeOptions {
   bottleneckPadding?: 'same' | 'valid';
   /** Decoder upsampling (the original used max-unpooling); default 'nearest'. Each upsampling restores the encoder's pre-pool shape, so odd sizes work. */
   upsampling?: UpSamplingMethod;
+  /**
+   * Batch norm after every hidden convolution, encoder and decoder (conv without bias → batch norm → activation);
+   * default false (the original has none). Layers `<conv>_bn` (see `batchNorm3d`) and `<conv>_act` follow each such conv.
+   */
+  batchNorm?: boolean;
+  /** Momentum of the batch norms' moving statistics (with `batchNorm`); default 0.9. */
+  batchNormMomentum?: number;
   /** Element-wise input dropout rate during training (denoising AE); default 0. (The original's dropout3d on a 1-channel input dropped whole volumes, in eval too.) */
   noise?: number;
   /** Seed of the weight initialisation; default 0. */
@@ -48,6 +55,8 @@ export const DEFAULT_CAE: Required<Omit<CaeOptions, 'inputShape'>> = {
   outputActivation: 'sigmoid',
   bottleneckPadding: 'same',
   upsampling: 'nearest',
+  batchNorm: false,
+  batchNormMomentum: 0.9,
   noise: 0,
   seed: 0,
   name: 'cae',
@@ -71,6 +80,8 @@ function resolve(options: CaeOptions): CaeConfig {
   if (o.bottleneckPadding !== 'same' && o.bottleneckPadding !== 'valid') throw new OptionError('CaeOptions.bottleneckPadding', `must be 'same' or 'valid', got ${String(o.bottleneckPadding)}`);
   if (o.upsampling !== 'nearest' && o.upsampling !== 'trilinear') throw new OptionError('CaeOptions.upsampling', `must be 'nearest' or 'trilinear', got ${String(o.upsampling)}`);
   if (!(o.noise >= 0 && o.noise < 1)) throw new OptionError('CaeOptions.noise', `must be in [0, 1), got ${o.noise}`);
+  if (typeof o.batchNorm !== 'boolean') throw new OptionError('CaeOptions.batchNorm', `must be true or false, got ${JSON.stringify(o.batchNorm)}`);
+  if (!(o.batchNormMomentum >= 0 && o.batchNormMomentum < 1)) throw new OptionError('CaeOptions.batchNormMomentum', `must be in [0, 1), got ${o.batchNormMomentum}`);
   if (!Number.isFinite(o.seed)) throw new OptionError('CaeOptions.seed', `must be a finite number, got ${o.seed}`);
   return config;
 }
@@ -97,6 +108,14 @@ export function buildCae(options: CaeOptions): AutoencoderModel<CaeConfig> {
       [], config.inputShape);
   }
 
+  // A hidden convolution: with batchNorm, conv (no bias) → batch norm → activation.
+  const hidden = (x: tf.SymbolicTensor, spec: Omit<Conv3dSpec, 'kernelSize'>): tf.SymbolicTensor => {
+    if (!config.batchNorm) return conv3d(x, { ...spec, kernelSize: k }, rng);
+    const y = conv3d(x, { ...spec, kernelSize: k, activation: 'linear', useBias: false }, rng);
+    const normed = batchNorm3d(y, `${spec.name}_bn`, config.batchNormMomentum);
+    return tf.layers.activation({ activation: spec.activation, name: `${spec.name}_act` }).apply(normed) as tf.SymbolicTensor;
+  };
+
   const input = tf.input({ shape: config.inputShape, name: `${name}_input` });
   let x: tf.SymbolicTensor = input;
   if (config.noise > 0) x = tf.layers.dropout({ rate: config.noise, name: 'enc_noise' }).apply(x) as tf.SymbolicTensor;
@@ -107,7 +126,7 @@ export function buildCae(options: CaeOptions): AutoencoderModel<CaeConfig> {
       x = tf.layers.maxPooling3d({ poolSize: 2, strides: 2, padding: 'valid', name: `enc_pool${i}` }).apply(x) as tf.SymbolicTensor;
     }
     const padding = i === depth - 1 ? config.bottleneckPadding : 'same';
-    x = conv3d(x, { name: `enc_conv${i + 1}`, filters: widths[i], kernelSize: k, activation, padding }, rng);
+    x = hidden(x, { name: `enc_conv${i + 1}`, filters: widths[i], activation, padding });
   }
   const code = x;
   const encoder = tf.model({ inputs: input, outputs: code, name: `${name}_encoder` });
@@ -122,7 +141,7 @@ export function buildCae(options: CaeOptions): AutoencoderModel<CaeConfig> {
       x = new ZeroPadding3D({ padding: [p, p, p], name: 'dec_pad1' }).apply(x) as tf.SymbolicTensor;
       padding = 'valid';
     }
-    x = conv3d(x, { name: `dec_conv${j + 1}`, filters, kernelSize: k, activation: last ? config.outputActivation : activation, padding }, rng);
+    x = last ? conv3d(x, { name: `dec_conv${j + 1}`, filters, kernelSize: k, activation: config.outputActivation, padding }, rng) : hidden(x, { name: `dec_conv${j + 1}`, filters, activation, padding });
     if (!last) {
       x = new UpSampling3D({ method: config.upsampling, outputSize: prePool[depth - 2 - j], name: `dec_up${j + 1}` }).apply(x) as tf.SymbolicTensor;
     }

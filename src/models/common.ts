@@ -105,6 +105,8 @@ export interface Conv3dSpec {
   activation: ActivationName;
   padding?: 'same' | 'valid';
   strides?: number;
+  /** Add a bias; default true (off before a batch norm, which has its own shift). */
+  useBias?: boolean;
 }
 
 /** A Conv3D layer (he-normal kernel, zero bias) applied to `x`. */
@@ -116,9 +118,23 @@ export function conv3d(x: tf.SymbolicTensor, spec: Conv3dSpec, rng: Rng): tf.Sym
     strides: spec.strides ?? 1,
     padding: spec.padding ?? 'same',
     activation: spec.activation,
+    useBias: spec.useBias ?? true,
     kernelInitializer: heNormal(rng, spec.name),
     biasInitializer: 'zeros',
   }).apply(x) as tf.SymbolicTensor;
+}
+
+/**
+ * Batch norm of a volume [N, D, H, W, C] per channel, over N·D·H·W values. tfjs' BatchNormalization
+ * supports ranks 2–4 only, so it runs on the [N, D·H, W, C] view (layers `${name}_fold`, `name`,
+ * `${name}_unfold`): the same statistics, and plain layers that save and load like any other.
+ */
+export function batchNorm3d(x: tf.SymbolicTensor, name: string, momentum: number): tf.SymbolicTensor {
+  const [d, h, w] = spatialDims(x, 'batchNorm3d');
+  const c = x.shape[4] as number;
+  const folded = tf.layers.reshape({ targetShape: [d * h, w, c], name: `${name}_fold` }).apply(x) as tf.SymbolicTensor;
+  const normed = tf.layers.batchNormalization({ axis: -1, momentum, epsilon: 1e-3, name }).apply(folded) as tf.SymbolicTensor;
+  return tf.layers.reshape({ targetShape: [d, h, w, c], name: `${name}_unfold` }).apply(normed) as tf.SymbolicTensor;
 }
 
 /** Names of the layers of `model` (its input layers included). */

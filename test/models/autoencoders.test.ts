@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { buildCae } from '../../src/models/cae.js';
 import { buildSrcae } from '../../src/models/srcae.js';
+import { classifierFromEncoder } from '../../src/models/classifier.js';
 import { OptionError, ShapeError } from '../../src/backend/errors.js';
 
 let before = 0;
@@ -27,6 +28,59 @@ describe('buildCae', () => {
     expect(cae.config.widths).toEqual([8, 16, 32, 16]);
     expect(JSON.parse(JSON.stringify(cae.config))).toEqual(cae.config);
     cae.model.dispose();
+  });
+
+  it('batchNorm: conv without bias → batch norm per channel over N·D·H·W → activation, counted by hand', () => {
+    // widths [2, 4] on 8³: enc_conv1 27·1·2 = 54 (no bias) + bn 2·2 trainable (+ 2·2 moving), enc_conv2 27·2·4 = 216 + bn 8 (+ 8);
+    // dec_conv1 27·4·2 = 216 + bn 4 (+ 4); dec_conv2 (the output) 27·2·1 + 1 = 55, no batch norm
+    const cae = buildCae({ inputShape: [8, 8, 8, 1], widths: [2, 4], batchNorm: true, seed: 3 });
+    const trainable = cae.model.trainableWeights.reduce((a, w) => a + w.shape.reduce((p, d) => p * (d as number), 1), 0);
+    expect(trainable).toBe(54 + 4 + 216 + 8 + 216 + 4 + 55);
+    expect(cae.model.countParams()).toBe(557 + 16);
+    expect(cae.encoderLayerNames).toEqual(['cae_input', 'enc_conv1', 'enc_conv1_bn_fold', 'enc_conv1_bn', 'enc_conv1_bn_unfold', 'enc_conv1_act', 'enc_pool1', 'enc_conv2', 'enc_conv2_bn_fold', 'enc_conv2_bn', 'enc_conv2_bn_unfold', 'enc_conv2_act']);
+    // in inference (fresh moving statistics: mean 0, variance 1) it is x / √(1 + 1e-3); checked first, as a training call moves them
+    const probe = tf.model({ inputs: cae.model.inputs, outputs: cae.model.getLayer('enc_conv1_bn_unfold').output as tf.SymbolicTensor });
+    const [infer, conv] = tf.tidy(() => {
+      const x = tf.randomNormal([1, 8, 8, 8, 1], 0, 1, 'float32', 6);
+      return [Array.from((probe.apply(x, { training: false }) as tf.Tensor).dataSync()), Array.from((tf.model({ inputs: cae.model.inputs, outputs: cae.model.getLayer('enc_conv1').output as tf.SymbolicTensor }).apply(x) as tf.Tensor).dataSync())];
+    });
+    infer.forEach((v, i) => expect(v).toBeCloseTo(conv[i] / Math.sqrt(1 + 1e-3), 5));
+    // in training, each channel of the first batch norm has mean 0 and variance v/(v + 1e-3) over all N·D·H·W values
+    const [means, vars, raw] = tf.tidy(() => {
+      const x = tf.randomNormal([3, 8, 8, 8, 1], 0, 1, 'float32', 5);
+      const y = probe.apply(x, { training: true }) as tf.Tensor;
+      const m = tf.moments(y, [0, 1, 2, 3]);
+      const conv = tf.model({ inputs: cae.model.inputs, outputs: cae.model.getLayer('enc_conv1').output as tf.SymbolicTensor }).apply(x) as tf.Tensor;
+      return [Array.from(m.mean.dataSync()), Array.from(m.variance.dataSync()), Array.from(tf.moments(conv, [0, 1, 2, 3]).variance.dataSync())];
+    });
+    means.forEach((v) => expect(Math.abs(v)).toBeLessThan(1e-5));
+    vars.forEach((v, c) => expect(v).toBeCloseTo(raw[c] / (raw[c] + 1e-3), 4));
+    expect(() => buildCae({ inputShape: [8, 8, 8, 1], batchNorm: 1 as never })).toThrow(/CaeOptions\.batchNorm/);
+    expect(() => buildCae({ inputShape: [8, 8, 8, 1], batchNorm: true, batchNormMomentum: 1 })).toThrow(/batchNormMomentum/);
+    cae.model.dispose();
+  });
+
+  it('batchNorm: the model saves and loads (plain layers) and predicts the same', async () => {
+    const cae = buildCae({ inputShape: [8, 8, 8, 1], widths: [2, 4], batchNorm: true, outputActivation: 'linear', seed: 4 });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await cae.model.save(tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+    const [a, b] = tf.tidy(() => {
+      const x = tf.randomNormal([2, 8, 8, 8, 1], 0, 1, 'float32', 7);
+      return [(cae.model.predict(x) as tf.Tensor[])[0].dataSync(), (loaded.predict(x) as tf.Tensor[])[0].dataSync()];
+    });
+    expect(Array.from(b)).toEqual(Array.from(a));
+    // the classifier from the encoder copies its batch norms, moving statistics included
+    const clf = classifierFromEncoder(cae.encoder, { numClasses: 2, seed: 1 });
+    const moving = (m: tf.LayersModel) => (m.getLayer('enc_conv2_bn').getWeights().map((w) => Array.from(w.dataSync())));
+    expect(moving(clf.model)).toEqual(moving(cae.encoder));
+    expect(tf.tidy(() => (clf.model.predict(tf.zeros([1, 8, 8, 8, 1])) as tf.Tensor).shape)).toEqual([1, 2]);
+    clf.model.dispose();
+    cae.model.dispose();
+    loaded.dispose();
   });
 
   it("reproduces the original's shapes with bottleneckPadding 'valid' (108×128×108 → code 16×11×14×11)", () => {
