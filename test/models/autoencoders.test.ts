@@ -34,7 +34,7 @@ describe('buildCae', () => {
     // widths [2, 4] on 8³: enc_conv1 27·1·2 = 54 (no bias) + bn 2·2 trainable (+ 2·2 moving), enc_conv2 27·2·4 = 216 + bn 8 (+ 8);
     // dec_conv1 27·4·2 = 216 + bn 4 (+ 4); dec_conv2 (the output) 27·2·1 + 1 = 55, no batch norm
     const cae = buildCae({ inputShape: [8, 8, 8, 1], widths: [2, 4], batchNorm: true, seed: 3 });
-    const trainable = cae.model.trainableWeights.reduce((a, w) => a + w.shape.reduce((p, d) => p * (d as number), 1), 0);
+    const trainable = cae.model.trainableWeights.reduce((a, w) => a + (w.shape as number[]).reduce((p, d) => p * d, 1), 0);
     expect(trainable).toBe(54 + 4 + 216 + 8 + 216 + 4 + 55);
     expect(cae.model.countParams()).toBe(557 + 16);
     expect(cae.encoderLayerNames).toEqual(['cae_input', 'enc_conv1', 'enc_conv1_bn_fold', 'enc_conv1_bn', 'enc_conv1_bn_unfold', 'enc_conv1_act', 'enc_pool1', 'enc_conv2', 'enc_conv2_bn_fold', 'enc_conv2_bn', 'enc_conv2_bn_unfold', 'enc_conv2_act']);
