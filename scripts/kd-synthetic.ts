@@ -75,7 +75,7 @@
  */
 import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
-import { Learner, OptionError, cnnLstm, distill, dynamicImage, earlyFusion, edgeCnn, initBackend, jointFusion, sliceCnn } from '../src/index.js';
+import { ArrayBatchSource, DataError, Learner, OptionError, cnnLstm, distill, dynamicImage, earlyFusion, edgeCnn, initBackend, jointFusion, sliceCnn } from '../src/index.js';
 import type { BatchSource, LearnerOptions, StudentModel } from '../src/index.js';
 import { parseCli } from './lib/cli.js';
 import { isEntryPoint, markdownTable, writeResults } from './lib/experiment.js';
@@ -83,7 +83,7 @@ import { backendForReport } from './lib/report-data.js';
 import { formatMeanSd, pairedDifference, parseList, parseSeeds, summarize, winTieLoss, type SeedSummary } from './lib/seed-table.js';
 import { classifierEpochs, pretrainCae, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
 import { syntheticPool, syntheticSites } from './lib/synthetic-sites.js';
-import { VolumeViewSource, loadSplit, withUnlabelled, type SliceView, type VolumeSplit } from './lib/volume-views.js';
+import { VolumeViewSource, flipX, keepLabelled, loadSplit, withUnlabelled, type SliceView, type VolumeSplit } from './lib/volume-views.js';
 
 const spec = {
   name: 'scripts/kd-synthetic.ts',
@@ -114,6 +114,8 @@ const spec = {
     teacherFeatures: 'head_hidden',
     bootstrap: 200,
     transfer: 0,
+    labelled: 1,
+    teacherBatchNorm: false,
     oracle: false,
     merge: '',
   },
@@ -154,6 +156,13 @@ const spec = {
         'site-B subjects (two scans each, from a second cohort of the same population) added without labels to the training set of the distilled students only: ' +
         "a transfer set, whose only targets are the teacher's outputs; the plain students cannot use unlabelled scans; 0 = none",
     },
+    labelled: {
+      type: 'number',
+      help:
+        'fraction (0, 1] of the site-B training subjects, per class, whose labels are used (teacher and students); the scans of the others ' +
+        "join the distilled students' transfer set unlabelled (a label-scarce setting); 1 = all",
+    },
+    teacherBatchNorm: { type: 'boolean', help: 'batch norm in the CAE of the 3D teacher (CaeOptions.batchNorm), pretrained and fine-tuned or from scratch alike' },
     oracle: {
       type: 'boolean',
       help:
@@ -219,6 +228,20 @@ interface Built {
   view: SliceView;
 }
 
+/** The subject of a sample id of the synthetic cohort (`sub-007` of `…sub-007_ses-1…`). */
+export function subjectOf(id: string): string {
+  const m = /sub-\d+/.exec(id);
+  if (!m) throw new DataError(`sample id ${JSON.stringify(id)} names no subject (sub-<digits>)`, { file: id });
+  return m[0];
+}
+
+/** Site B's volumes in memory as a 3D source (the teacher's, when --labelled < 1), flipped along axis 0 with probability `flip` in training. */
+function volumeSource(classes: readonly string[], inputShape: [number, number, number, number], splits: Partial<Record<'train' | 'valid' | 'test', VolumeSplit>>, seed: number, flip: number): BatchSource {
+  const arrays = Object.fromEntries(Object.entries(splits).map(([k, v]) => [k, { x: v.data, y: v.y, ids: v.ids }]));
+  const augment = flip > 0 ? (v: Float32Array, rng: { next(): number }): Float32Array => (rng.next() < flip ? flipX(v, inputShape) : v) : undefined;
+  return new ArrayBatchSource({ classes: [...classes], sampleShape: [...inputShape], splits: arrays, seed, augment });
+}
+
 /** Builds a student (fresh weights from `seed`) and the view of the volume it reads. */
 export function buildStudent(name: StudentName, cfg: KdSyntheticConfig, seed: number, numClasses: number): Built {
   const s = cfg.size;
@@ -277,7 +300,8 @@ function checkConfig(cfg: KdSyntheticConfig): void {
     if (!Number.isInteger(cfg[key]) || cfg[key] < 1) throw new OptionError(`--${key}`, `must be a positive integer, got ${cfg[key]}`);
   }
   if (!Number.isInteger(cfg.transfer) || cfg.transfer < 0) throw new OptionError('--transfer', `must be an integer >= 0, got ${cfg.transfer}`);
-  if (cfg.oracle && cfg.transfer === 0) throw new OptionError('--oracle', 'needs --transfer > 0 (the scans whose true labels it adds)');
+  if (!(cfg.labelled > 0 && cfg.labelled <= 1)) throw new OptionError('--labelled', `must be in (0, 1], got ${cfg.labelled}`);
+  if (cfg.oracle && cfg.transfer === 0 && cfg.labelled === 1) throw new OptionError('--oracle', 'needs --transfer > 0 or --labelled < 1 (the scans whose true labels it adds)');
   if (!(cfg.studentLr > 0)) throw new OptionError('--studentLr', `must be > 0, got ${cfg.studentLr}`);
   if (!(cfg.encoderLr >= 0)) throw new OptionError('--encoderLr', `must be >= 0, got ${cfg.encoderLr}`);
 }
@@ -366,16 +390,23 @@ export async function runKdSynthetic(cfg: KdSyntheticConfig, log: (line: string)
   for (const seed of seeds) {
     const ts = Date.now();
     const { siteA, siteB, inputShape } = await syntheticSites(path.join(out, `seed-${seed}`), { seed, subjects: cfg.subjects, size: cfg.size, flip: cfg.flip, severity: parseSeverity(cfg.severity) });
-    const mc: SiteClassifierConfig = { seed, inputShape, aeEpochs: cfg.aeEpochs, clfEpochs: cfg.clfEpochs, encoderLr: cfg.encoderLr, batchSize: cfg.batchSize, bootstrap: cfg.bootstrap };
-    const { teacher, kind, scores } = await trainTeacher(cfg, siteA, siteB, mc, log);
-    const splits: Partial<Record<'train' | 'valid' | 'test', VolumeSplit>> = {};
-    for (const split of ['train', 'valid', 'test'] as const) splits[split] = await loadSplit(siteB, split);
-    // The transfer set: unlabelled site-B scans of new subjects, for the distilled students only.
+    const mc: SiteClassifierConfig = { seed, inputShape, aeEpochs: cfg.aeEpochs, clfEpochs: cfg.clfEpochs, encoderLr: cfg.encoderLr, batchSize: cfg.batchSize, bootstrap: cfg.bootstrap, batchNorm: cfg.teacherBatchNorm };
+    const loaded: Partial<Record<'train' | 'valid' | 'test', VolumeSplit>> = {};
+    for (const split of ['train', 'valid', 'test'] as const) loaded[split] = await loadSplit(siteB, split);
+    // --labelled < 1: the other subjects' scans lose their labels (teacher and students) and join the transfer set.
+    const { labelled, rest } = cfg.labelled < 1 ? keepLabelled(loaded.train!, cfg.labelled, subjectOf) : { labelled: loaded.train!, rest: undefined };
+    const splits = { ...loaded, train: labelled };
+    const teacherSource = rest ? volumeSource(siteB.classes, inputShape, splits, seed, cfg.flip) : siteB;
+    const { teacher, kind, scores } = await trainTeacher(cfg, siteA, teacherSource, mc, log);
+    // The transfer set: unlabelled site-B scans of new subjects (and of the unlabelled ones), for the distilled students only.
     const pool = await syntheticPool(path.join(out, `seed-${seed}`), { seed, subjects: cfg.transfer, size: cfg.size, flip: cfg.flip, severity: parseSeverity(cfg.severity) });
     const poolSplit = pool ? await loadSplit(pool, 'train') : undefined;
-    const withPool = poolSplit ? { ...splits, train: withUnlabelled(splits.train!, poolSplit) } : splits;
-    const labelledPool = poolSplit ? { ...splits, train: withUnlabelled(splits.train!, poolSplit, 'pool/', true) } : splits;
-    const trainOf = { plain: splits, distilled: withPool, oracle: labelledPool };
+    const extend = (keepLabels: boolean): VolumeSplit => {
+      let train = rest ? withUnlabelled(labelled, rest, 'unlabelled/', keepLabels) : labelled;
+      if (poolSplit) train = withUnlabelled(train, poolSplit, 'pool/', keepLabels);
+      return train;
+    };
+    const trainOf = { plain: splits, distilled: { ...splits, train: extend(false) }, oracle: { ...splits, train: extend(true) } };
     const source = (view: SliceView, method: RunKind): BatchSource =>
       new VolumeViewSource({ classes: siteB.classes, volumeShape: inputShape, splits: trainOf[method], view, seed, flip: cfg.flip });
     const row: KdSeedRow = { seed, teacher: { kind, candidates: scores }, students: {}, seconds: 0 };
@@ -467,7 +498,8 @@ export function tableMarkdown(results: KdSyntheticResults, students: readonly St
     `Site-B test balanced accuracy (per scan), ${n} seeds (${results.seeds.join(', ')}), synthetic cohort of ${c.subjects} subjects × 2 sessions at ${c.size}³, disease severity U[${parseSeverity(c.severity).join(', ')}]; ` +
       `teacher ${c.teacher} (${classifierEpochs(c.clfEpochs)} epochs${c.teacher === 'scratch' ? '' : `, CAE ${c.aeEpochs} epochs`}${teacherCandidates(c.teacher).includes('finetune') ? `, fine-tuned encoder at ${c.encoderLr}× lr` : ''}${teacherCandidates(c.teacher).length > 1 ? ', picked by validation' : ''}); students ${c.studentEpochs} epochs, lr ${c.studentLr} one-cycle, batch ${c.batchSize}, flip p=${c.flip}; ` +
       `distilled = Hinton (T=${c.temperature}, α=${c.alpha}) + ${c.similarity} × similarity-preserving (${c.similarityNormalize}, teacher ${c.teacherFeatures})` +
-      `${c.transfer > 0 ? `, with a transfer set of ${c.transfer} unlabelled site-B subjects (${2 * c.transfer} scans) in the distilled students' training set` : ''}; ${results.seconds.toFixed(0)} s.`,
+      `${c.transfer > 0 ? `, with a transfer set of ${c.transfer} unlabelled site-B subjects (${2 * c.transfer} scans) in the distilled students' training set` : ''}` +
+      `${c.labelled < 1 ? `; labels of ${c.labelled} of the site-B training subjects only (the others' scans join the transfer set)` : ''}${c.teacherBatchNorm ? '; teacher CAE with batch norm' : ''}; ${results.seconds.toFixed(0)} s.`,
     '',
     markdownTable(['model', 'plain CE, mean ± sd', 'distilled, mean ± sd', 'distilled − plain', 'better / tie / worse', ...(oracle ? ['oracle (transfer scans labelled)', 'oracle − plain'] : []), 'parameters'], main),
     '',

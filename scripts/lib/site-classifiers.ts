@@ -28,6 +28,8 @@ export interface SiteClassifierConfig {
   bootstrap: number;
   /** `trainUnfrozen`: learning rate of the encoder after unfreezing, as a fraction of the head's; default 0.1. */
   encoderLr?: number;
+  /** Batch norm in the CAE (CaeOptions.batchNorm) of every variant; default false. */
+  batchNorm?: boolean;
 }
 
 /** A trained classifier: its Learner, model and test predictions. */
@@ -58,7 +60,7 @@ export function classifierEpochs(clfEpochs: number): number {
 
 /** Unsupervised CAE pretraining on site A (the demo's step 3). */
 export async function pretrainCae(siteA: BatchSource, cfg: SiteClassifierConfig): Promise<Pretrained> {
-  const ae = buildCae({ inputShape: cfg.inputShape, outputActivation: 'linear', seed: cfg.seed });
+  const ae = buildCae({ inputShape: cfg.inputShape, outputActivation: 'linear', seed: cfg.seed, batchNorm: cfg.batchNorm ?? false });
   const learner = new Learner(siteA, ae, { ...learnerOptions(cfg), loss: { kind: 'autoencoder', l1Weight: 1e-4 } });
   const history = await learner.fit(cfg.aeEpochs, { lr: 3e-3, schedule: 'oneCycle' });
   learner.dispose();
@@ -67,7 +69,7 @@ export async function pretrainCae(siteA: BatchSource, cfg: SiteClassifierConfig)
 
 /** Multitask pretraining on site A: the CAE and a head on site A's labels, 0.7·MSE + 0.3·CE. */
 export async function pretrainMultitask(siteA: BatchSource, cfg: SiteClassifierConfig): Promise<Pretrained & { siteAValidBa: number }> {
-  const mt = buildMultitask({ backbone: { architecture: 'cae', inputShape: cfg.inputShape, outputActivation: 'linear', seed: cfg.seed }, numClasses: siteA.classes.length, seed: cfg.seed });
+  const mt = buildMultitask({ backbone: { architecture: 'cae', inputShape: cfg.inputShape, outputActivation: 'linear', seed: cfg.seed, batchNorm: cfg.batchNorm ?? false }, numClasses: siteA.classes.length, seed: cfg.seed });
   const learner = new Learner(siteA, mt, { ...learnerOptions(cfg), loss: { kind: 'multitask', alpha: 0.7 } });
   const history = await learner.fit(cfg.aeEpochs, { lr: 3e-3, schedule: 'oneCycle' });
   const siteAValidBa = (await learner.validate('valid')).metrics.balancedAccuracy;
@@ -103,7 +105,7 @@ export async function trainUnfrozen(encoder: tf.LayersModel, siteB: BatchSource,
 
 /** The same classifier from scratch on site B (the demo's step 5). */
 export async function trainScratch(siteB: BatchSource, cfg: SiteClassifierConfig): Promise<TrainedClassifier> {
-  const clf = buildClassifier({ backbone: { architecture: 'cae', inputShape: cfg.inputShape, seed: cfg.seed }, numClasses: siteB.classes.length, seed: cfg.seed });
+  const clf = buildClassifier({ backbone: { architecture: 'cae', inputShape: cfg.inputShape, seed: cfg.seed, batchNorm: cfg.batchNorm ?? false }, numClasses: siteB.classes.length, seed: cfg.seed });
   const learner = new Learner(siteB, clf, learnerOptions(cfg));
   await learner.fit(classifierEpochs(cfg.clfEpochs), { lr: 1e-3, schedule: 'oneCycle' });
   return finish(learner, clf);

@@ -114,6 +114,29 @@ export function withUnlabelled(split: VolumeSplit, pool: VolumeSplit, prefix = '
   return { ids: [...split.ids, ...pool.ids.map((id) => prefix + id)], y, data };
 }
 
+/**
+ * Splits a training split by subject: per class, the first `fraction` of its subjects (sorted by id,
+ * at least one) keep their labels, the others' scans form the second part (labels kept; pass it to
+ * {@link withUnlabelled} to drop them). `subjectOf` maps a sample id to its subject.
+ */
+export function keepLabelled(split: VolumeSplit, fraction: number, subjectOf: (id: string) => string): { labelled: VolumeSplit; rest: VolumeSplit } {
+  if (!(fraction > 0 && fraction <= 1)) throw new OptionError('keepLabelled.fraction', `must be in (0, 1], got ${fraction}`);
+  const classes = [...new Set(split.y)].sort((a, b) => a - b);
+  const kept = new Set<string>();
+  for (const c of classes) {
+    const subjects = [...new Set(split.ids.filter((_, i) => split.y[i] === c).map(subjectOf))].sort();
+    subjects.slice(0, Math.max(1, Math.round(fraction * subjects.length))).forEach((s) => kept.add(s));
+  }
+  const size = split.ids.length ? split.data.length / split.ids.length : 0;
+  const pick = (keep: boolean): VolumeSplit => {
+    const idx = split.ids.map((_, i) => i).filter((i) => kept.has(subjectOf(split.ids[i])) === keep);
+    const data = new Float32Array(idx.length * size);
+    idx.forEach((i, k) => data.set(split.data.subarray(i * size, (i + 1) * size), k * size));
+    return { ids: idx.map((i) => split.ids[i]), y: Int32Array.from(idx, (i) => split.y[i]), data };
+  };
+  return { labelled: pick(true), rest: pick(false) };
+}
+
 /** Options of {@link VolumeViewSource}. */
 export interface VolumeViewSourceOptions {
   classes: readonly string[];
@@ -191,7 +214,7 @@ export class VolumeViewSource implements BatchSource {
 }
 
 /** A copy of a [nx, ny, nz] volume reversed along axis 0. */
-function flipX(vol: Float32Array, shape: readonly number[]): Float32Array {
+export function flipX(vol: Float32Array, shape: readonly number[]): Float32Array {
   const [nx, ny, nz] = shape;
   const plane = ny * nz;
   const out = new Float32Array(vol.length);

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mergeKdSynthetic, parseSeverity, runKdSynthetic, teacherCandidates, type KdSyntheticConfig } from '../../scripts/kd-synthetic.js';
-import { VolumeViewSource, cutView, middleSlices, viewShape, withUnlabelled } from '../../scripts/lib/volume-views.js';
+import { mergeKdSynthetic, parseSeverity, runKdSynthetic, subjectOf, teacherCandidates, type KdSyntheticConfig } from '../../scripts/kd-synthetic.js';
+import { VolumeViewSource, cutView, keepLabelled, middleSlices, viewShape, withUnlabelled } from '../../scripts/lib/volume-views.js';
 import { OptionError } from '../../src/index.js';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
 
@@ -51,6 +51,24 @@ describe('volume views (3D → 2D student inputs)', () => {
     // the inputs are not modified
     expect([...split.y]).toEqual([1, 0]);
     expect(split.ids).toEqual(['a', 'b']);
+  });
+
+  it('keeps the labels of the first fraction of each class\'s subjects (whole subjects, at least one) and returns the rest', () => {
+    // subjects a (class 0, 2 scans), b (0), c (0), d (1, 2 scans), e (1); one value per volume
+    const split = { ids: ['c1', 'a1', 'd1', 'b1', 'a2', 'e1', 'd2'], y: Int32Array.from([0, 0, 1, 0, 0, 1, 1]), data: Float32Array.from([3, 1, 4, 2, 1.5, 5, 4.5]) };
+    const subject = (id: string) => id[0];
+    const { labelled, rest } = keepLabelled(split, 0.5, subject);
+    // class 0: round(0.5·3) = 2 subjects (a, b); class 1: round(0.5·2) = 1 (d)
+    expect(labelled.ids).toEqual(['a1', 'd1', 'b1', 'a2', 'd2']);
+    expect([...labelled.y]).toEqual([0, 1, 0, 0, 1]);
+    expect([...labelled.data]).toEqual([1, 4, 2, 1.5, 4.5]);
+    expect(rest.ids).toEqual(['c1', 'e1']);
+    expect([...rest.data]).toEqual([3, 5]);
+    expect(keepLabelled(split, 0.01, subject).labelled.ids).toEqual(['a1', 'd1', 'a2', 'd2']);
+    expect(keepLabelled(split, 1, subject).rest.ids).toEqual([]);
+    expect(() => keepLabelled(split, 0, subject)).toThrow(/fraction/);
+    expect(subjectOf('images/sub-012_ses-2.nii.gz')).toBe('sub-012');
+    expect(() => subjectOf('scan-3')).toThrow(/names no subject/);
   });
 
   it('streams student views with the whole (possibly flipped) volume beside them, seeded', async () => {
@@ -105,6 +123,8 @@ describe('scripts/kd-synthetic.ts (CI variant: 1 seed, 2 students, tiny sizes)',
     teacherFeatures: 'head_hidden',
     bootstrap: 10,
     transfer: 0,
+    labelled: 1,
+    teacherBatchNorm: false,
     oracle: false,
     merge: '',
   });
@@ -155,6 +175,17 @@ describe('scripts/kd-synthetic.ts (CI variant: 1 seed, 2 students, tiny sizes)',
     expect(table).toContain('| oracle (transfer scans labelled) | oracle − plain |');
     expect(table).toMatch(/\| 3 \| \w+ \d\.\d{3} \| \d\.\d{3} \/ \d\.\d{3} \/ \d\.\d{3} \|/);
     await expect(runKdSynthetic({ ...cfg(dirs[1]), oracle: true })).rejects.toThrow(/--oracle.*--transfer/);
+  }, 60_000);
+
+  it('--labelled 0.5 with a batch-norm teacher: a label-scarce run whose other scans feed the transfer set; the oracle knows their labels', async () => {
+    const lines: string[] = [];
+    const r = await runKdSynthetic({ ...cfg(dirs[2]), seed: 6, students: 'edge', studentEpochs: 1, labelled: 0.5, teacherBatchNorm: true, oracle: true }, (l) => lines.push(l));
+    const edge = r.perSeed[0].students.edge!;
+    for (const t of [edge.plain, edge.distilled, edge.oracle!]) expect(t.balancedAccuracy).toBeGreaterThanOrEqual(0);
+    const table = readFileSync(path.join(dirs[2], 'table.md'), 'utf8');
+    expect(table).toContain('labels of 0.5 of the site-B training subjects only');
+    expect(table).toContain('teacher CAE with batch norm');
+    await expect(runKdSynthetic({ ...cfg(dirs[2]), labelled: 0 })).rejects.toThrow(/--labelled/);
   }, 60_000);
 
   it('--merge pools seeds run apart into the table one run would give, refusing a repeated seed or other settings', async () => {
