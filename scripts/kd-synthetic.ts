@@ -69,6 +69,16 @@
  * level with the best students. Distilling needs a cohort whose label the middle slices show less well than the
  * whole volume, with students that still have labels to gain.
  *
+ * Label-scarce setting, where distillation wins (2026-11-23, code 5c5bc4e): `--labelled 0.25 --teacherBatchNorm
+ * --teacher scratch,finetune --transfer 96 --oracle`: 16 labelled site-B scans (8 subjects), the teacher's CAE with batch
+ * norm (from scratch or pretrained on site A and fine-tuned, picked on validation), the transfer set = the other 52
+ * site-B training scans + 192 new ones, unlabelled. Criterion fixed before the pilots: mean distilled − plain over
+ * the six students ≥ +0.02 on pilot seeds 100–101; they gave +0.013 and +0.125. Seeds 0–4, run once (two processes
+ * merged, 1827 s): teacher 0.837 ± 0.052 (scratch on 3 seeds, fine-tuned on 2); distilled − plain slice +0.037 ± 0.070,
+ * early +0.029 ± 0.089, joint +0.074 ± 0.075, dynamic +0.103 ± 0.111, lstm +0.013 ± 0.041, edge +0.053 ± 0.053;
+ * mean over the students +0.051 ± 0.030, positive on every seed. The oracle (those 244 scans labelled) gains
+ * +0.042 to +0.142: here the students have labels to gain, and the teacher is better than they are.
+ *
  * Earlier result (64 subjects, severity 0.5–1, from-scratch teacher, 746 s, 8a45416): teacher 0.942 ± 0.081,
  * students 0.88–0.99 plain, distilled − plain −0.039 ± 0.029; ablations on it (slice, early, dynamic, edge):
  * Hinton only −0.021, similarity only −0.004, T = 1 −0.006, similarity 3000 'rows' −0.035, all within the spread.
