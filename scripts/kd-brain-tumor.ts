@@ -53,7 +53,7 @@ import {
   type StepSpec,
 } from '../src/index.js';
 import type { Callback, EpochRecord, FitState } from '../src/learner/callback.js';
-import { loadModel } from '../src/learner/checkpoint.js';
+import { loadModel, readManifest } from '../src/learner/checkpoint.js';
 import { parseCli } from './lib/cli.js';
 import { isEntryPoint, markdownTable, meanSd, writeResults } from './lib/experiment.js';
 import { folderRowsLimited } from './lib/folder-rows.js';
@@ -302,8 +302,8 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     teacherInfo = { loadedFrom: path.resolve(cfg.teacher) };
     log(`\nTeacher loaded from ${cfg.teacher}`);
     // A teacher trained on other normalised inputs gets them back through an exact per-channel affine map.
-    const manifest = JSON.parse(await readFile(path.join(path.resolve(cfg.teacher), 'manifest.json'), 'utf8')) as { pipeline?: { steps?: StepSpec[] } };
-    const teacherStep = manifest.pipeline?.steps?.[0];
+    const { manifest } = await readManifest(path.resolve(cfg.teacher));
+    const teacherStep = (manifest.pipeline as { steps?: StepSpec[] } | undefined)?.steps?.[0];
     if (!teacherStep) throw new OptionError('--teacher', `${cfg.teacher}/manifest.json records no pipeline: cannot tell how its inputs were normalised`);
     const affine = normalizationAffine(bunch.pipeline.steps[0], teacherStep, inputShape[2]);
     if (affine) {

@@ -84,11 +84,11 @@
  * Hinton only −0.021, similarity only −0.004, T = 1 −0.006, similarity 3000 'rows' −0.035, all within the spread.
  */
 import path from 'node:path';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { ArrayBatchSource, DataError, Learner, OptionError, cnnLstm, distill, dynamicImage, earlyFusion, edgeCnn, initBackend, jointFusion, sliceCnn } from '../src/index.js';
 import type { BatchSource, LearnerOptions, StudentModel } from '../src/index.js';
 import { parseCli } from './lib/cli.js';
-import { isEntryPoint, markdownTable, writeResults } from './lib/experiment.js';
+import { isEntryPoint, markdownTable, writeResultsAndTable } from './lib/experiment.js';
 import { backendForReport } from './lib/report-data.js';
 import { formatMeanSd, pairedDifference, parseList, parseSeeds, summarize, winTieLoss, type SeedSummary } from './lib/seed-table.js';
 import { classifierEpochs, pretrainCae, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
@@ -384,11 +384,7 @@ export async function runKdSynthetic(cfg: KdSyntheticConfig, log: (line: string)
   const t0 = Date.now();
   if (cfg.merge) {
     const merged = await mergeKdSynthetic(cfg.merge.split(',').map((f) => path.resolve(f)));
-    const out = path.resolve(cfg.out);
-    await writeResults(out, merged);
-    const md = tableMarkdown(merged, STUDENTS.filter((n) => merged.summary.students[n]));
-    await writeFile(path.join(out, 'table.md'), md);
-    log(`\n${md}`);
+    await writeResultsAndTable(path.resolve(cfg.out), merged, tableMarkdown(merged, STUDENTS.filter((n) => merged.summary.students[n])), log);
     return merged;
   }
   checkConfig(cfg);
@@ -432,10 +428,7 @@ export async function runKdSynthetic(cfg: KdSyntheticConfig, log: (line: string)
     perSeed.push(row);
   }
   const results: KdSyntheticResults = { config: cfg, seeds, perSeed, summary: summarizeSeeds(perSeed, students), backend: backendForReport(backend), seconds: (Date.now() - t0) / 1000 };
-  await writeResults(out, results);
-  const md = tableMarkdown(results, students);
-  await writeFile(path.join(out, 'table.md'), md);
-  log(`\n${md}`);
+  await writeResultsAndTable(out, results, tableMarkdown(results, students), log);
   log(`Results: ${path.join(out, 'results.json')} (${results.seconds.toFixed(0)} s)`);
   return results;
 }

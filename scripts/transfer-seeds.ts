@@ -30,10 +30,9 @@
  * code does not beat training the same network from scratch on site B.
  */
 import path from 'node:path';
-import { writeFile } from 'node:fs/promises';
 import { initBackend } from '../src/index.js';
 import { parseCli } from './lib/cli.js';
-import { isEntryPoint, markdownTable, writeResults } from './lib/experiment.js';
+import { isEntryPoint, markdownTable, writeResultsAndTable } from './lib/experiment.js';
 import { backendForReport } from './lib/report-data.js';
 import { formatMeanSd, pairedDifference, parseList, parseSeeds, summarize, winTieLoss, type SeedSummary } from './lib/seed-table.js';
 import { classifierEpochs, pretrainCae, pretrainMultitask, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
@@ -145,10 +144,7 @@ export async function runTransferSeeds(cfg: TransferSeedsConfig, log: (line: str
     if (v !== 'scratch' && variants.includes('scratch')) vsScratch[v] = { ...summarize(pairedDifference(ba(v), ba('scratch'))), ...winTieLoss(ba(v), ba('scratch')) };
   }
   const results: TransferSeedsResults = { config: cfg, seeds, perSeed, summary, vsScratch, backend: backendForReport(backend), seconds: (Date.now() - t0) / 1000 };
-  await writeResults(out, results);
-  const md = tableMarkdown(results, variants);
-  await writeFile(path.join(out, 'table.md'), md);
-  log(`\n${md}`);
+  await writeResultsAndTable(out, results, tableMarkdown(results, variants), log);
   log(`Results: ${path.join(out, 'results.json')} (${results.seconds.toFixed(0)} s)`);
   return results;
 }

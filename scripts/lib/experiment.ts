@@ -98,6 +98,13 @@ export async function writeResults(out: string, results: unknown): Promise<strin
   return file;
 }
 
+/** Writes results.json (atomically) and table.md into `out`, and logs the table. */
+export async function writeResultsAndTable(out: string, results: unknown, table: string, log: (line: string) => void): Promise<void> {
+  await writeResults(out, results);
+  await writeFile(path.join(out, 'table.md'), table);
+  log(`\n${table}`);
+}
+
 /** Parses `96x120x120` (or `96,120,120`) into a shape. */
 export function parseShape(where: string, text: string): [number, number, number] {
   const parts = text.split(/[x,]/).map((s) => Number(s.trim()));
