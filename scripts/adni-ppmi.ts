@@ -23,7 +23,7 @@ import type { ClassifierModel, DataBunchRow, PipelineSpec, StepSpec } from '../s
 import { parseCli } from './lib/cli.js';
 import { adniRows, genericRows, parseLabelMap } from './lib/adni.js';
 import { formatCi, isEntryPoint, markdownTable, meanSd, parseShape, pooledScore, writeResults, type ScoreWithCi } from './lib/experiment.js';
-import { binaryBalancedAccuracy } from './lib/probes.js';
+import { binaryBalancedAccuracy } from '../src/learner/probes.js';
 
 /** Options of the ADNI → PPMI experiment (defaults: trans-MRI's settings). */
 export const ADNI_PPMI_DEFAULTS = {

@@ -23,7 +23,7 @@ import {
 } from '../src/index.js';
 import type { Experiment } from '../src/index.js';
 import { parseCli } from './lib/cli.js';
-import { backendForReport, historyForReport, metricsForReport, reconstructionsForReport, rocForReport, versions } from './lib/report-data.js';
+import { backendForReport, historyForReport, metricsForReport, reconstructionsForReport, rocForReport, versions } from '../src/viz/report/from-learner.js';
 import { isEntryPoint, writeResults } from './lib/experiment.js';
 
 const spec = {

@@ -25,7 +25,7 @@ import type { DataBunch as Bunch, PipelineSpec, StepSpec } from '../src/index.js
 import { parseCli } from './lib/cli.js';
 import { formatCi, isEntryPoint, markdownTable, meanSd, parseShape, pcaReconstructionMse, pooledScore, projectRows, splitVoxels, writeResults, type ScoreWithCi } from './lib/experiment.js';
 import { ixiRows } from './lib/ixi.js';
-import { binaryBalancedAccuracy, fitStandardizer, linearPredict, logisticFit, logisticPredict, meanAbsoluteError, pearson, pick, ridgeFit, standardize, type Features } from './lib/probes.js';
+import { binaryBalancedAccuracy, fitStandardizer, linearPredict, logisticFit, logisticPredict, meanAbsoluteError, pearson, pick, ridgeFit, standardize, type Features } from '../src/learner/probes.js';
 
 /** Options of the IXI experiment. */
 export const IXI_DEFAULTS = {

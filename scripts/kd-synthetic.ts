@@ -89,11 +89,11 @@ import { ArrayBatchSource, DataError, Learner, OptionError, cnnLstm, distill, dy
 import type { BatchSource, LearnerOptions, StudentModel } from '../src/index.js';
 import { parseCli } from './lib/cli.js';
 import { isEntryPoint, markdownTable, writeResultsAndTable } from './lib/experiment.js';
-import { backendForReport } from './lib/report-data.js';
+import { backendForReport } from '../src/viz/report/from-learner.js';
 import { formatMeanSd, pairedDifference, parseList, parseSeeds, summarize, winTieLoss, type SeedSummary } from './lib/seed-table.js';
 import { classifierEpochs, pretrainCae, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
 import { syntheticPool, syntheticSites } from './lib/synthetic-sites.js';
-import { VolumeViewSource, flipX, keepLabelled, loadSplit, withUnlabelled, type SliceView, type VolumeSplit } from './lib/volume-views.js';
+import { VolumeViewSource, flipX, keepLabelled, loadSplit, withUnlabelled, type StudentView, type VolumeSplit } from '../src/data/views/volume-views.js';
 
 const spec = {
   name: 'scripts/kd-synthetic.ts',
@@ -235,7 +235,7 @@ export interface KdSyntheticResults {
 
 interface Built {
   student: StudentModel;
-  view: SliceView;
+  view: StudentView;
 }
 
 /** The subject of a sample id of the synthetic cohort (`sub-007` of `…sub-007_ses-1…`). */
@@ -349,7 +349,7 @@ async function timed<T>(f: () => Promise<T>): Promise<{ value: T; seconds: numbe
 }
 
 /** Trains one student plainly and distilled (same initial weights); returns both scores. */
-async function trainStudent(name: StudentName, cfg: KdSyntheticConfig, seed: number, source: (view: SliceView, method: RunKind) => BatchSource, teacher: TrainedClassifier) {
+async function trainStudent(name: StudentName, cfg: KdSyntheticConfig, seed: number, source: (view: StudentView, method: RunKind) => BatchSource, teacher: TrainedClassifier) {
   const learnerOpts: Omit<LearnerOptions, 'loss'> = { seed, batchSize: cfg.batchSize, bootstrap: cfg.bootstrap };
   const fit = { lr: cfg.studentLr, schedule: 'oneCycle' as const };
   const scores = {} as Record<Method, TestScore> & { oracle?: TestScore };
@@ -413,7 +413,7 @@ export async function runKdSynthetic(cfg: KdSyntheticConfig, log: (line: string)
       return train;
     };
     const trainOf = { plain: splits, distilled: { ...splits, train: extend(false) }, oracle: { ...splits, train: extend(true) } };
-    const source = (view: SliceView, method: RunKind): BatchSource =>
+    const source = (view: StudentView, method: RunKind): BatchSource =>
       new VolumeViewSource({ classes: siteB.classes, volumeShape: inputShape, splits: trainOf[method], view, seed, flip: cfg.flip });
     const row: KdSeedRow = { seed, teacher: { kind, candidates: scores }, students: {}, seconds: 0 };
     for (const name of students) {

@@ -33,7 +33,7 @@ import path from 'node:path';
 import { initBackend } from '../src/index.js';
 import { parseCli } from './lib/cli.js';
 import { isEntryPoint, markdownTable, writeResultsAndTable } from './lib/experiment.js';
-import { backendForReport } from './lib/report-data.js';
+import { backendForReport } from '../src/viz/report/from-learner.js';
 import { formatMeanSd, pairedDifference, parseList, parseSeeds, summarize, winTieLoss, type SeedSummary } from './lib/seed-table.js';
 import { classifierEpochs, pretrainCae, pretrainMultitask, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
 import { syntheticSites } from './lib/synthetic-sites.js';

@@ -37,8 +37,8 @@ export type { ReadNiftiOptions } from './data/nifti/reader.js';
 export type { NiftiHeader, AffineSource } from './data/nifti/header.js';
 export { writeNifti, DEFAULT_WRITE_NIFTI } from './data/nifti/writer.js';
 export type { WriteNiftiOptions } from './data/nifti/writer.js';
-export { readImage2d, sniffImageFormat, DEFAULT_READ_IMAGE2D } from './data/image2d.js';
-export type { ReadImage2dOptions, Image2dFormat } from './data/image2d.js';
+export { readImage2d, sniffImageFormat, DEFAULT_READ_IMAGE2D } from './data/read-image2d.js';
+export type { ReadImage2dOptions, Image2dFormat } from './data/read-image2d.js';
 export { readCohortCsv, DEFAULT_CSV_COLUMNS, DEFAULT_READ_COHORT_CSV } from './data/csv.js';
 export type { CohortRow, CsvColumns, ReadCohortCsvOptions } from './data/csv.js';
 
@@ -107,15 +107,15 @@ export { erodeImage, dilateImage, openImage, closeImage, footprintOffsets } from
 export type { Footprint } from './data/transforms2d/morphology.js';
 export { gaussianSmooth, medianSmooth, gaussianKernel1d, DEFAULT_GAUSSIAN, DEFAULT_MEDIAN } from './data/transforms2d/smoothing.js';
 export type { GaussianOptions, MedianOptions } from './data/transforms2d/smoothing.js';
-export { alzheimerContrastPipeline, DEFAULT_ALZHEIMER_PIPELINE } from './data/transforms2d/pipeline.js';
-export type { AlzheimerPipelineOptions, SmoothingSpec } from './data/transforms2d/pipeline.js';
+export { alzheimerContrastPipeline, DEFAULT_ALZHEIMER_PIPELINE } from './data/transforms2d/alzheimer-contrast.js';
+export type { AlzheimerPipelineOptions, SmoothingSpec } from './data/transforms2d/alzheimer-contrast.js';
 
 // --- models ---
 export { resize3d, UpSampling3D, DEFAULT_UPSAMPLING3D } from './models/upsampling3d.js';
 export type { UpSamplingMethod, UpSampling3DArgs } from './models/upsampling3d.js';
 export { ZeroPadding3D, DEFAULT_ZERO_PADDING3D } from './models/padding3d.js';
 export type { Padding3D, ZeroPadding3DArgs } from './models/padding3d.js';
-export type { ActivationName, VolumeInputShape, AutoencoderModel, ClassifierModel, MultitaskModel } from './models/common.js';
+export type { ActivationName, VolumeInputShape, AutoencoderModel, ClassifierModel, MultitaskModel } from './models/building-blocks.js';
 export { buildCae, DEFAULT_CAE } from './models/cae.js';
 export type { CaeOptions, CaeConfig } from './models/cae.js';
 export { buildSrcae, DEFAULT_SRCAE } from './models/srcae.js';
@@ -152,8 +152,8 @@ export { CHECKPOINT_VERSION } from './learner/checkpoint.js';
 export type { CheckpointManifest, FitPlan } from './learner/checkpoint.js';
 export { DEFAULT_ENCODE } from './learner/inference.js';
 export type { EncodeOptions, Encoding } from './learner/inference.js';
-export { METRIC_NAMES } from './learner/epoch-metrics.js';
-export type { MetricName } from './learner/epoch-metrics.js';
+export { METRIC_NAMES } from './learner/metrics/epoch.js';
+export type { MetricName } from './learner/metrics/epoch.js';
 export {
   confusionMatrix,
   accuracy,
@@ -164,16 +164,16 @@ export {
   multiclassAuc,
   classificationMetrics,
   DEFAULT_CLASSIFICATION_METRICS,
-} from './learner/metrics.js';
-export type { ClassificationMetricsOptions, ClassificationReport } from './learner/metrics.js';
-export { rocCurve, rocCurves } from './learner/roc.js';
-export type { RocPoints } from './learner/roc.js';
+} from './learner/metrics/classification.js';
+export type { ClassificationMetricsOptions, ClassificationReport } from './learner/metrics/classification.js';
+export { rocCurve, rocCurves } from './learner/metrics/roc.js';
+export type { RocPoints } from './learner/metrics/roc.js';
 export { lrFind, valleyIndex, steepestIndex, DEFAULT_LR_FIND } from './learner/lr-find.js';
 export type { LrFindOptions, LrFindResult } from './learner/lr-find.js';
 export { EarlyStopping, DEFAULT_EARLY_STOPPING } from './learner/callbacks/early-stopping.js';
 export type { EarlyStoppingOptions } from './learner/callbacks/early-stopping.js';
-export { BestModelCheckpoint, DEFAULT_BEST_MODEL_CHECKPOINT } from './learner/callbacks/best-model.js';
-export type { BestModelCheckpointOptions } from './learner/callbacks/best-model.js';
+export { BestModelCheckpoint, DEFAULT_BEST_MODEL_CHECKPOINT } from './learner/callbacks/keep-best.js';
+export type { BestModelCheckpointOptions } from './learner/callbacks/keep-best.js';
 export { ProgressBar, DEFAULT_PROGRESS_BAR } from './learner/callbacks/progress-bar.js';
 export type { ProgressBarOptions } from './learner/callbacks/progress-bar.js';
 export { HistoryLogger, historyToCsv, DEFAULT_HISTORY_LOGGER } from './learner/callbacks/history-logger.js';
@@ -195,8 +195,8 @@ export {
   DEFAULT_SIMILARITY_PRESERVING,
 } from './learner/distill/feature-losses.js';
 export type { HintRegressorOptions, AttentionTransferOptions, SimilarityPreservingOptions } from './learner/distill/feature-losses.js';
-export { DEFAULT_STUDENT_CNN } from './models/students/common.js';
-export type { StudentModel, StudentCnnOptions, StudentCnnConfig } from './models/students/common.js';
+export { DEFAULT_STUDENT_CNN } from './models/students/student-cnn.js';
+export type { StudentModel, StudentCnnOptions, StudentCnnConfig } from './models/students/student-cnn.js';
 export { sliceCnn, earlyFusion } from './models/students/slice.js';
 export type { SliceCnnOptions, EarlyFusionOptions, SliceCnnConfig } from './models/students/slice.js';
 export { jointFusion, cnnLstm, dynamicImage, rankPoolingCoefficients } from './models/students/sequence.js';
@@ -210,8 +210,8 @@ export type {
 } from './models/students/sequence.js';
 export { edgeCnn, DEFAULT_EDGE_CNN } from './models/students/edge.js';
 export type { EdgeCnnOptions, EdgeCnnConfig } from './models/students/edge.js';
-export { resnet2d, DEFAULT_RESNET2D } from './models/students/resnet.js';
-export type { ResNet2dOptions, ResNet2dConfig } from './models/students/resnet.js';
+export { resnet2d, DEFAULT_RESNET2D } from './models/teachers/resnet2d.js';
+export type { ResNet2dOptions, ResNet2dConfig } from './models/teachers/resnet2d.js';
 export { distill, distillationLoss, DEFAULT_DISTILL, DEFAULT_DISTILL_LOSS } from './learner/distill/distill.js';
 export type { DistillOptions, DistillLossOptions, Distillation } from './learner/distill/distill.js';
 export { TeacherCache, DistillTeacherCallback } from './learner/distill/teacher.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { OptionError, Rng } from '../../src/index.js';
 import type { BatchSource, SplitName } from '../../src/index.js';
-import { bootstrapInterval } from './probes.js';
+import { bootstrapInterval } from '../../src/learner/probes.js';
 
 /** True when the module with this `import.meta.url` is the script node was started with. */
 export function isEntryPoint(moduleUrl: string): boolean {

@@ -6,7 +6,7 @@ import { OptionError, rejectUnknownOptions } from '../backend/errors.js';
 import type { BatchSource } from '../data/batch.js';
 import { buildCae, type CaeOptions } from '../models/cae.js';
 import { buildClassifier, buildMultitask, classifierFromEncoder, type BackboneOptions, type HeadOptions } from '../models/classifier.js';
-import type { VolumeInputShape } from '../models/common.js';
+import type { VolumeInputShape } from '../models/building-blocks.js';
 import { buildSrcae, type SrcaeOptions } from '../models/srcae.js';
 import { Learner, type LearnerOptions } from './learner.js';
 

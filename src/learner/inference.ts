@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BatchSource, SplitName, Batch } from '../data/batch.js';
 import type { LossFunction } from './loss-spec.js';
-import { classificationMetrics, argmaxRows, type ClassificationReport } from './metrics.js';
+import { classificationMetrics, argmaxRows, type ClassificationReport } from './metrics/classification.js';
 import type { ModelHandle } from './model-handle.js';
 
 /** Everything inference needs from a Learner. */

@@ -2,7 +2,7 @@
  * Options of the Learner and of fit, with their defaults.
  */
 import type { Callback } from './callback.js';
-import type { MetricName } from './epoch-metrics.js';
+import type { MetricName } from './metrics/epoch.js';
 import type { LossSpec } from './loss-spec.js';
 import type { OptimizerSpec } from './optim.js';
 import type { ScheduleSpec } from './schedule.js';

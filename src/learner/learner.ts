@@ -18,7 +18,7 @@ import { callbackName, type Callback, type EpochRecord, type FitState, type Lear
 import type { FitPlan } from './checkpoint.js';
 import { asArray, batchTensors, encodeSplit, predictSplit, runInference, DEFAULT_ENCODE, type EncodeOptions, type Encoding, type InferenceContext, type Prediction } from './inference.js';
 import { lossNeedsLabels, resolveLoss, type LossFunction } from './loss-spec.js';
-import { epochMetrics, type MetricName } from './epoch-metrics.js';
+import { epochMetrics, type MetricName } from './metrics/epoch.js';
 import { checkSourceFits, codeFunction, layerGroups, leafLayers, setGroupTrainable, toHandle, type LayerGroup, type ModelHandle } from './model-handle.js';
 import { disposeOptimizer, makeOptimizer, setLearningRate } from './optim.js';
 import { normalizeSchedule, scheduleLr, scheduleMomentum } from './schedule.js';

@@ -8,7 +8,7 @@ import { OptionError, ShapeError, rejectUnknownOptions } from '../backend/errors
 import { loadLayersModelFrom } from '../backend/file-io.js';
 import { Rng } from '../backend/rng.js';
 import { BackboneNormalization, resolveNormalization, type NormalizationPreset, type NormalizationSpec } from './backbone2d-normalize.js';
-import { torchLinearInit, type ClassifierModel } from './common.js';
+import { torchLinearInit, type ClassifierModel } from './building-blocks.js';
 
 /** Options of {@link backboneClassifier}. */
 export interface BackboneClassifierOptions {

@@ -7,7 +7,7 @@ import { Rng } from '../backend/rng.js';
 import {
   batchNorm3d, checkActivation, checkVolumeShape, checkWidths, conv3d, layerNames, spatialDims,
   type ActivationName, type AutoencoderModel, type Conv3dSpec, type VolumeInputShape,
-} from './common.js';
+} from './building-blocks.js';
 import { UpSampling3D, type UpSamplingMethod } from './upsampling3d.js';
 import { ZeroPadding3D } from './padding3d.js';
 

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { OptionError, ShapeError, rejectUnknownOptions } from '../backend/errors.js';
 import { Rng } from '../backend/rng.js';
-import { layerNames, torchLinearInit, type AutoencoderModel, type ClassifierModel, type MultitaskModel } from './common.js';
+import { layerNames, torchLinearInit, type AutoencoderModel, type ClassifierModel, type MultitaskModel } from './building-blocks.js';
 import { buildCae, type CaeConfig, type CaeOptions } from './cae.js';
 import { buildSrcae, type SrcaeConfig, type SrcaeOptions } from './srcae.js';
 

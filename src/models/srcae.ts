@@ -7,7 +7,7 @@ import { Rng } from '../backend/rng.js';
 import {
   checkActivation, checkVolumeShape, checkWidths, conv3d, layerNames, spatialDims,
   type ActivationName, type AutoencoderModel, type VolumeInputShape,
-} from './common.js';
+} from './building-blocks.js';
 import { UpSampling3D, type UpSamplingMethod } from './upsampling3d.js';
 
 /** Options of {@link buildSrcae}. */

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError, OptionError } from '../../src/backend/errors.js';
-import { readImage2d, sniffImageFormat } from '../../src/data/image2d.js';
-import { resizeBilinearPil } from '../../src/data/image2d-resize.js';
+import { readImage2d, sniffImageFormat } from '../../src/data/read-image2d.js';
+import { resizeBilinearPil } from '../../src/data/resize-bilinear-pil.js';
 
 const FIX = new URL('../fixtures/io/img/', import.meta.url).pathname;
 /** Pixels Pillow 9.4 computed for the fixture images (test/fixtures/io/make-images.py). */

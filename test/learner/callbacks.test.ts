@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Learner } from '../../src/learner/learner.js';
 import { EarlyStopping } from '../../src/learner/callbacks/early-stopping.js';
-import { BestModelCheckpoint } from '../../src/learner/callbacks/best-model.js';
+import { BestModelCheckpoint } from '../../src/learner/callbacks/keep-best.js';
 import { ProgressBar } from '../../src/learner/callbacks/progress-bar.js';
 import { HistoryLogger, historyToCsv } from '../../src/learner/callbacks/history-logger.js';
 import type { EpochRecord, FitState } from '../../src/learner/callback.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { CancelBatchError, CancelFitError } from '../../src/backend/errors.js';
 import { LEARNER_EVENTS, type Callback, type FitState, type LearnerEvent } from '../../src/learner/callback.js';
-import { BestModelCheckpoint } from '../../src/learner/callbacks/best-model.js';
+import { BestModelCheckpoint } from '../../src/learner/callbacks/keep-best.js';
 import { EarlyStopping } from '../../src/learner/callbacks/early-stopping.js';
 import { HistoryLogger } from '../../src/learner/callbacks/history-logger.js';
 import { ProgressBar } from '../../src/learner/callbacks/progress-bar.js';

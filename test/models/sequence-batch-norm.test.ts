@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
 import { Rng } from '../../src/backend/rng.js';
 import { cnnLstm, jointFusion } from '../../src/models/students/sequence.js';
-import type { StudentModel } from '../../src/models/students/common.js';
+import type { StudentModel } from '../../src/models/students/student-cnn.js';
 
 expectNoTensorLeaks();
 

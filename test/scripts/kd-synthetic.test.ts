@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mergeKdSynthetic, parseSeverity, runKdSynthetic, subjectOf, teacherCandidates, type KdSyntheticConfig } from '../../scripts/kd-synthetic.js';
-import { VolumeViewSource, cutView, keepLabelled, middleSlices, viewShape, withUnlabelled } from '../../scripts/lib/volume-views.js';
+import { VolumeViewSource, cutView, keepLabelled, middleSlices, viewShape, withUnlabelled } from '../../src/data/views/volume-views.js';
 import { OptionError } from '../../src/index.js';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
 

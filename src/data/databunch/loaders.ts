@@ -3,7 +3,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { DataError } from '../../backend/errors.js';
-import { readImage2d } from '../image2d.js';
+import { readImage2d } from '../read-image2d.js';
 import { readNifti } from '../nifti/reader.js';
 import type { Volume } from '../volume.js';
 import { sha1 } from './cache-files.js';

@@ -7,11 +7,11 @@
 import { OptionError, ShapeError, rejectUnknownOptions } from '../../backend/errors.js';
 import type { Rng } from '../../backend/rng.js';
 import { randomAffine, shiftInPlace } from '../ops/augment.js';
-import { triple } from '../ops/common.js';
+import { triple } from '../ops/op-args.js';
 import { cropOrPad } from '../ops/crop.js';
 import { zoom } from '../ops/zoom.js';
 import { image2DFromVolume, image2DToVolume } from '../transforms2d/image2d.js';
-import { alzheimerContrastPipeline, DEFAULT_ALZHEIMER_PIPELINE, type AlzheimerPipelineOptions } from '../transforms2d/pipeline.js';
+import { alzheimerContrastPipeline, DEFAULT_ALZHEIMER_PIPELINE, type AlzheimerPipelineOptions } from '../transforms2d/alzheimer-contrast.js';
 import { Volume } from '../volume.js';
 import { applyGlobalZScore, applyVoxelZScore, zScoreSample, type VoxelStats } from './zscore.js';
 

@@ -6,7 +6,7 @@
 import { OptionError, ShapeError } from '../../backend/errors.js';
 import type { Rng } from '../../backend/rng.js';
 import { cloneAffine, type Volume } from '../volume.js';
-import { requireFinite, triple, withDefaults } from './common.js';
+import { requireFinite, triple, withDefaults } from './op-args.js';
 import type { InterpolationOrder } from './zoom.js';
 
 /**

@@ -4,7 +4,7 @@
  */
 import { DataError, OptionError } from '../../backend/errors.js';
 import { Volume, type Shape3 } from '../volume.js';
-import { checkShape, requireFinite, shiftAffine, withDefaults } from './common.js';
+import { checkShape, requireFinite, shiftAffine, withDefaults } from './op-args.js';
 
 /** A box of voxels: `start` inclusive, `end` exclusive, per axis. Either may lie outside the volume (then it pads). */
 export interface Box {

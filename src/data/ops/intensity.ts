@@ -4,7 +4,7 @@
  */
 import { DataError, OptionError } from '../../backend/errors.js';
 import { Volume } from '../volume.js';
-import { requireFinite, withDefaults } from './common.js';
+import { requireFinite, withDefaults } from './op-args.js';
 import { checkMask } from './mask.js';
 import { intensityStats } from './stats.js';
 

@@ -5,7 +5,7 @@
  */
 import { DataError, OptionError, ShapeError } from '../../backend/errors.js';
 import { Volume } from '../volume.js';
-import { requireFinite, withDefaults } from './common.js';
+import { requireFinite, withDefaults } from './op-args.js';
 
 /** Options of {@link applyMask}. */
 export interface ApplyMaskOptions {

@@ -6,7 +6,7 @@
 import { DataError, OptionError } from '../../backend/errors.js';
 import { Volume } from '../volume.js';
 import { checkMask, insideFlags } from './mask.js';
-import { requireFinite, withDefaults } from './common.js';
+import { requireFinite, withDefaults } from './op-args.js';
 
 /**
  * The q-th percentile (0 ≤ q ≤ 100) of `sorted` (ascending), with numpy's default

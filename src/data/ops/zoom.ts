@@ -13,7 +13,7 @@
  */
 import { OptionError } from '../../backend/errors.js';
 import { Volume, type Shape3 } from '../volume.js';
-import { roundHalfEven, scaleAffine, triple, withDefaults } from './common.js';
+import { roundHalfEven, scaleAffine, triple, withDefaults } from './op-args.js';
 
 /** Interpolation order: 0 = nearest, 1 = (tri)linear. */
 export type InterpolationOrder = 0 | 1;

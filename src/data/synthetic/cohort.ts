@@ -6,7 +6,7 @@
 import { OptionError } from '../../backend/errors.js';
 import { Rng } from '../../backend/rng.js';
 import { Volume, type Affine, type Shape3 } from '../volume.js';
-import { checkShape, withDefaults } from '../ops/common.js';
+import { checkShape, withDefaults } from '../ops/op-args.js';
 import { drawAnatomy, sessionAnatomy, type SubjectTraits } from './anatomy.js';
 import { renderPhantom, type SiteProfile } from './phantom.js';
 

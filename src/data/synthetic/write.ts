@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OptionError } from '../../backend/errors.js';
 import { writeNifti } from '../nifti/writer.js';
-import { withDefaults } from '../ops/common.js';
+import { withDefaults } from '../ops/op-args.js';
 import { DEFAULT_SYNTHETIC_COHORT, generateCohort, type ResolvedSyntheticCohortOptions, type SyntheticCohortOptions } from './cohort.js';
 
 /** Options of {@link writeCohort}: the cohort's options plus file layout. */

@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { OptionError, rejectUnknownOptions } from '../../backend/errors.js';
 import { Rng } from '../../backend/rng.js';
-import { torchLinearInit } from '../common.js';
-import { checkImageShape, checkPositiveInt, logitsHead, seededHe, studentOf, type StudentModel } from './common.js';
+import { torchLinearInit } from '../building-blocks.js';
+import { checkImageShape, checkPositiveInt, logitsHead, seededHe, studentOf, type StudentModel } from './student-cnn.js';
 
 /** Options of {@link edgeCnn}. */
 export interface EdgeCnnOptions {

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { OptionError } from '../../backend/errors.js';
 import { Rng } from '../../backend/rng.js';
-import { checkImageShape, checkPositiveInt, cnnBackbone, cnnBody, logitsHead, resolveCnnOptions, studentOf, type StudentCnnConfig, type StudentCnnOptions, type StudentModel } from './common.js';
+import { checkImageShape, checkPositiveInt, cnnBackbone, cnnBody, logitsHead, resolveCnnOptions, studentOf, type StudentCnnConfig, type StudentCnnOptions, type StudentModel } from './student-cnn.js';
 
 /** Shared options of the sequence students. */
 export interface SequenceStudentOptions extends StudentCnnOptions {

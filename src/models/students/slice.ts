@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../backend/rng.js';
-import { checkImageShape, checkPositiveInt, cnnBody, logitsHead, resolveCnnOptions, studentOf, type StudentCnnConfig, type StudentCnnOptions, type StudentModel } from './common.js';
+import { checkImageShape, checkPositiveInt, cnnBody, logitsHead, resolveCnnOptions, studentOf, type StudentCnnConfig, type StudentCnnOptions, type StudentModel } from './student-cnn.js';
 
 /** Options of {@link sliceCnn}. */
 export interface SliceCnnOptions extends StudentCnnOptions {

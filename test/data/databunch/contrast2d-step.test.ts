@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OptionError } from '../../../src/backend/errors.js';
 import { Rng } from '../../../src/backend/rng.js';
 import { applyStatic, checkStep, stepKind, type StepSpec } from '../../../src/data/databunch/steps.js';
-import { alzheimerContrastPipeline } from '../../../src/data/transforms2d/pipeline.js';
+import { alzheimerContrastPipeline } from '../../../src/data/transforms2d/alzheimer-contrast.js';
 import { Volume } from '../../../src/data/volume.js';
 
 describe("pipeline step { op: 'contrast2d' }", () => {

@@ -8,7 +8,7 @@ import { invertImage, mergeImages } from '../../../src/data/transforms2d/intensi
 import { clahe } from '../../../src/data/transforms2d/clahe.js';
 import { closeImage, dilateImage, erodeImage, footprintOffsets, openImage, type Footprint } from '../../../src/data/transforms2d/morphology.js';
 import { gaussianKernel1d, gaussianSmooth, medianSmooth } from '../../../src/data/transforms2d/smoothing.js';
-import { alzheimerContrastPipeline } from '../../../src/data/transforms2d/pipeline.js';
+import { alzheimerContrastPipeline } from '../../../src/data/transforms2d/alzheimer-contrast.js';
 
 interface Fixture {
   height: number;

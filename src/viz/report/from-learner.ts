@@ -4,8 +4,12 @@
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { rocCurves } from '../../src/index.js';
-import type { BackendInfo, BatchSource, EpochRecord, Experiment, ExperimentMetric, Prediction, SplitName } from '../../src/index.js';
+import type { BackendInfo } from '../../backend/init.js';
+import type { BatchSource, SplitName } from '../../data/batch.js';
+import type { EpochRecord } from '../../learner/callback.js';
+import type { Prediction } from '../../learner/inference.js';
+import { rocCurves } from '../../learner/metrics/roc.js';
+import type { Experiment, ExperimentMetric } from './experiment.js';
 
 type HistoryEpochs = NonNullable<Experiment['histories']>[number]['epochs'];
 
@@ -31,7 +35,7 @@ export function rocForReport(model: string, prediction: Prediction, classes: rea
 /** Versions of the library, tfjs and node. */
 export function versions(): Record<string, string> {
   const require = createRequire(import.meta.url);
-  const own = require('../../package.json') as { version: string };
+  const own = require('../../../package.json') as { version: string };
   return { transmri: own.version, '@tensorflow/tfjs': tf.version_core, node: process.versions.node };
 }
 

@@ -12,7 +12,7 @@ import {
   pearson,
   ridgeFit,
   standardize,
-} from '../../scripts/lib/probes.js';
+} from '../../src/learner/probes.js';
 import { markdownTable, parseShape, pcaReconstructionMse, projectRows } from '../../scripts/lib/experiment.js';
 
 describe('ridgeFit', () => {

@@ -9,7 +9,7 @@ import {
   perClassScores,
   quantileSorted,
   rocAuc,
-} from '../../src/learner/metrics.js';
+} from '../../../src/learner/metrics/classification.js';
 
 // Three classes, seven samples.
 // probs argmax → preds [0, 1, 2, 0, 2, 1, 1]; labels [0, 1, 1, 0, 2, 2, 1].

@@ -10,8 +10,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { OptionError, rejectUnknownOptions } from '../../backend/errors.js';
 import { Rng } from '../../backend/rng.js';
-import { fusedBatchNormalization } from './batch-norm.js';
-import { checkBodyOptions, checkImageShape, checkPositiveInt, logitsHead, seededHe, studentOf, type StudentModel } from './common.js';
+import { fusedBatchNormalization } from '../students/batch-norm.js';
+import { checkBodyOptions, checkImageShape, checkPositiveInt, logitsHead, seededHe, studentOf, type StudentModel } from '../students/student-cnn.js';
 
 /** Options of {@link resnet2d}. */
 export interface ResNet2dOptions {

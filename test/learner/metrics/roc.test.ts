@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rocCurve, rocCurves } from '../../src/learner/roc.js';
-import { rocAuc } from '../../src/learner/metrics.js';
+import { rocCurve, rocCurves } from '../../../src/learner/metrics/roc.js';
+import { rocAuc } from '../../../src/learner/metrics/classification.js';
 
 describe('rocCurve', () => {
   it('matches a hand-computed curve with a tie', () => {

@@ -4,8 +4,8 @@
  * regression by gradient descent, and the scores the experiment scripts report
  * (MAE, Pearson r, balanced accuracy, percentile bootstrap intervals over subjects).
  */
-import { OptionError, ShapeError } from '../../src/index.js';
-import type { Rng } from '../../src/index.js';
+import { OptionError, ShapeError } from '../backend/errors.js';
+import type { Rng } from '../backend/rng.js';
 
 /** Rows of features (one array per sample, all the same length). */
 export type Features = ReadonlyArray<ArrayLike<number>>;

@@ -1,9 +1,9 @@
 /**
  * Metrics recorded in the history each epoch, from a validation pass.
  */
-import { OptionError } from '../backend/errors.js';
-import type { InferenceResult } from './inference.js';
-import { accuracy, argmaxRows, balancedAccuracy, macroF1, multiclassAuc } from './metrics.js';
+import { OptionError } from '../../backend/errors.js';
+import type { InferenceResult } from '../inference.js';
+import { accuracy, argmaxRows, balancedAccuracy, macroF1, multiclassAuc } from './classification.js';
 
 /** Names of the per-epoch metrics. */
 export type MetricName = 'accuracy' | 'balancedAccuracy' | 'macroF1' | 'auc' | 'mse';

@@ -10,14 +10,15 @@
  * flipped sample's id gets the suffix `#flip`, so a cache keyed by id (the distillation teacher's)
  * keeps the two versions apart and can stay on under this augmentation.
  */
-import { OptionError, Rng, ShapeError } from '../../src/index.js';
-import type { Batch, BatchSource, BatchStreamOptions, SplitName } from '../../src/index.js';
+import { OptionError, ShapeError } from '../../backend/errors.js';
+import { Rng } from '../../backend/rng.js';
+import type { Batch, BatchSource, BatchStreamOptions, SplitName } from '../batch.js';
 
 /** Suffix of the id of a training sample served flipped along axis 0. */
 export const FLIP_SUFFIX = '#flip';
 
 /** How a student sees a volume. */
-export interface SliceView {
+export interface StudentView {
   /** 'slice' = the middle slice [h, w, 1]; 'channels' = k middle slices as channels [h, w, k]; 'sequence' = k middle slices [k, h, w, 1]. */
   kind: 'slice' | 'channels' | 'sequence';
   /** Axis the slices are taken across (0, 1 or 2). */
@@ -36,30 +37,30 @@ export interface VolumeSplit {
 
 /** Indices of the `count` middle slices of an axis of size n (the DataBunch's slice-view convention). */
 export function middleSlices(n: number, count: number): number[] {
-  if (!Number.isInteger(count) || count < 1 || count > n) throw new OptionError('SliceView.count', `expected an integer in 1..${n}, got ${count}`);
+  if (!Number.isInteger(count) || count < 1 || count > n) throw new OptionError('StudentView.count', `expected an integer in 1..${n}, got ${count}`);
   const start = Math.floor((n - count) / 2);
   return Array.from({ length: count }, (_, i) => start + i);
 }
 
 /** Shape of a student input for volumes of shape [nx, ny, nz] (without the batch axis). */
-export function viewShape(view: SliceView, shape: readonly number[]): number[] {
-  if (![0, 1, 2].includes(view.axis)) throw new OptionError('SliceView.axis', `expected 0, 1 or 2, got ${view.axis}`);
+export function viewShape(view: StudentView, shape: readonly number[]): number[] {
+  if (![0, 1, 2].includes(view.axis)) throw new OptionError('StudentView.axis', `expected 0, 1 or 2, got ${view.axis}`);
   const [h, w] = [0, 1, 2].filter((a) => a !== view.axis).map((a) => shape[a]);
   middleSlices(shape[view.axis], view.count);
   if (view.kind === 'slice') {
-    if (view.count !== 1) throw new OptionError('SliceView.count', `a 'slice' view has one slice, got ${view.count}`);
+    if (view.count !== 1) throw new OptionError('StudentView.count', `a 'slice' view has one slice, got ${view.count}`);
     return [h, w, 1];
   }
   if (view.kind === 'channels') return [h, w, view.count];
   if (view.kind === 'sequence') return [view.count, h, w, 1];
-  throw new OptionError('SliceView.kind', `expected 'slice', 'channels' or 'sequence', got ${JSON.stringify(view.kind)}`);
+  throw new OptionError('StudentView.kind', `expected 'slice', 'channels' or 'sequence', got ${JSON.stringify(view.kind)}`);
 }
 
 /**
  * Writes the view of one volume `vol` ([nx, ny, nz], one channel) into `out` at `offset`.
  * Slice j of a 'channels' view is channel j; of a 'sequence' view, step j.
  */
-export function cutView(vol: Float32Array, shape: readonly number[], view: SliceView, out: Float32Array, offset: number): void {
+export function cutView(vol: Float32Array, shape: readonly number[], view: StudentView, out: Float32Array, offset: number): void {
   const [nx, ny, nz] = shape;
   const slices = middleSlices(shape[view.axis], view.count);
   const [h, w] = [0, 1, 2].filter((a) => a !== view.axis).map((a) => shape[a]);
@@ -143,7 +144,7 @@ export interface VolumeViewSourceOptions {
   /** Volume shape [nx, ny, nz, 1]. */
   volumeShape: readonly number[];
   splits: Partial<Record<SplitName, VolumeSplit>>;
-  view: SliceView;
+  view: StudentView;
   /** Seed of the shuffling and flips. */
   seed: number;
   /** Probability of flipping a training volume along axis 0 (when augmenting); 0 = never. */

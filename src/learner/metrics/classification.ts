@@ -4,8 +4,8 @@
  * confusion rows are true classes, columns predictions; a precision/recall/F1
  * with a zero denominator is 0; binary metrics take class 1 as positive.
  */
-import { OptionError, ShapeError, rejectUnknownOptions } from '../backend/errors.js';
-import { Rng } from '../backend/rng.js';
+import { OptionError, ShapeError, rejectUnknownOptions } from '../../backend/errors.js';
+import { Rng } from '../../backend/rng.js';
 
 type Ints = ArrayLike<number>;
 

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { DataError, OptionError, rejectUnknownOptions } from '../backend/errors.js';
-import { resizeBilinearPil } from './image2d-resize.js';
+import { resizeBilinearPil } from './resize-bilinear-pil.js';
 import { Volume } from './volume.js';
 
 /** Options of {@link readImage2d}. */
