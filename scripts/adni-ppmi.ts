@@ -22,8 +22,8 @@ import {
 import type { ClassifierModel, DataBunchRow, PipelineSpec, StepSpec } from '../src/index.js';
 import { parseCli } from './lib/cli.js';
 import { adniRows, genericRows, parseLabelMap } from './lib/adni.js';
-import { formatCi, isEntryPoint, markdownTable, meanSd, parseShape, pooledScore, writeResults, type ScoreWithCi } from './lib/experiment.js';
-import { binaryBalancedAccuracy } from '../src/learner/probes.js';
+import { balancedAccuracy, formatCi, meanSd, pooledScore, type ScoreWithCi } from '../src/index.js';
+import { isEntryPoint, markdownTable, parseShape, writeResults } from './lib/experiment.js';
 
 /** Options of the ADNI → PPMI experiment (defaults: trans-MRI's settings). */
 export const ADNI_PPMI_DEFAULTS = {
@@ -133,7 +133,7 @@ function pooledBalancedAccuracy(subjects: string[], labels: number[], preds: num
   const members = unique.map((s) => subjects.flatMap((t, i) => (t === s ? [i] : [])));
   const score = (idx: ArrayLike<number>): number => {
     const rows = Array.from(idx).flatMap((k) => members[k]);
-    return binaryBalancedAccuracy(rows.map((i) => labels[i]), rows.map((i) => preds[i]));
+    return balancedAccuracy(rows.map((i) => labels[i]), rows.map((i) => preds[i]), 2);
   };
   return pooledScore(unique.length, score, cfg.seed, label, cfg.bootstrap);
 }

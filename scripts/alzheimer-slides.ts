@@ -17,12 +17,12 @@
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { DataBunch, Learner, backboneClassifier, initBackend, report, type Experiment, type NormalizationPreset, type StepSpec } from '../src/index.js';
+import { DataBunch, Learner, backboneClassifier, folderRows, initBackend, report, type Experiment, type NormalizationPreset, type StepSpec } from '../src/index.js';
 import { parseCli } from './lib/cli.js';
 import { isEntryPoint, writeResults } from './lib/experiment.js';
-import { folderRowsLimited } from './lib/folder-rows.js';
 
-export { folderRowsLimited };
+/** The images a class folder contributes (NIfTI files are not part of this study). */
+const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png'];
 
 /** Options of the study script. */
 export const ALZHEIMER_DEFAULTS = {
@@ -98,7 +98,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   await initBackend();
   const out = path.resolve(cfg.out);
   const t0 = Date.now();
-  const { rows, hasTest } = await folderRowsLimited(cfg.root, cfg.limit, cfg.seed);
+  const { rows, hasTestFolder: hasTest } = await folderRows(cfg.root, { extensions: IMAGE_EXTENSIONS, limit: cfg.limit, limitSeed: cfg.seed });
   // With a backbone the model normalises itself (0..255 in); from scratch, z-score on the training split.
   const steps: StepSpec[] = [...(!cfg.noContrast ? [{ op: 'contrast2d' } as StepSpec] : []), ...(cfg.backbone ? [] : [{ op: 'zScore' } as StepSpec])];
   const bunch = await DataBunch.fromRows(rows, {

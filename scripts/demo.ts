@@ -23,7 +23,7 @@ import {
 } from '../src/index.js';
 import type { Experiment } from '../src/index.js';
 import { parseCli } from './lib/cli.js';
-import { backendForReport, historyForReport, metricsForReport, reconstructionsForReport, rocForReport, versions } from '../src/viz/report/from-learner.js';
+import { backendForReport, historyForReport, metricsForReport, reconstructionsForReport, rocForReport, versionsForReport } from '../src/index.js';
 import { isEntryPoint, writeResults } from './lib/experiment.js';
 
 const spec = {
@@ -143,7 +143,7 @@ export async function runDemo(cfg: DemoConfig, log: (line: string) => void = con
       'its encoder becomes a classifier fine-tuned on the few labelled site-B subjects, and is compared with the same architecture trained from scratch.',
     seed: cfg.seed,
     config: { ...cfg },
-    versions: versions(),
+    versions: versionsForReport(),
     backend: backendForReport(backend),
     dataStats: [...siteA.stats().map((r) => ({ ...r, split: `A ${r.split}` })), ...siteB.stats().map((r) => ({ ...r, split: `B ${r.split}` }))],
     leakage: { ...(await siteB.leakage({ voxels: true })) } as unknown as Record<string, unknown[]>,

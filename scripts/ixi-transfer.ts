@@ -23,9 +23,10 @@ import {
 } from '../src/index.js';
 import type { DataBunch as Bunch, PipelineSpec, StepSpec } from '../src/index.js';
 import { parseCli } from './lib/cli.js';
-import { formatCi, isEntryPoint, markdownTable, meanSd, parseShape, pcaReconstructionMse, pooledScore, projectRows, splitVoxels, writeResults, type ScoreWithCi } from './lib/experiment.js';
+import { formatCi, meanSd, pooledScore, type ScoreWithCi } from '../src/index.js';
+import { isEntryPoint, markdownTable, parseShape, pcaReconstructionMse, projectRows, splitVoxels, writeResults } from './lib/experiment.js';
 import { ixiRows } from './lib/ixi.js';
-import { binaryBalancedAccuracy, fitStandardizer, linearPredict, logisticFit, logisticPredict, meanAbsoluteError, pearson, pick, ridgeFit, standardize, type Features } from '../src/learner/probes.js';
+import { balancedAccuracy, fitStandardizer, linearPredict, logisticFit, logisticPredict, meanAbsoluteError, pearson, pick, ridgeFit, standardize, type Features } from '../src/index.js';
 
 /** Options of the IXI experiment. */
 export const IXI_DEFAULTS = {
@@ -134,7 +135,7 @@ function summarize(ids: string[], age: number[], sex: number[], pred: Map<string
     return {
       ageMae: meanAbsoluteError(pick(age, idx), pick(a, idx)),
       ageR: pearson(pick(age, idx), pick(a, idx)),
-      sexBalancedAccuracy: binaryBalancedAccuracy(Int32Array.from(pick(sex, idx)), Int32Array.from(pick(sp, idx))),
+      sexBalancedAccuracy: balancedAccuracy(Int32Array.from(pick(sex, idx)), Int32Array.from(pick(sp, idx)), 2),
       reconstructionMse: pick(mse, idx).reduce((x, y) => x + y, 0) / idx.length,
       ridgeLambda,
     };
@@ -142,7 +143,7 @@ function summarize(ids: string[], age: number[], sex: number[], pred: Map<string
   return {
     ageMae: pooledScore(n, (idx) => meanAbsoluteError(pick(age, idx), pick(a, idx)), seed, `${label}-mae`, cfg.bootstrap),
     ageR: pooledScore(n, (idx) => pearson(pick(age, idx), pick(a, idx)), seed, `${label}-r`, cfg.bootstrap),
-    sexBalancedAccuracy: pooledScore(n, (idx) => binaryBalancedAccuracy(Int32Array.from(pick(sex, idx)), Int32Array.from(pick(sp, idx))), seed, `${label}-bacc`, cfg.bootstrap),
+    sexBalancedAccuracy: pooledScore(n, (idx) => balancedAccuracy(Int32Array.from(pick(sex, idx)), Int32Array.from(pick(sp, idx)), 2), seed, `${label}-bacc`, cfg.bootstrap),
     reconstructionMse: pooledScore(n, (idx) => pick(mse, idx).reduce((x, y) => x + y, 0) / idx.length, seed, `${label}-mse`, cfg.bootstrap),
     folds,
   };

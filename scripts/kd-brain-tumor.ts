@@ -39,24 +39,28 @@ import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import {
+  BestModelCheckpoint,
   DataBunch,
   Learner,
   OptionError,
   distill,
   edgeCnn,
+  folderRows,
   initBackend,
+  meanSd,
+  normalizationAffine,
   report,
   resnet2d,
   sliceCnn,
   summarize,
+  withInputAffine,
   type Experiment,
   type StepSpec,
 } from '../src/index.js';
 import type { Callback, EpochRecord, FitState } from '../src/learner/callback.js';
 import { loadModel, readManifest } from '../src/learner/checkpoint.js';
 import { parseCli } from './lib/cli.js';
-import { isEntryPoint, markdownTable, meanSd, writeResults } from './lib/experiment.js';
-import { folderRowsLimited } from './lib/folder-rows.js';
+import { isEntryPoint, markdownTable, writeResults } from './lib/experiment.js';
 
 export const KD_BRAIN_TUMOR_SPEC = {
   name: 'scripts/kd-brain-tumor.ts',
@@ -135,29 +139,6 @@ export function parseKdSettings(text: string): KdSetting[] {
 }
 
 const kdName = (k: KdSetting): string => `KD T=${k.temperature}, α=${k.alpha}${k.reduction === 'mean' ? ' (mean)' : ''}`;
-
-/** Keeps the weights of the epoch with the best validation accuracy and restores them after fit. */
-class KeepBest implements Callback {
-  readonly name = 'KeepBest';
-  best = -Infinity;
-  bestEpoch = -1;
-  private weights: tf.Tensor[] = [];
-  constructor(private readonly model: tf.LayersModel) {}
-  afterEpoch(state: FitState): void {
-    const acc = state.record?.metrics.accuracy ?? -Infinity;
-    if (acc > this.best) {
-      this.best = acc;
-      this.bestEpoch = state.epoch;
-      tf.dispose(this.weights);
-      this.weights = this.model.getWeights().map((w) => w.clone());
-    }
-  }
-  afterFit(): void {
-    if (this.weights.length) this.model.setWeights(this.weights);
-    tf.dispose(this.weights);
-    this.weights = [];
-  }
-}
 
 /** Logs one line per epoch (long runs show progress in their log). */
 class EpochLog implements Callback {
@@ -274,7 +255,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   const t0 = Date.now();
   const out = path.resolve(cfg.out);
   await mkdir(out, { recursive: true });
-  const { rows, hasTest } = await folderRowsLimited(cfg.root, cfg.perClass, cfg.seed);
+  const { rows, hasTestFolder: hasTest } = await folderRows(cfg.root, { extensions: ['.jpg', '.jpeg', '.png'], limit: cfg.perClass, limitSeed: cfg.seed });
   if (!hasTest) throw new OptionError('--root', `${cfg.root} needs Training/ and Testing/ class folders`);
   const input = { kind: 'image2d' as const, mode: 'rgb' as const, size: [cfg.size, cfg.size] as [number, number] };
   const common = { split: { valid: 0.1, test: 0, seed: cfg.seed }, seed: cfg.seed, cacheDir: cfg.cacheDir ? path.resolve(cfg.cacheDir) : path.join(out, 'cache'), onWarning: (m: string) => log(`note: ${m}`) };
@@ -323,7 +304,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     log(`\nTeacher: ${arch === 'resnet' ? 'ResNet' : 'BN CNN'}, widths ${widths.join('/')}, ${cfg.teacherEpochs} epochs${augment.length ? `, flips and ±${shift} px shifts` : ''}`);
     const teacher = arch === 'resnet' ? resnet2d({ inputShape, widths, seed: cfg.seed, name: 'teacher' }, numClasses) : sliceCnn({ inputShape, widths, seed: cfg.seed, name: 'teacher' }, numClasses);
     log(summarize(teacher.model).text);
-    const keep = new KeepBest(teacher.model);
+    const keep = new BestModelCheckpoint({ monitor: 'accuracy', mode: 'max', restore: true });
     const learner = new Learner(teacherBunch, { model: teacher.model, kind: 'classifier' }, { optimizer: 'adamw', weightDecay: 1e-4, batchSize: cfg.batchSize, seed: cfg.seed, callbacks: [keep, new EpochLog('teacher', log)] });
     histories.push({ name: 'teacher', epochs: toHistory(await learner.fit(cfg.teacherEpochs, { lr: 1e-3, schedule: 'cosine' })) });
     await learner.save(path.join(out, 'teacher'));
@@ -364,7 +345,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     for (const m of methods) {
       const sStart = Date.now();
       const student = edgeCnn({ inputShape, seed, init }, numClasses);
-      const keep = new KeepBest(student.model);
+      const keep = new BestModelCheckpoint({ monitor: 'accuracy', mode: 'max', restore: true });
       const learner = m.kd
         ? distill({ model: teacherModel! }, student, bunch, { loss: { hinton: m.kd }, learner: { optimizer: 'adam', batchSize: cfg.batchSize, seed, callbacks: [keep, new EpochLog(`${m.method}, seed ${seed}`, log)] } }).learner
         : new Learner(bunch, { model: student.model, kind: 'classifier' }, { optimizer: 'adamw', weightDecay: 0.01, batchSize: cfg.batchSize, seed, callbacks: [keep, new EpochLog(`${m.method}, seed ${seed}`, log)] });
@@ -415,44 +396,6 @@ export function normalizationStep(name: string): StepSpec {
   if (name === 'zscore') return { op: 'zScore' };
   if (name === 'imagenet') return IMAGENET_NORMALIZE;
   throw new OptionError('--normalize', `expected 'zscore' or 'imagenet', got "${name}"`);
-}
-
-/** Per-channel (x − mean) / std of a fitted global zScore or a normalize step; undefined for other steps. */
-function channelAffine(step: StepSpec, channels: number): { mean: number[]; std: number[] } | undefined {
-  const per = (v: number | number[]): number[] => (typeof v === 'number' ? Array.from({ length: channels }, () => v) : v);
-  if (step.op === 'normalize') return { mean: per(step.mean), std: per(step.std) };
-  if (step.op === 'zScore' && (step.mode ?? 'global') === 'global' && !step.nonzero && step.mean !== undefined && step.std !== undefined) return { mean: per(step.mean), std: per(step.std) };
-  return undefined;
-}
-
-/**
- * The per-channel map x·scale + offset from inputs normalised by `from` to inputs normalised by `to`
- * (both a fitted global zScore or a normalize step): raw = x·std_from + mean_from, then (raw − mean_to) / std_to.
- * Undefined when both are the same; an OptionError when either is another kind of step.
- */
-export function normalizationAffine(from: StepSpec, to: StepSpec, channels: number): { scale: number[]; offset: number[] } | undefined {
-  const a = channelAffine(from, channels);
-  const b = channelAffine(to, channels);
-  if (!a || !b || a.mean.length !== channels || b.mean.length !== channels) {
-    throw new OptionError('--teacher', `cannot map inputs normalised by ${JSON.stringify(from)} to ${JSON.stringify(to)} (${channels} channels)`);
-  }
-  const scale = a.std.map((s, c) => s / b.std[c]);
-  const offset = a.mean.map((m, c) => (m - b.mean[c]) / b.std[c]);
-  return scale.every((v) => v === 1) && offset.every((v) => v === 0) ? undefined : { scale, offset };
-}
-
-/** `model` behind a frozen per-channel affine input layer (a dense layer on the channel axis with a diagonal kernel). */
-export function withInputAffine(model: tf.LayersModel, affine: { scale: number[]; offset: number[] }): tf.LayersModel {
-  const c = affine.scale.length;
-  const input = tf.input({ shape: model.inputs[0].shape.slice(1) as number[] });
-  const kernel = Array.from({ length: c * c }, (_, i) => (Math.floor(i / c) === i % c ? affine.scale[i % c] : 0));
-  const dense = tf.layers.dense({ units: c, trainable: false, name: 'input_affine' });
-  const mapped = dense.apply(input) as tf.SymbolicTensor;
-  const weights = [tf.tensor2d(kernel, [c, c]), tf.tensor1d(affine.offset)];
-  dense.setWeights(weights);
-  tf.dispose(weights);
-  const output = model.apply(mapped) as tf.SymbolicTensor | tf.SymbolicTensor[];
-  return tf.model({ inputs: input, outputs: output, name: `${model.name}_adapted` });
 }
 
 if (isEntryPoint(import.meta.url)) {

@@ -87,10 +87,10 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { ArrayBatchSource, DataError, Learner, OptionError, cnnLstm, distill, dynamicImage, earlyFusion, edgeCnn, initBackend, jointFusion, sliceCnn } from '../src/index.js';
 import type { BatchSource, LearnerOptions, StudentModel } from '../src/index.js';
-import { parseCli } from './lib/cli.js';
+import { parseCli, parseList, parseSeeds } from './lib/cli.js';
 import { isEntryPoint, markdownTable, writeResultsAndTable } from './lib/experiment.js';
-import { backendForReport } from '../src/viz/report/from-learner.js';
-import { formatMeanSd, pairedDifference, parseList, parseSeeds, summarize, winTieLoss, type SeedSummary } from './lib/seed-table.js';
+import { backendForReport } from '../src/index.js';
+import { formatMeanSd, pairedDifference, seedSummary, winTieLoss, type SeedSummary } from '../src/index.js';
 import { classifierEpochs, pretrainCae, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
 import { syntheticPool, syntheticSites } from './lib/synthetic-sites.js';
 import { VolumeViewSource, flipX, keepLabelled, loadSplit, withUnlabelled, type StudentView, type VolumeSplit } from '../src/data/views/volume-views.js';
@@ -436,17 +436,17 @@ export async function runKdSynthetic(cfg: KdSyntheticConfig, log: (line: string)
 /** Mean ± sd over the seeds of every model's test balanced accuracy, and the paired differences. */
 export function summarizeSeeds(perSeed: readonly KdSeedRow[], students: readonly StudentName[]): KdSyntheticResults['summary'] {
   const ba = (f: (r: KdSeedRow) => TestScore): number[] => perSeed.map((r) => f(r).balancedAccuracy);
-  const summary: KdSyntheticResults['summary'] = { teacher: summarize(ba((r) => r.teacher.candidates[r.teacher.kind]!)), students: {}, meanDifference: summarize([]) };
+  const summary: KdSyntheticResults['summary'] = { teacher: seedSummary(ba((r) => r.teacher.candidates[r.teacher.kind]!)), students: {}, meanDifference: seedSummary([]) };
   for (const name of students) {
     const plain = ba((r) => r.students[name]!.plain);
     const distilled = ba((r) => r.students[name]!.distilled);
-    summary.students[name] = { plain: summarize(plain), distilled: summarize(distilled), difference: { ...summarize(pairedDifference(distilled, plain)), ...winTieLoss(distilled, plain) } };
+    summary.students[name] = { plain: seedSummary(plain), distilled: seedSummary(distilled), difference: { ...seedSummary(pairedDifference(distilled, plain)), ...winTieLoss(distilled, plain) } };
     if (perSeed.every((r) => r.students[name]!.oracle)) {
       const oracle = ba((r) => r.students[name]!.oracle!);
-      Object.assign(summary.students[name]!, { oracle: summarize(oracle), oracleDifference: summarize(pairedDifference(oracle, plain)) });
+      Object.assign(summary.students[name]!, { oracle: seedSummary(oracle), oracleDifference: seedSummary(pairedDifference(oracle, plain)) });
     }
   }
-  summary.meanDifference = summarize(perSeed.map((r) => students.reduce((a, n) => a + r.students[n]!.distilled.balancedAccuracy - r.students[n]!.plain.balancedAccuracy, 0) / students.length));
+  summary.meanDifference = seedSummary(perSeed.map((r) => students.reduce((a, n) => a + r.students[n]!.distilled.balancedAccuracy - r.students[n]!.plain.balancedAccuracy, 0) / students.length));
   return summary;
 }
 

@@ -31,10 +31,10 @@
  */
 import path from 'node:path';
 import { initBackend } from '../src/index.js';
-import { parseCli } from './lib/cli.js';
+import { parseCli, parseList, parseSeeds } from './lib/cli.js';
 import { isEntryPoint, markdownTable, writeResultsAndTable } from './lib/experiment.js';
-import { backendForReport } from '../src/viz/report/from-learner.js';
-import { formatMeanSd, pairedDifference, parseList, parseSeeds, summarize, winTieLoss, type SeedSummary } from './lib/seed-table.js';
+import { backendForReport } from '../src/index.js';
+import { formatMeanSd, pairedDifference, seedSummary, winTieLoss, type SeedSummary } from '../src/index.js';
 import { classifierEpochs, pretrainCae, pretrainMultitask, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
 import { syntheticSites } from './lib/synthetic-sites.js';
 
@@ -140,8 +140,8 @@ export async function runTransferSeeds(cfg: TransferSeedsConfig, log: (line: str
   const summary: TransferSeedsResults['summary'] = {};
   const vsScratch: TransferSeedsResults['vsScratch'] = {};
   for (const v of variants) {
-    summary[v] = summarize(ba(v));
-    if (v !== 'scratch' && variants.includes('scratch')) vsScratch[v] = { ...summarize(pairedDifference(ba(v), ba('scratch'))), ...winTieLoss(ba(v), ba('scratch')) };
+    summary[v] = seedSummary(ba(v));
+    if (v !== 'scratch' && variants.includes('scratch')) vsScratch[v] = { ...seedSummary(pairedDifference(ba(v), ba('scratch'))), ...winTieLoss(ba(v), ba('scratch')) };
   }
   const results: TransferSeedsResults = { config: cfg, seeds, perSeed, summary, vsScratch, backend: backendForReport(backend), seconds: (Date.now() - t0) / 1000 };
   await writeResultsAndTable(out, results, tableMarkdown(results, variants), log);

@@ -91,7 +91,7 @@ export type { CacheOptions, CacheManifest, CacheEntry } from './data/databunch/c
 export type { SliceView } from './data/databunch/stream.js';
 export { dHash, hamming, DEFAULT_LEAKAGE } from './data/databunch/leakage.js';
 export type { LeakageOptions, LeakageReport, LeakPair } from './data/databunch/leakage.js';
-export { DEFAULT_CSV_SOURCE, DEFAULT_FOLDER_SOURCE } from './data/databunch/sources.js';
+export { csvRows, folderRows, DEFAULT_CSV_SOURCE, DEFAULT_FOLDER_SOURCE } from './data/databunch/sources.js';
 export type { CsvSourceOptions, FolderSourceOptions } from './data/databunch/sources.js';
 export { splitStats, formatStats } from './data/databunch/stats.js';
 export type { SplitStats } from './data/databunch/stats.js';
@@ -168,6 +168,14 @@ export {
 export type { ClassificationMetricsOptions, ClassificationReport } from './learner/metrics/classification.js';
 export { rocCurve, rocCurves } from './learner/metrics/roc.js';
 export type { RocPoints } from './learner/metrics/roc.js';
+export { quantileSorted } from './learner/metrics/quantile.js';
+export { bootstrapInterval, percentileInterval, pooledScore, formatCi } from './learner/metrics/bootstrap.js';
+export type { ScoreWithCi } from './learner/metrics/bootstrap.js';
+export { meanSd, seedSummary, formatMeanSd, pairedDifference, winTieLoss } from './learner/metrics/mean-sd.js';
+export type { SeedSummary } from './learner/metrics/mean-sd.js';
+export { meanAbsoluteError, pearson } from './learner/metrics/regression.js';
+export { fitStandardizer, standardize, ridgeFit, linearPredict, logisticFit, logisticPredict, pick, DEFAULT_RIDGE_LAMBDAS, DEFAULT_LOGISTIC } from './learner/probes.js';
+export type { Features, Standardizer, RidgeModel, LogisticOptions } from './learner/probes.js';
 export { lrFind, valleyIndex, steepestIndex, DEFAULT_LR_FIND } from './learner/lr-find.js';
 export type { LrFindOptions, LrFindResult } from './learner/lr-find.js';
 export { EarlyStopping, DEFAULT_EARLY_STOPPING } from './learner/callbacks/early-stopping.js';
@@ -216,6 +224,9 @@ export { distill, distillationLoss, DEFAULT_DISTILL, DEFAULT_DISTILL_LOSS } from
 export type { DistillOptions, DistillLossOptions, Distillation } from './learner/distill/distill.js';
 export { TeacherCache, DistillTeacherCallback } from './learner/distill/teacher.js';
 export type { TeacherSpec, TeacherBatch } from './learner/distill/teacher.js';
+export { normalizationAffine, withInputAffine } from './learner/distill/input-adapter.js';
+export { VolumeViewSource, viewShape, cutView, middleSlices, flipX, loadSplit, withUnlabelled, keepLabelled, FLIP_SUFFIX } from './data/views/volume-views.js';
+export type { StudentView, VolumeSplit, VolumeViewSourceOptions } from './data/views/volume-views.js';
 
 // --- viz ---
 export { pca, DEFAULT_PCA } from './viz/pca.js';
@@ -243,3 +254,4 @@ export type { VolumeArray, Plane } from './viz/figures/raster.js';
 export { report, renderReport, DEFAULT_REPORT } from './viz/report/report.js';
 export type { ReportOptions, ReportResult } from './viz/report/report.js';
 export type { Experiment, ExperimentSplitStats, ExperimentMetric, ExperimentEmbedding } from './viz/report/experiment.js';
+export { historyForReport, metricsForReport, rocForReport, versionsForReport, backendForReport, reconstructionsForReport } from './viz/report/from-learner.js';

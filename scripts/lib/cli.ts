@@ -83,3 +83,26 @@ export function helpText<T extends Record<string, unknown>>(spec: CliSpec<T>): s
   if (spec.epilog) lines.push('', spec.epilog);
   return `${lines.join('\n')}\n`;
 }
+
+/** Parses `0,1,2` (or a single `3`) into distinct integer seeds. */
+export function parseSeeds(text: string | number): number[] {
+  const seeds = String(text)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(Number);
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new OptionError('--seeds', `expected comma-separated non-negative integers like 0,1,2, got "${text}"`);
+  if (new Set(seeds).size !== seeds.length) throw new OptionError('--seeds', `seeds must be distinct, got "${text}"`);
+  return seeds;
+}
+
+/** Parses a comma-separated list and checks every item against `known`. */
+export function parseList<T extends string>(option: string, text: string, known: readonly T[]): T[] {
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const item of items) if (!known.includes(item as T)) throw new OptionError(option, `unknown item "${item}" (known: ${known.join(', ')})`);
+  if (items.length === 0) throw new OptionError(option, `expected at least one of ${known.join(', ')}`);
+  return items as T[];
+}

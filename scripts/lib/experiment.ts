@@ -1,14 +1,12 @@
 /**
- * Helpers shared by the experiment scripts: reading a split's voxels, writing
- * results.json, out-of-fold score summaries with subject-level bootstrap intervals,
- * and the guard that runs a script's CLI only when it is the entry point.
+ * Helpers shared by the experiment scripts: reading a split's voxels, PCA projections,
+ * writing results.json and tables, and the guard that runs a script's CLI only when it is the entry point.
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { OptionError, Rng } from '../../src/index.js';
+import { OptionError } from '../../src/index.js';
 import type { BatchSource, SplitName } from '../../src/index.js';
-import { bootstrapInterval } from '../../src/learner/probes.js';
 
 /** True when the module with this `import.meta.url` is the script node was started with. */
 export function isEntryPoint(moduleUrl: string): boolean {
@@ -51,34 +49,6 @@ export function pcaReconstructionMse(rows: ReadonlyArray<ArrayLike<number>>, coo
     }
     return s / r.length;
   });
-}
-
-/** A score with its 95% interval. */
-export interface ScoreWithCi {
-  value: number;
-  ci: [number, number];
-}
-
-/**
- * A pooled out-of-fold score and its percentile-bootstrap 95% interval over subjects
- * (each resample draws subjects with replacement and recomputes the score on their predictions).
- */
-export function pooledScore(n: number, score: (idx: ArrayLike<number>) => number, seed: number, label: string, resamples: number): ScoreWithCi {
-  const all = Int32Array.from({ length: n }, (_, i) => i);
-  return { value: score(all), ci: bootstrapInterval(n, score, new Rng(seed).fork(label), resamples) };
-}
-
-/** Mean and sample standard deviation of per-fold values. */
-export function meanSd(values: readonly number[]): { mean: number; sd: number } {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const sd = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, sd };
-}
-
-/** `0.731 [0.62, 0.84]`. */
-export function formatCi(s: ScoreWithCi, digits = 3): string {
-  return `${s.value.toFixed(digits)} [${s.ci[0].toFixed(digits)}, ${s.ci[1].toFixed(digits)}]`;
 }
 
 /** A Markdown table. */

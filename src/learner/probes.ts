@@ -1,11 +1,10 @@
 /**
  * Linear probes on fixed features (pure functions, no tensors): closed-form ridge
  * regression with leave-one-out selection of the penalty, L2-penalised logistic
- * regression by gradient descent, and the scores the experiment scripts report
- * (MAE, Pearson r, balanced accuracy, percentile bootstrap intervals over subjects).
+ * regression by gradient descent (their scores are in metrics/regression.ts and
+ * metrics/classification.ts, their intervals in metrics/bootstrap.ts).
  */
 import { OptionError, ShapeError } from '../backend/errors.js';
-import type { Rng } from '../backend/rng.js';
 
 /** Rows of features (one array per sample, all the same length). */
 export type Features = ReadonlyArray<ArrayLike<number>>;
@@ -200,69 +199,6 @@ export function logisticFit(x: Features, y: ArrayLike<number>, options: Logistic
 /** Probability of class 1 for each row. */
 export function logisticPredict(model: { weights: ArrayLike<number>; intercept: number }, x: Features): Float64Array {
   return linearPredict(model, x).map((z) => 1 / (1 + Math.exp(-z)));
-}
-
-/** Mean absolute error. */
-export function meanAbsoluteError(y: ArrayLike<number>, yHat: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < y.length; i++) s += Math.abs(y[i] - yHat[i]);
-  return s / y.length;
-}
-
-/** Pearson correlation (NaN when either side is constant). */
-export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i] / n;
-    mb += b[i] / n;
-  }
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
-}
-
-/** Balanced accuracy of binary labels against 0/1 predictions: mean recall of the classes present. */
-export function binaryBalancedAccuracy(y: ArrayLike<number>, yHat: ArrayLike<number>): number {
-  const hit = [0, 0];
-  const count = [0, 0];
-  for (let i = 0; i < y.length; i++) {
-    count[y[i]]++;
-    if (y[i] === yHat[i]) hit[y[i]]++;
-  }
-  const recalls = [0, 1].filter((c) => count[c] > 0).map((c) => hit[c] / count[c]);
-  return recalls.reduce((s, r) => s + r, 0) / recalls.length;
-}
-
-/**
- * Percentile bootstrap interval of `score(indices)` over resampled units (subjects):
- * draws `resamples` index sets with replacement, skips NaN scores.
- * @returns [lower, upper] at `level` (e.g. 0.95)
- */
-export function bootstrapInterval(n: number, score: (indices: Int32Array) => number, rng: Rng, resamples = 1000, level = 0.95): [number, number] {
-  const values: number[] = [];
-  const idx = new Int32Array(n);
-  for (let b = 0; b < resamples; b++) {
-    for (let i = 0; i < n; i++) idx[i] = rng.int(n);
-    const v = score(idx);
-    if (!Number.isNaN(v)) values.push(v);
-  }
-  values.sort((a, b) => a - b);
-  const q = (p: number): number => {
-    if (values.length === 0) return NaN;
-    const pos = p * (values.length - 1);
-    const lo = Math.floor(pos);
-    const hi = Math.ceil(pos);
-    return values[lo] + (values[hi] - values[lo]) * (pos - lo);
-  };
-  return [q((1 - level) / 2), q(1 - (1 - level) / 2)];
 }
 
 /** Picks `idx` entries of an array. */

@@ -1,19 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/index.js';
 import {
-  binaryBalancedAccuracy,
-  bootstrapInterval,
   fitStandardizer,
   invert,
   linearPredict,
   logisticFit,
   logisticPredict,
-  meanAbsoluteError,
-  pearson,
   ridgeFit,
   standardize,
 } from '../../src/learner/probes.js';
-import { markdownTable, parseShape, pcaReconstructionMse, projectRows } from '../../scripts/lib/experiment.js';
+import { balancedAccuracy } from '../../src/learner/metrics/classification.js';
+import { bootstrapInterval } from '../../src/learner/metrics/bootstrap.js';
+import { meanAbsoluteError, pearson } from '../../src/learner/metrics/regression.js';
 
 describe('ridgeFit', () => {
   it('matches the hand-computed one-feature solution', () => {
@@ -78,7 +76,7 @@ describe('logisticFit', () => {
     const x = Array.from({ length: 20 }, (_, i) => [(i < 10 ? -1 : 1) + 0.3 * rng.normal(), rng.normal()]);
     const y = x.map((_, i) => (i < 10 ? 0 : 1));
     const p = logisticPredict(logisticFit(x, y), x);
-    expect(binaryBalancedAccuracy(y, Array.from(p, (v) => (v >= 0.5 ? 1 : 0)))).toBe(1);
+    expect(balancedAccuracy(y, Array.from(p, (v) => (v >= 0.5 ? 1 : 0)), 2)).toBe(1);
   });
 
   it('rejects labels other than 0/1 and unknown options', () => {
@@ -94,7 +92,7 @@ describe('scores', () => {
     expect(pearson([1, 2, 3], [1, 3, 2])).toBeCloseTo(0.5, 12); // Σ = 1·(−1)… cov 1, var 2 and 2 → 1/2
     expect(Number.isNaN(pearson([1, 1], [1, 2]))).toBe(true);
     // class 0: 2 of 3 right, class 1: 1 of 1 right → (2/3 + 1) / 2
-    expect(binaryBalancedAccuracy([0, 0, 0, 1], [0, 0, 1, 1])).toBeCloseTo(5 / 6, 12);
+    expect(balancedAccuracy([0, 0, 0, 1], [0, 0, 1, 1], 2)).toBeCloseTo(5 / 6, 12);
   });
 
   it('bootstrap interval brackets the point value and is seeded', () => {
@@ -117,21 +115,5 @@ describe('scores', () => {
     const z = standardize([[4, 6]], s);
     expect(z[0][0]).toBeCloseTo(2 / Math.SQRT2, 12);
     expect(z[0][1]).toBeCloseTo(1 / Math.SQRT2, 12);
-  });
-});
-
-describe('experiment helpers', () => {
-  it('projects and reconstructs with principal axes', () => {
-    const fit = { components: [[1, 0]], mean: [1, 1] };
-    const coords = projectRows([[3, 2]], fit);
-    expect(coords).toEqual([[2]]);
-    // reconstruction [1 + 2, 1] = [3, 1] vs [3, 2] → MSE (0 + 1) / 2
-    expect(pcaReconstructionMse([[3, 2]], coords, fit)).toEqual([0.5]);
-  });
-
-  it('parses shapes and formats tables', () => {
-    expect(parseShape('crop', '96x120x120')).toEqual([96, 120, 120]);
-    expect(() => parseShape('crop', '96x120')).toThrow(/crop/);
-    expect(markdownTable(['a', 'b'], [['1', '2']])).toBe('| a | b |\n| --- | --- |\n| 1 | 2 |');
   });
 });

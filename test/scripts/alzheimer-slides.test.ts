@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { folderRowsLimited, main } from '../../scripts/alzheimer-slides.js';
+import { main } from '../../scripts/alzheimer-slides.js';
+import { folderRows } from '../../src/data/databunch/sources.js';
 import { Rng } from '../../src/backend/rng.js';
 import { DataBunch } from '../../src/data/databunch/databunch.js';
 import { greyPng } from '../../src/viz/figures/raster.js';
@@ -21,7 +22,7 @@ describe('imbalance wiring on a small folder dataset (8 / 8 / 2 training images)
           await writeFile(path.join(root, label, `${i}.png`), await greyPng({ name: 'axial', width: 16, height: 16, data }, 0, 255));
         }
       }
-      const { rows, hasTest } = await folderRowsLimited(root, 0);
+      const { rows, hasTestFolder: hasTest } = await folderRows(root, { extensions: ['.png'] });
       expect(hasTest).toBe(false);
       expect(rows).toHaveLength(24);
       // Pin the splits: the last two images of each class are valid and test, the rest train (8 / 8 / 2).
@@ -47,52 +48,6 @@ describe('imbalance wiring on a small folder dataset (8 / 8 / 2 training images)
       await rm(root, { recursive: true, force: true });
     }
   }, 30_000);
-});
-
-describe('folderRowsLimited: --limit draws a seeded random subset of each class folder', () => {
-  // Bug (lead 10): --limit took the first N names of each folder. The brain-tumour folders are sorted
-  // by source, so the first 40 meningioma images were all figshare 512-px slices in Training and all
-  // SARTAJ/Br35H ones in Testing, and the test split scored 0.19 balanced accuracy (0.63 on valid).
-  it('takes N files per folder, each file with probability N / n over seeds, deterministic per seed, Testing pinned to test', async () => {
-    const root = await mkdtemp(path.join(tmpdir(), 'alz-limit-'));
-    try {
-      // 10 files per class folder, sorted by name; only names are read, so empty files do.
-      for (const folder of ['Training', 'Testing']) {
-        for (const label of ['x', 'y']) {
-          await mkdir(path.join(root, folder, label), { recursive: true });
-          for (let i = 0; i < 10; i++) await writeFile(path.join(root, folder, label, `f${i}.png`), '');
-        }
-      }
-      const a = await folderRowsLimited(root, 4, 7);
-      expect(a.hasTest).toBe(true);
-      expect(a.rows).toHaveLength(16);
-      expect(await folderRowsLimited(root, 4, 7)).toEqual(a);
-      for (const folder of ['Training', 'Testing']) {
-        for (const label of ['x', 'y']) {
-          const ids = a.rows.filter((r) => r.id!.startsWith(path.join(folder, label) + path.sep)).map((r) => r.id!);
-          expect(ids).toHaveLength(4);
-          expect([...ids].sort()).toEqual(ids);
-        }
-      }
-      expect(a.rows.every((r) => (r.id!.startsWith('Testing') ? r.split === 'test' : r.split === undefined))).toBe(true);
-      // Over 100 seeds each of the 10 files of a folder is drawn ~40 times (binomial sd 4.9);
-      // the first-N rule drew f0..f3 100 times and f4..f9 never.
-      const drawn = new Map<string, number>();
-      for (let seed = 0; seed < 100; seed++) {
-        for (const r of (await folderRowsLimited(root, 4, seed)).rows) if (r.id!.startsWith(path.join('Training', 'x'))) drawn.set(r.id!, (drawn.get(r.id!) ?? 0) + 1);
-      }
-      expect(drawn.size).toBe(10);
-      for (const n of drawn.values()) {
-        expect(n).toBeGreaterThan(25);
-        expect(n).toBeLessThan(55);
-      }
-      // limit ≥ files keeps them all; a bad limit is an OptionError naming it
-      expect((await folderRowsLimited(root, 10, 0)).rows).toHaveLength(40);
-      await expect(folderRowsLimited(root, -1, 0)).rejects.toThrow(/limit/);
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
-  });
 });
 
 const ROOT = '/work/shared/data/brain-tumor-mri';

@@ -3,30 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runTransferSeeds, type TransferSeedsConfig } from '../../scripts/transfer-seeds.js';
-import { formatMeanSd, pairedDifference, parseList, parseSeeds, summarize, winTieLoss } from '../../scripts/lib/seed-table.js';
-import { OptionError } from '../../src/index.js';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
-
-describe('seed tables', () => {
-  it('parses seeds and lists, rejecting bad ones by option name', () => {
-    expect(parseSeeds('0, 1,2')).toEqual([0, 1, 2]);
-    expect(parseSeeds(3)).toEqual([3]);
-    expect(() => parseSeeds('1,x')).toThrow(OptionError);
-    expect(() => parseSeeds('1,1')).toThrow(/distinct/);
-    expect(parseList('--v', 'a,b', ['a', 'b', 'c'])).toEqual(['a', 'b']);
-    expect(() => parseList('--v', 'a,d', ['a', 'b'])).toThrow(/--v/);
-  });
-
-  it('summarises with the sample sd and counts paired wins, ties and losses', () => {
-    // values 0.5, 0.75, 1: mean 0.75, sd = sqrt((0.0625 + 0 + 0.0625) / 2) = 0.25
-    const s = summarize([0.5, 0.75, 1]);
-    expect(s.mean).toBeCloseTo(0.75, 12);
-    expect(s.sd).toBeCloseTo(0.25, 12);
-    expect(formatMeanSd(s)).toBe('0.750 ± 0.250');
-    expect(pairedDifference([1, 0.5, 0.5], [0.5, 0.5, 0.75])).toEqual([0.5, 0, -0.25]);
-    expect(winTieLoss([1, 0.5, 0.5], [0.5, 0.5, 0.75])).toEqual({ wins: 1, ties: 1, losses: 1 });
-  });
-});
 
 describe('scripts/transfer-seeds.ts (CI variant: 1 seed, tiny cohort, one epoch per phase)', () => {
   expectNoTensorLeaks();

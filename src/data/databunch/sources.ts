@@ -5,6 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DataError, OptionError, rejectUnknownOptions } from '../../backend/errors.js';
+import { Rng } from '../../backend/rng.js';
 import type { SplitName } from '../batch.js';
 import { readCohortCsv, type CohortRow, type CsvColumns } from '../csv.js';
 import type { DataBunchRow } from './databunch.js';
@@ -63,12 +64,22 @@ export interface FolderSourceOptions {
   extensions?: string[];
   /** Names of a training and a test folder above the class folders, matched case-insensitively; default { train: ['training', 'train'], test: ['testing', 'test'] }. */
   splitFolders?: { train: string[]; test: string[] };
+  /**
+   * At most this many files per class folder, drawn without replacement by a seeded Rng (forked per
+   * folder), then listed in name order; default 0 = all. A random draw, not the first names: folders
+   * sorted by source (brain-tumour MRI) would otherwise pair a class with one image source per split.
+   */
+  limit?: number;
+  /** Seed of the `limit` draw; default 0. */
+  limitSeed?: number;
 }
 
 /** Defaults of {@link FolderSourceOptions}. */
 export const DEFAULT_FOLDER_SOURCE: Required<FolderSourceOptions> = {
   extensions: ['.jpg', '.jpeg', '.png', '.nii', '.nii.gz'],
   splitFolders: { train: ['training', 'train'], test: ['testing', 'test'] },
+  limit: 0,
+  limitSeed: 0,
 };
 
 /**
@@ -80,6 +91,7 @@ export const DEFAULT_FOLDER_SOURCE: Required<FolderSourceOptions> = {
 export async function folderRows(root: string, options: FolderSourceOptions = {}): Promise<{ rows: DataBunchRow[]; hasTestFolder: boolean }> {
   rejectUnknownOptions('FolderSourceOptions', options, DEFAULT_FOLDER_SOURCE);
   const opts = { ...DEFAULT_FOLDER_SOURCE, ...options };
+  if (!(Number.isInteger(opts.limit) && opts.limit >= 0)) throw new OptionError('FolderSourceOptions.limit', `expected an integer ≥ 0, got ${opts.limit}`);
   const top = await subdirs(root);
   const trainDir = top.find((d) => opts.splitFolders.train.includes(d.toLowerCase()));
   const testDir = top.find((d) => opts.splitFolders.test.includes(d.toLowerCase()));
@@ -93,7 +105,8 @@ export async function folderRows(root: string, options: FolderSourceOptions = {}
     const classes = (await subdirs(base)).sort();
     if (classes.length === 0) throw new DataError('no class folders found', { file: base });
     for (const cls of classes) {
-      const files = (await fs.readdir(path.join(base, cls))).filter((f) => opts.extensions.some((e) => f.toLowerCase().endsWith(e))).sort();
+      let files = (await fs.readdir(path.join(base, cls))).filter((f) => opts.extensions.some((e) => f.toLowerCase().endsWith(e))).sort();
+      if (opts.limit > 0 && files.length > opts.limit) files = new Rng(opts.limitSeed).fork(`limit/${part.dir}/${cls}`).shuffle(files).slice(0, opts.limit).sort();
       for (const f of files) {
         const file = path.join(base, cls, f);
         rows.push({ path: file, id: path.relative(root, file), label: cls, split: part.split });

@@ -6,6 +6,7 @@
  */
 import { OptionError, ShapeError, rejectUnknownOptions } from '../../backend/errors.js';
 import { Rng } from '../../backend/rng.js';
+import { percentileInterval } from './bootstrap.js';
 
 type Ints = ArrayLike<number>;
 
@@ -58,8 +59,12 @@ export function perClassScores(confusion: number[][]): { precision: number[]; re
 
 /** Mean recall over the classes present in `labels` (scikit-learn's balanced_accuracy_score). */
 export function balancedAccuracy(labels: Ints, predictions: Ints, numClasses: number): number {
-  const { recall, support } = perClassScores(confusionMatrix(labels, predictions, numClasses));
-  const present = recall.filter((_, k) => support[k] > 0);
+  return balancedFromScores(perClassScores(confusionMatrix(labels, predictions, numClasses)));
+}
+
+/** Mean recall over the classes with support (NaN when none): the balanced accuracy of per-class scores. */
+export function balancedFromScores(scores: { recall: number[]; support: number[] }): number {
+  const present = scores.recall.filter((_, k) => scores.support[k] > 0);
   return present.length ? present.reduce((a, b) => a + b, 0) / present.length : NaN;
 }
 
@@ -111,15 +116,6 @@ export function multiclassAuc(labels: Ints, probabilities: ArrayLike<number>, nu
     if (!Number.isNaN(auc)) aucs.push(auc);
   }
   return aucs.length ? aucs.reduce((a, b) => a + b, 0) / aucs.length : NaN;
-}
-
-/** Linear-interpolation quantile of sorted values (numpy's default). */
-export function quantileSorted(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
 /** Options of {@link classificationMetrics}. */
@@ -189,16 +185,11 @@ export function classificationMetrics(
       const cm = confusionMatrix(bl, bp, numClasses);
       const scores = perClassScores(cm);
       samples.accuracy.push(accuracy(bl, bp));
-      const present = scores.recall.filter((_, k) => scores.support[k] > 0);
-      samples.balancedAccuracy.push(present.reduce((a, x) => a + x, 0) / present.length);
+      samples.balancedAccuracy.push(balancedFromScores(scores));
       samples.macroF1.push(scores.f1.reduce((a, x) => a + x, 0) / numClasses);
       samples.auc.push(multiclassAuc(bl, bprob, numClasses));
     }
-    const alpha = (1 - o.level) / 2;
-    const interval = (values: number[]): [number, number] => {
-      const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-      return [quantileSorted(sorted, alpha), quantileSorted(sorted, 1 - alpha)];
-    };
+    const interval = (values: number[]): [number, number] => percentileInterval(values, o.level);
     report.ci = {
       accuracy: interval(samples.accuracy),
       balancedAccuracy: interval(samples.balancedAccuracy),
@@ -222,12 +213,12 @@ export function argmaxRows(values: ArrayLike<number>, n: number, c: number): Int
 
 function pointMetrics(labels: Ints, predictions: Int32Array, probabilities: ArrayLike<number>, c: number): ClassificationReport {
   const confusion = confusionMatrix(labels, predictions, c);
-  const { precision, recall, f1, support } = perClassScores(confusion);
-  const present = recall.filter((_, k) => support[k] > 0);
+  const scores = perClassScores(confusion);
+  const { precision, recall, f1 } = scores;
   const report: ClassificationReport = {
     n: labels.length,
     accuracy: accuracy(labels, predictions),
-    balancedAccuracy: present.length ? present.reduce((a, b) => a + b, 0) / present.length : NaN,
+    balancedAccuracy: balancedFromScores(scores),
     precision,
     recall,
     f1,

@@ -1,6 +1,7 @@
 /**
  * Turns Learner and DataBunch outputs into the plain-data sections of a report
- * (`Experiment` in src/viz/report/experiment.ts). Shared by the scripts.
+ * (`Experiment` in experiment.ts): history, headline metrics with intervals, ROC curves,
+ * versions, backend, reconstructions.
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
@@ -33,7 +34,7 @@ export function rocForReport(model: string, prediction: Prediction, classes: rea
 }
 
 /** Versions of the library, tfjs and node. */
-export function versions(): Record<string, string> {
+export function versionsForReport(): Record<string, string> {
   const require = createRequire(import.meta.url);
   const own = require('../../../package.json') as { version: string };
   return { transmri: own.version, '@tensorflow/tfjs': tf.version_core, node: process.versions.node };

@@ -7,9 +7,9 @@ import {
   macroF1,
   multiclassAuc,
   perClassScores,
-  quantileSorted,
   rocAuc,
 } from '../../../src/learner/metrics/classification.js';
+import { quantileSorted } from '../../../src/learner/metrics/quantile.js';
 
 // Three classes, seven samples.
 // probs argmax → preds [0, 1, 2, 0, 2, 1, 1]; labels [0, 1, 1, 0, 2, 2, 1].
