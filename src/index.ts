@@ -77,7 +77,7 @@ export type { WriteCohortOptions, CohortCsvRow } from './data/synthetic/write.js
 
 // --- data: DataBunch ---
 export { DataBunch, DEFAULT_DATABUNCH } from './data/databunch/databunch.js';
-export type { DataBunchOptions, DataBunchRow, DataBunchSample } from './data/databunch/databunch.js';
+export type { DataBunchOptions, DataBunchRow, DataBunchSample, DataBunchSeeds } from './data/databunch/databunch.js';
 export { splitItems, DEFAULT_SPLIT } from './data/databunch/splits.js';
 export type { SplitItem, SplitOptions, SplitIds } from './data/databunch/splits.js';
 export { kFoldPartition } from './data/databunch/kfold.js';

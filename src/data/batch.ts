@@ -45,8 +45,12 @@ export interface BatchSource {
   readonly classes: readonly string[];
   /** Shape of one input sample, without the batch axis. */
   readonly sampleShape: readonly number[];
+  /** The run's seed, if the source has one: a Learner on it (and the factories' weight initialisation) defaults to it. */
+  readonly seed?: number;
   /** Number of samples in a split. */
   size(split: SplitName): number;
+  /** Sample ids of a split, in sample order (a checkpoint fingerprints them to notice changed data on resume); optional. */
+  splitIds?(split: SplitName): readonly string[];
   /** Items in one shuffled epoch of a split's stream when it differs from `size` (e.g. oversampling); default `size(split)`. */
   epochSize?(split: SplitName): number;
   /** Streams the batches of a split. */

@@ -8,7 +8,7 @@ import { buildCae, type CaeOptions } from '../models/cae.js';
 import { buildClassifier, buildMultitask, classifierFromEncoder, type BackboneOptions, type HeadOptions } from '../models/classifier.js';
 import type { VolumeInputShape } from '../models/building-blocks.js';
 import { buildSrcae, type SrcaeOptions } from '../models/srcae.js';
-import { Learner, type LearnerOptions } from './learner.js';
+import { DEFAULT_LEARNER, Learner, type LearnerOptions } from './learner.js';
 
 /** A backbone without its input shape (taken from the source). */
 export type BackboneSpec = ({ architecture: 'cae' } & Omit<CaeOptions, 'inputShape'>) | ({ architecture: 'srcae' } & Omit<SrcaeOptions, 'inputShape'>);
@@ -18,21 +18,21 @@ export type HeadSpec = Omit<HeadOptions, 'numClasses'>;
 
 /** Options of {@link autoencoderLearner}. */
 export interface AutoencoderLearnerOptions {
-  /** Architecture and its options; default { architecture: 'cae' } (the paper's CAE). */
+  /** Architecture and its options; default { architecture: 'cae' } (the paper's CAE); its `seed` defaults to the run seed (`learner.seed`, else the source's). */
   backbone?: BackboneSpec;
   /** Weight of the L1 sparsity penalty on the code; default 0. */
   l1Weight?: number;
   /** Reconstruction loss; default 'mse'. */
   reconstruction?: 'mse' | 'l1';
-  /** Learner options (loss is set by the factory); default {}. */
+  /** Learner options (loss is set by the factory); default {}; `seed` defaults to the source's. */
   learner?: Omit<LearnerOptions, 'loss'>;
 }
 
 /** Options of {@link classifierLearner} and {@link multitaskLearner}. */
 export interface ClassifierLearnerOptions {
-  /** Encoder architecture; default { architecture: 'cae' }. */
+  /** Encoder architecture; default { architecture: 'cae' }; its `seed` defaults to the run seed (`learner.seed`, else the source's). */
   backbone?: BackboneSpec;
-  /** Head options; default the models' DEFAULT_HEAD. */
+  /** Head options; default the models' DEFAULT_HEAD, with `seed` = the run seed. */
   head?: HeadSpec;
   /** Class weights of the cross-entropy; default all 1. */
   classWeights?: number[];
@@ -40,18 +40,19 @@ export interface ClassifierLearnerOptions {
   labelSmoothing?: number;
   /** Multitask only: weight of the reconstruction term; default 0.7. */
   alpha?: number;
-  /** Learner options (loss is set by the factory); default {}. */
+  /** Learner options (loss is set by the factory); default {}; `seed` defaults to the source's. */
   learner?: Omit<LearnerOptions, 'loss'>;
 }
 
 /** Options of {@link classifierLearnerFromEncoder}. */
 export interface TransferLearnerOptions {
-  /** Head options; default the models' DEFAULT_HEAD. */
+  /** Head options; default the models' DEFAULT_HEAD, with `seed` = the run seed (`learner.seed`, else the autoencoder learner's). */
   head?: HeadSpec;
   /** Freeze the transferred encoder (train the head only) first, fastai style; default true. */
   freeze?: boolean;
   classWeights?: number[];
   labelSmoothing?: number;
+  /** Learner options (loss is set by the factory); default {}; `seed` defaults to the autoencoder learner's. */
   learner?: Omit<LearnerOptions, 'loss'>;
 }
 
@@ -68,9 +69,18 @@ export const DEFAULT_FACTORY = {
   learner: {} as Omit<LearnerOptions, 'loss'>,
 };
 
-function backboneFor(source: BatchSource, spec: BackboneSpec = DEFAULT_FACTORY.backbone): BackboneOptions {
+function backboneFor(source: BatchSource, spec: BackboneSpec = DEFAULT_FACTORY.backbone, seed: number): BackboneOptions {
   if (spec === null || typeof spec !== 'object') throw new OptionError('backbone', 'must be an object like { architecture: "cae" }');
-  return { ...spec, inputShape: [...source.sampleShape] as VolumeInputShape } as BackboneOptions;
+  return { seed, ...spec, inputShape: [...source.sampleShape] as VolumeInputShape } as BackboneOptions;
+}
+
+/**
+ * The run's seed for a factory: `learner.seed`, else the source's seed (a DataBunch's `seed`), else
+ * the Learner default. It seeds the weight initialisation (unless `backbone.seed` / `head.seed` are
+ * given) and the Learner (dropout, bootstrap), so one seed drives the run (docs/seeds.md).
+ */
+function runSeed(source: BatchSource, learner: { seed?: number } | undefined): number {
+  return learner?.seed ?? source.seed ?? DEFAULT_LEARNER.seed;
 }
 
 function noLoss(learner: object | undefined, where: string): void {
@@ -88,11 +98,12 @@ function ceSpec(o: { classWeights?: number[]; labelSmoothing?: number }) {
 export function autoencoderLearner(source: BatchSource, options: AutoencoderLearnerOptions = {}): Learner {
   rejectUnknownOptions('AutoencoderLearnerOptions', options, { backbone: 0, l1Weight: 0, reconstruction: 0, learner: 0 });
   noLoss(options.learner, 'AutoencoderLearnerOptions');
-  const { architecture, ...rest } = backboneFor(source, options.backbone);
+  const seed = runSeed(source, options.learner);
+  const { architecture, ...rest } = backboneFor(source, options.backbone, seed);
   const ae = architecture === 'srcae' ? buildSrcae(rest as SrcaeOptions) : architecture === 'cae' ? buildCae(rest as CaeOptions) : undefined;
   if (!ae) throw new OptionError('AutoencoderLearnerOptions.backbone.architecture', `must be 'cae' or 'srcae', got ${String(architecture)}`);
   const loss = { kind: 'autoencoder' as const, l1Weight: options.l1Weight ?? 0, reconstruction: options.reconstruction ?? 'mse' };
-  return new Learner(source, ae, { ...options.learner, loss });
+  return new Learner(source, ae, { ...options.learner, seed, loss });
 }
 
 /**
@@ -102,8 +113,9 @@ export function autoencoderLearner(source: BatchSource, options: AutoencoderLear
 export function classifierLearner(source: BatchSource, options: ClassifierLearnerOptions = {}): Learner {
   rejectUnknownOptions('ClassifierLearnerOptions', options, { backbone: 0, head: 0, classWeights: 0, labelSmoothing: 0, learner: 0 });
   noLoss(options.learner, 'ClassifierLearnerOptions');
-  const clf = buildClassifier({ backbone: backboneFor(source, options.backbone), numClasses: source.classes.length, ...options.head });
-  return new Learner(source, clf, { ...options.learner, loss: { kind: 'classifier', ...ceSpec(options) } });
+  const seed = runSeed(source, options.learner);
+  const clf = buildClassifier({ backbone: backboneFor(source, options.backbone, seed), numClasses: source.classes.length, seed, ...options.head });
+  return new Learner(source, clf, { ...options.learner, seed, loss: { kind: 'classifier', ...ceSpec(options) } });
 }
 
 /**
@@ -119,8 +131,9 @@ export function classifierLearnerFromEncoder(aeLearner: Learner, targetSource: B
   noLoss(options.learner, 'TransferLearnerOptions');
   const encoder = aeLearner.handle.encoder;
   if (!encoder) throw new OptionError('classifierLearnerFromEncoder.aeLearner', `the learner's ${aeLearner.handle.kind} model has no encoder`);
-  const clf = classifierFromEncoder(encoder, { numClasses: targetSource.classes.length, ...options.head });
-  const learner = new Learner(targetSource, clf, { seed: aeLearner.options.seed, ...options.learner, loss: { kind: 'classifier', ...ceSpec(options) } });
+  const seed = options.learner?.seed ?? aeLearner.options.seed;
+  const clf = classifierFromEncoder(encoder, { numClasses: targetSource.classes.length, seed, ...options.head });
+  const learner = new Learner(targetSource, clf, { ...options.learner, seed, loss: { kind: 'classifier', ...ceSpec(options) } });
   if (options.freeze ?? DEFAULT_FACTORY.freeze) learner.freeze();
   return learner;
 }
@@ -133,7 +146,8 @@ export function classifierLearnerFromEncoder(aeLearner: Learner, targetSource: B
 export function multitaskLearner(source: BatchSource, options: ClassifierLearnerOptions = {}): Learner {
   rejectUnknownOptions('MultitaskLearnerOptions', options, { backbone: 0, head: 0, classWeights: 0, labelSmoothing: 0, alpha: 0, learner: 0 });
   noLoss(options.learner, 'MultitaskLearnerOptions');
-  const mt = buildMultitask({ backbone: backboneFor(source, options.backbone), numClasses: source.classes.length, ...options.head });
+  const seed = runSeed(source, options.learner);
+  const mt = buildMultitask({ backbone: backboneFor(source, options.backbone, seed), numClasses: source.classes.length, seed, ...options.head });
   const loss = { kind: 'multitask' as const, ...ceSpec(options), ...(options.alpha !== undefined ? { alpha: options.alpha } : {}) };
-  return new Learner(source, mt, { ...options.learner, loss });
+  return new Learner(source, mt, { ...options.learner, seed, loss });
 }

@@ -19,7 +19,7 @@ export interface LearnerOptions {
   metrics?: MetricName[];
   /** Callbacks, called in order; default none. */
   callbacks?: Callback[];
-  /** Seed of dropout masks and bootstrap; default 0. */
+  /** Seed of dropout masks and bootstrap (and, through the factories, of weight initialisation); default the source's `seed` (a DataBunch's run seed), else 0. */
   seed?: number;
   /** Samples per batch; default 8. */
   batchSize?: number;

@@ -58,7 +58,9 @@ export class Learner {
     rejectUnknownOptions('LearnerOptions', options, DEFAULT_LEARNER);
     this.source = source;
     this.handle = toHandle(model);
-    const o = { ...DEFAULT_LEARNER, ...options };
+    // One seed drives a run: without its own seed, the Learner takes its source's (docs/seeds.md).
+    const o = { ...DEFAULT_LEARNER, ...options, seed: options.seed ?? source.seed ?? DEFAULT_LEARNER.seed };
+    if (!Number.isFinite(o.seed)) throw new OptionError('LearnerOptions.seed', `must be a finite number, got ${o.seed}`);
     if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new OptionError('LearnerOptions.batchSize', `must be an integer ≥ 1, got ${o.batchSize}`);
     this.options = o;
     const loss = o.loss ?? this.handle.kind;

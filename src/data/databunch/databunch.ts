@@ -28,11 +28,12 @@ import {
   type DataBunchOptions,
   type DataBunchRow,
   type DataBunchSample,
+  type DataBunchSeeds,
   type ResolvedOptions,
 } from './rows.js';
 
 export { DEFAULT_DATABUNCH };
-export type { DataBunchOptions, DataBunchRow, DataBunchSample };
+export type { DataBunchOptions, DataBunchRow, DataBunchSample, DataBunchSeeds };
 
 
 /**
@@ -64,6 +65,11 @@ export class DataBunch implements BatchSource {
   /** Shape of one sample after the pipeline, [nx, ny, nz, channels] (before any slice view). */
   readonly volumeShape: readonly number[];
 
+  /** The run's seed (`DataBunchOptions.seed`): a Learner on this DataBunch takes it as its default seed. */
+  get seed(): number {
+    return this.opts.seed;
+  }
+
   private constructor(init: { samples: DataBunchSample[]; splits: SplitIds; classes: string[]; pipeline: Pipeline; cache: SampleCache; opts: ResolvedOptions; masks: Map<string, Volume>; cacheHash: string; sampleShape: number[]; volumeShape: number[] }) {
     this.samples = init.samples;
     this.splits = init.splits;
@@ -93,6 +99,12 @@ export class DataBunch implements BatchSource {
     if (!Number.isInteger(opts.readers) || opts.readers < 1) throw new OptionError('DataBunchOptions.readers', `expected an integer ≥ 1, got ${opts.readers}`);
     if (opts.balance !== 'none' && opts.balance !== 'undersample') throw new OptionError('DataBunchOptions.balance', `expected 'none' or 'undersample', got ${JSON.stringify(opts.balance)}`);
     rejectUnknownOptions('DataBunchOptions.views', opts.views, { volume: true });
+    rejectUnknownOptions('DataBunchOptions.seeds', opts.seeds, { order: 0, augment: 0, balance: 0 });
+    for (const [name, value] of [['seed', opts.seed], ...Object.entries(opts.seeds).map(([k, v]) => [`seeds.${k}`, v])] as [string, unknown][]) {
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new OptionError(`DataBunchOptions.${name}`, `expected a finite number, got ${JSON.stringify(value)}`);
+    }
+    // One seed drives the run: the split follows the top-level seed unless split.seed is given.
+    opts.split = { ...opts.split, seed: opts.split?.seed ?? opts.seed };
     const samples = resolveRows(rows);
     const classes = resolveClasses(samples, opts.classes);
     if (samples.every((s, i) => rows[i].subject === undefined)) {
@@ -114,7 +126,7 @@ export class DataBunch implements BatchSource {
     }
     if (opts.balance === 'undersample') {
       const train = splits.train.map((id) => samples.find((s) => s.id === id) as DataBunchSample);
-      const kept = undersample(train.map((s) => classes.indexOf(s.label as string)), new Rng(opts.seed).fork('undersample'));
+      const kept = undersample(train.map((s) => classes.indexOf(s.label as string)), new Rng(opts.seeds.balance ?? opts.seed).fork('undersample'));
       splits.train = kept.map((i) => train[i].id);
     }
     return DataBunch.build(samples, splits, classes, opts);
@@ -244,7 +256,8 @@ export class DataBunch implements BatchSource {
     const isTrain = split === 'train';
     const shuffle = options.shuffle ?? isTrain;
     const augment = (options.augment ?? isTrain) && this.fitted.augments;
-    const rng = new Rng(this.opts.seed).fork(`${split}/${epoch}`);
+    const rng = new Rng(this.opts.seeds.order ?? this.opts.seed).fork(`${split}/${epoch}`);
+    const augmentRng = new Rng(this.opts.seeds.augment ?? this.opts.seed).fork(`${split}/${epoch}`).fork('augment');
     const indices = this.splits[split].map((id) => this.indexOf.get(id) as number);
     let order: number[];
     // Oversampling is for the shuffled training stream only: an inference pass (shuffle: false, e.g.
@@ -259,7 +272,7 @@ export class DataBunch implements BatchSource {
       read: (i) => this.read(this.samples[i].id),
       readInto: this.fitted.onlineInPlace ? (i, out, offset) => this.readInto(i, out, offset) : undefined,
       augment: augment ? (d, s, r) => this.fitted.augment(d, s, r) : undefined,
-      rng: rng.fork('augment'),
+      rng: augmentRng,
       batchSize: options.batchSize,
       dropLast: options.dropLast ?? false,
       image2d: this.image2d,

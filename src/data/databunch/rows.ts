@@ -34,10 +34,16 @@ export interface DataBunchRow {
 export interface DataBunchOptions {
   /** Loader and steps (or a saved, already fitted pipeline); default { input: { kind: 'nifti' }, steps: [] }. */
   pipeline?: PipelineSpec | PipelineJSON;
-  /** Split fractions and seed; default { valid: 0.15, test: 0.15, seed: 42 }. */
+  /** Split fractions and seed; default { valid: 0.15, test: 0.15, seed: the top-level `seed` }. */
   split?: SplitOptions;
-  /** Seed of shuffling, augmentation and balancing; default 42. */
+  /**
+   * The run's seed: the split (unless `split.seed`), batch order, augmentation and balancing
+   * (unless `seeds` overrides one), and the default seed of a Learner on this DataBunch (its
+   * weight initialisation through the factories, dropout and bootstrap); default 42. See docs/seeds.md.
+   */
   seed?: number;
+  /** Per-stream overrides of `seed`: `order` (batch order, oversampling), `augment`, `balance` (undersampling); default {} (all from `seed`). */
+  seeds?: DataBunchSeeds;
   /** Class names in label-id order; default the sorted distinct labels. */
   classes?: string[];
   /** 'undersample' drops training samples (seeded) down to the rarest class count; default 'none'. */
@@ -62,11 +68,22 @@ export interface DataBunchOptions {
   onWarning?: (message: string) => void;
 }
 
+/** Per-stream seed overrides of a DataBunch (each defaults to the top-level `seed`). */
+export interface DataBunchSeeds {
+  /** Seed of the training batch order (and the oversampled order); default the DataBunch's `seed`. */
+  order?: number;
+  /** Seed of the pipeline's random augmentations; default the DataBunch's `seed`. */
+  augment?: number;
+  /** Seed of `balance: 'undersample'`; default the DataBunch's `seed`. */
+  balance?: number;
+}
+
 /** Defaults of {@link DataBunchOptions}. */
 export const DEFAULT_DATABUNCH = {
   pipeline: { input: { kind: 'nifti' }, steps: [] } as PipelineSpec,
   split: DEFAULT_SPLIT as SplitOptions,
   seed: 42,
+  seeds: {} as DataBunchSeeds,
   classes: undefined as string[] | undefined,
   balance: 'none' as 'none' | 'undersample',
   oversample: false,
