@@ -104,6 +104,11 @@ export class ArrayBatchSource implements BatchSource {
     return this.splits[split]?.y.length ?? 0;
   }
 
+  /** Sample ids of a split (empty when absent). */
+  splitIds(split: SplitName): readonly string[] {
+    return this.splits[split]?.ids ?? [];
+  }
+
   /**
    * The sample order of one epoch: a permutation seeded by (seed, split, epoch)
    * when shuffling, else 0..n-1.

@@ -18,6 +18,8 @@ import type { LossSpec } from './loss-spec.js';
 import { canonicalWeights, setGroupTrainable, type ModelHandle, type ModelKind } from './model-handle.js';
 import { getOptimizerState, setOptimizerState, type OptimizerState } from './optim.js';
 import type { ScheduleSpec } from './schedule.js';
+import { checksumFiles, listFiles, removeCheckpointLeftovers, verifyCheckpointFiles, type CheckpointFiles } from './checkpoint-files.js';
+import { dataDifferences, dataFingerprint, modelDifference, modelSignature, type DataFingerprint, type LayerSignature } from './fingerprint.js';
 
 /** Format version written; checkpoints with a higher one are refused. */
 export const CHECKPOINT_VERSION = 1;
@@ -54,6 +56,12 @@ export interface CheckpointManifest {
   loss: Exclude<LossSpec, (...args: never[]) => unknown> | 'function';
   optimizers: Array<{ group: number; className: string; scalars: Record<string, number>; specs: tf.io.WeightsManifestEntry[]; file: string } | null>;
   callbacks: Record<string, unknown>;
+  /** Size and CRC-32 of every other file of the checkpoint, checked before loading (absent in checkpoints written before they existed). */
+  files?: CheckpointFiles;
+  /** Split assignment and sample ids of the source, compared on resume (absent when the source does not list its ids). */
+  data?: DataFingerprint;
+  /** Class and config of each leaf layer, compared on resume. */
+  layers?: LayerSignature[];
 }
 
 /**
@@ -61,6 +69,7 @@ export interface CheckpointManifest {
  * @param fit the fit plan and completed epochs (omit for a plain save)
  */
 export async function saveCheckpoint(learner: Learner, dir: string, fit?: { plan: FitPlan; epochsDone: number }): Promise<void> {
+  await removeCheckpointLeftovers(dir);
   const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
   await mkdir(tmp, { recursive: true });
   try {
@@ -104,6 +113,8 @@ export async function saveCheckpoint(learner: Learner, dir: string, fit?: { plan
       optimizers,
       callbacks,
     };
+    const data = dataFingerprint(learner.source);
+    Object.assign(manifest, { files: await checksumFiles(tmp, await listFiles(tmp)), ...(data ? { data } : {}), layers: modelSignature(learner.model) });
     await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 1));
     const old = join(dirname(dir), `.${basename(dir)}.old-${process.pid}-${Date.now()}`);
     if (existsSync(dir)) await rename(dir, old);
@@ -205,10 +216,12 @@ export async function restoreState(learner: Learner, dir: string, manifest: Chec
 }
 
 /**
- * Resumes a fit: checks the checkpoint belongs to the same fit plan, restores
- * everything, and returns the number of completed epochs.
+ * Resumes a fit: removes leftovers of interrupted writes, checks the checkpoint belongs to the
+ * same fit plan, model and data (unless `allowDataChange`) and that its files are intact,
+ * restores everything, and returns the number of completed epochs.
  */
-export async function loadCheckpointInto(learner: Learner, dir: string, plan: FitPlan): Promise<number> {
+export async function loadCheckpointInto(learner: Learner, dir: string, plan: FitPlan, options: { allowDataChange?: boolean } = {}): Promise<number> {
+  await removeCheckpointLeftovers(dir);
   const { dir: real, manifest } = await readManifest(dir);
   if (!manifest.plan) throw new OptionError('fit.resume', `${dir} was written by save(), not by fit({ checkpoint }): it has no fit to resume`);
   for (const key of ['epochs', 'lr', 'schedule', 'groupLr'] as const) {
@@ -217,6 +230,14 @@ export async function loadCheckpointInto(learner: Learner, dir: string, plan: Fi
     }
   }
   if (manifest.seed !== learner.options.seed) throw new OptionError('LearnerOptions.seed', `resuming ${dir} needs the original seed ${manifest.seed}, got ${learner.options.seed}`);
+  checkCompatible(learner, manifest, real);
+  const model = manifest.layers ? modelDifference(manifest.layers, learner.model) : undefined;
+  if (model !== undefined) throw new FormatError(`checkpoint of another model: ${model}`, join(real, 'manifest.json'));
+  const data = dataDifferences(manifest, learner.source);
+  if (data.length > 0 && !options.allowDataChange) {
+    throw new OptionError('fit.resume', `resuming ${dir} on another dataset than the checkpoint's: ${data.join('; ')} (pass allowDataChange: true to fine-tune on changed data)`);
+  }
+  await verifyCheckpointFiles(real, manifest.files);
   await restoreState(learner, real, manifest);
   return manifest.epochsDone;
 }
@@ -235,6 +256,7 @@ export async function loadLearner(
   if (manifest.loss === 'function' && options.loss === undefined) {
     throw new OptionError('LearnerOptions.loss', `${dir} was trained with a custom loss function: pass it again as options.loss`);
   }
+  await verifyCheckpointFiles(real, manifest.files);
   const model = await loadModel(real);
   const handle: ModelHandle = { model, kind: manifest.kind };
   if (manifest.modelConfig !== undefined) handle.config = manifest.modelConfig;

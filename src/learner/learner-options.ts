@@ -51,7 +51,12 @@ export interface FitOptions {
   checkpoint?: string;
   /** Continue the fit saved in this checkpoint directory (same epochs, lr, schedule); default none. */
   resume?: string;
+  /**
+   * Let `resume` continue on data that differs from the checkpoint's (pipeline, split assignment or
+   * sample ids), e.g. to fine-tune on a changed dataset; a changed model is always refused. Default false.
+   */
+  allowDataChange?: boolean;
 }
 
 /** Defaults of {@link FitOptions}. */
-export const DEFAULT_FIT = { lr: 1e-3, schedule: 'constant' as ScheduleSpec, groupLr: undefined as number[] | undefined, checkpoint: undefined as string | undefined, resume: undefined as string | undefined };
+export const DEFAULT_FIT = { lr: 1e-3, schedule: 'constant' as ScheduleSpec, groupLr: undefined as number[] | undefined, checkpoint: undefined as string | undefined, resume: undefined as string | undefined, allowDataChange: false };

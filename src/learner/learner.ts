@@ -127,7 +127,7 @@ export class Learner {
     checkScheduledMomentum(plan.schedule, this.optimizers.find((o) => o !== undefined) ?? (() => makeOptimizer(this.options.optimizer, plan.lr, this.options.weightDecay)));
     // Checkpoint code (node:fs) loads only when used, so the Learner core also runs in a browser.
     const checkpoints = options.resume !== undefined || options.checkpoint !== undefined ? await import('./checkpoint.js') : undefined;
-    const start = options.resume !== undefined ? await checkpoints!.loadCheckpointInto(this, options.resume, plan) : 0;
+    const start = options.resume !== undefined ? await checkpoints!.loadCheckpointInto(this, options.resume, plan, { allowDataChange: options.allowDataChange ?? false }) : 0;
     const state: FitState = { learner: this, epochs, epoch: start, batch: 0, batchesPerEpoch: this.batchesPerEpoch, step: 0, lr: plan.lr, loss: NaN, resumed: options.resume !== undefined };
     const seeds = this.dropoutSeeds();
     try {

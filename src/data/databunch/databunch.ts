@@ -194,6 +194,11 @@ export class DataBunch implements BatchSource {
     return new DataBunch({ samples, splits, classes, pipeline, cache, opts, masks, cacheHash, sampleShape, volumeShape: online.shape });
   }
 
+  /** Sample ids of a split (whole samples, in split order). */
+  splitIds(split: SplitName): readonly string[] {
+    return this.splits[split];
+  }
+
   /** Number of batch items in a split (volumes × slices with a slice view). */
   size(split: SplitName): number {
     const n = this.splits[split].length;
