@@ -60,3 +60,6 @@ let uid = 0;
 export function weightValues(model: tf.LayersModel): Float32Array[] {
   return model.layers.flatMap((l) => l.weights).map((w) => w.read().dataSync() as Float32Array);
 }
+
+/** Fit options of the kill-and-resume fault test (fault.test.ts and its child, fit-child.ts). */
+export const FAULT_FIT = { lr: 0.01, schedule: 'cosine' as const };
