@@ -150,6 +150,10 @@ export { scheduleLr, scheduleMomentum, DEFAULT_SCHEDULE } from './learner/schedu
 export type { ScheduleSpec } from './learner/schedule.js';
 export { CHECKPOINT_VERSION } from './learner/checkpoint.js';
 export type { CheckpointManifest, FitPlan } from './learner/checkpoint.js';
+export { exportModel, DEFAULT_EXPORT } from './learner/export/export-model.js';
+export type { ExportOptions, ExportResult } from './learner/export/export-model.js';
+export { EXPORT_VERSION } from './learner/export/export-meta.js';
+export type { ExportMeta } from './learner/export/export-meta.js';
 export { DEFAULT_ENCODE } from './learner/inference.js';
 export type { EncodeOptions, Encoding } from './learner/inference.js';
 export { METRIC_NAMES } from './learner/metrics/epoch.js';

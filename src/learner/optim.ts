@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { OptionError } from '../backend/errors.js';
-import { adamW } from './losses.js';
+import { adamW } from './adamw.js';
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { adamW, AdamWOptimizer, crossEntropy, l1Loss, l1Sparsity, mseLoss, multitaskLoss } from '../../src/learner/losses.js';
+import { crossEntropy, l1Loss, l1Sparsity, mseLoss, multitaskLoss } from '../../src/learner/losses.js';
+import { adamW, AdamWOptimizer } from '../../src/learner/adamw.js';
 import { OptionError, ShapeError } from '../../src/backend/errors.js';
 
 /** Max |analytic − central finite difference| / (1 + |fd|) of a scalar function of one tensor. */

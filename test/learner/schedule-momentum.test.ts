@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { OptionError } from '../../src/backend/errors.js';
 import type { FitState } from '../../src/learner/callback.js';
 import { Learner, type FitOptions } from '../../src/learner/learner.js';
-import { adamW } from '../../src/learner/losses.js';
+import { adamW } from '../../src/learner/adamw.js';
 import { disposeOptimizer } from '../../src/learner/optim.js';
 import { scheduleMomentum } from '../../src/learner/schedule.js';
 import { optimizerMomentum, withMomentum } from '../../src/learner/schedule-momentum.js';

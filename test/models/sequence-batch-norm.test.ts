@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
 import { Rng } from '../../src/backend/rng.js';
-import { cnnLstm, jointFusion } from '../../src/models/students/sequence.js';
+import { jointFusion } from '../../src/models/students/joint-fusion.js';
+import { cnnLstm } from '../../src/models/students/cnn-lstm.js';
 import type { StudentModel } from '../../src/models/students/student-cnn.js';
 
 expectNoTensorLeaks();

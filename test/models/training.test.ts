@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { buildCae } from '../../src/models/cae.js';
 import { buildMultitask } from '../../src/models/classifier.js';
-import { adamW, l1Sparsity, mseLoss, multitaskLoss } from '../../src/learner/losses.js';
+import { l1Sparsity, mseLoss, multitaskLoss } from '../../src/learner/losses.js';
+import { adamW } from '../../src/learner/adamw.js';
 
 describe('end-to-end training of the models with the losses', () => {
   it('a tiny CAE (valid bottleneck, trilinear) learns to reconstruct a fixed batch with MSE + L1 code sparsity', () => {

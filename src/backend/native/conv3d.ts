@@ -4,16 +4,11 @@
  * Other configurations go to the tfjs kernel that was registered before.
  */
 import * as tf from '@tensorflow/tfjs';
-import { f32, geomFromInfo, packGeom, type CpuBackendLike, type KernelArgs, type NativeContext } from './addon.js';
+import { f32, geomFromInfo, packGeom, type CpuBackendLike, type KernelArgs } from './addon.js';
+import type { NativeKernel } from './kernel-config.js';
 
 type Pad = 'valid' | 'same';
 type Triple = [number, number, number] | number;
-
-/** A native kernel: its tfjs name and how to build its kernelFunc. */
-export interface NativeKernel {
-  kernelName: string;
-  make(ctx: NativeContext): tf.KernelFunc;
-}
 
 export const conv3dKernel: NativeKernel = {
   kernelName: 'Conv3D',

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { f32, type CpuBackendLike, type KernelArgs, type NativeContext } from './addon.js';
-import type { NativeKernel } from './conv3d.js';
+import type { NativeKernel } from './kernel-config.js';
 
 const size = (shape: number[]) => shape.reduce((p, v) => p * v, 1);
 

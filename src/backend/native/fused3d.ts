@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ACT, f32, geomFromInfo, packGeom, type CpuBackendLike, type KernelArgs } from './addon.js';
-import type { NativeKernel } from './conv3d.js';
+import type { NativeKernel } from './kernel-config.js';
 
 export const CONV3D_BIAS_ACT = 'TransmriConv3DBiasAct';
 export const ACT_GRAD = 'TransmriActGrad';

@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelArgs, NativeAddon, NativeContext } from './addon.js';
-import { conv3dBackpropFilterKernel, conv3dBackpropInputKernel, conv3dKernel, type NativeKernel } from './conv3d.js';
+import { conv3dBackpropFilterKernel, conv3dBackpropInputKernel, conv3dKernel } from './conv3d.js';
+import type { NativeKernel } from './kernel-config.js';
 import { maxPool3dGradKernel, maxPool3dKernel } from './maxpool3d.js';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel, fusedConv2dKernel } from './conv2d.js';
 import { upsample3dGradKernel, upsample3dKernel } from './upsample3d.js';

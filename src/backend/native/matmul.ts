@@ -5,7 +5,7 @@
  * other activations and non-float32 inputs go to the tfjs kernels.
  */
 import { ACT, f32, type CpuBackendLike, type KernelArgs, type NativeContext } from './addon.js';
-import type { NativeKernel } from './conv3d.js';
+import type { NativeKernel } from './kernel-config.js';
 
 const size = (shape: number[]) => shape.reduce((p, v) => p * v, 1);
 

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { f32, geomFromInfo, packGeom, type CpuBackendLike, type KernelArgs } from './addon.js';
-import type { NativeKernel } from './conv3d.js';
+import type { NativeKernel } from './kernel-config.js';
 
 type Triple = [number, number, number] | number;
 interface PoolAttrs {

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { f32, type CpuBackendLike, type KernelArgs } from './addon.js';
-import type { NativeKernel } from './conv3d.js';
+import type { NativeKernel } from './kernel-config.js';
 import { broadcastBinaryKernel, mapKernel } from './eltwise.js';
 
 const size = (shape: number[]) => shape.reduce((p, v) => p * v, 1);

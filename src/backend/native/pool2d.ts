@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { f32, type CpuBackendLike, type KernelArgs } from './addon.js';
-import type { NativeKernel } from './conv3d.js';
+import type { NativeKernel } from './kernel-config.js';
 
 type Pair = [number, number] | number;
 interface Pool2DAttrs {

@@ -5,7 +5,7 @@
  * are registered and its pure-tf path otherwise.
  */
 import { f32, type CpuBackendLike, type KernelArgs } from './addon.js';
-import type { NativeKernel } from './conv3d.js';
+import type { NativeKernel } from './kernel-config.js';
 import { UPSAMPLING3D_GRAD_KERNEL, UPSAMPLING3D_KERNEL } from '../ops/upsample3d.js';
 
 function params(shape: number[], size: [number, number, number]): Int32Array {

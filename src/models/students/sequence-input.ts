@@ -4,9 +4,7 @@
  * cnn-lstm.ts; dynamic-image.ts pools the slices first).
  */
 import * as tf from '@tensorflow/tfjs';
-import { OptionError } from '../../backend/errors.js';
-import { Rng } from '../../backend/rng.js';
-import { checkImageShape, checkPositiveInt, cnnBackbone, cnnBody, logitsHead, resolveCnnOptions, studentOf, type StudentCnnConfig, type StudentCnnOptions, type StudentModel } from './student-cnn.js';
+import { checkImageShape, checkPositiveInt, resolveCnnOptions, type StudentCnnConfig, type StudentCnnOptions } from './student-cnn.js';
 
 /** Shared options of the sequence students. */
 export interface SequenceStudentOptions extends StudentCnnOptions {
