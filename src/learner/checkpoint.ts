@@ -11,12 +11,12 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FormatError, OptionError } from '../backend/errors.js';
 import { fileSystemHandler } from '../backend/file-io.js';
-import { callbackName, type EpochRecord } from './callback.js';
+import { callbackName, type Callback, type EpochRecord } from './callback.js';
 import type { Learner, LearnerOptions } from './learner.js';
 import type { BatchSource } from '../data/batch.js';
-import type { LossSpec } from './loss-spec.js';
+import type { LossFunction, LossSpec } from './loss-spec.js';
 import { canonicalWeights, setGroupTrainable, type ModelHandle, type ModelKind } from './model-handle.js';
-import { getOptimizerState, setOptimizerState, type OptimizerState } from './optim.js';
+import { getOptimizerState, setOptimizerState, type OptimizerSpec, type OptimizerState } from './optim.js';
 import type { ScheduleSpec } from './schedule.js';
 import { checksumFiles, listFiles, removeCheckpointLeftovers, verifyCheckpointFiles, type CheckpointFiles } from './checkpoint-files.js';
 import { dataDifferences, dataFingerprint, modelDifference, modelSignature, type DataFingerprint, type LayerSignature } from './fingerprint.js';
@@ -253,16 +253,54 @@ export async function loadLearner(
   make: (handle: ModelHandle, options: LearnerOptions) => Learner,
 ): Promise<Learner> {
   const { dir: real, manifest } = await readManifest(dir);
-  if (manifest.loss === 'function' && options.loss === undefined) {
-    throw new OptionError('LearnerOptions.loss', `${dir} was trained with a custom loss function: pass it again as options.loss`);
-  }
   await verifyCheckpointFiles(real, manifest.files);
   const model = await loadModel(real);
   const handle: ModelHandle = { model, kind: manifest.kind };
   if (manifest.modelConfig !== undefined) handle.config = manifest.modelConfig;
   if (manifest.encoderLayerNames) handle.encoderLayerNames = manifest.encoderLayerNames;
-  const loss = manifest.loss === 'function' ? undefined : manifest.loss;
-  const learner = make(handle, { ...(loss !== undefined ? { loss } : {}), seed: manifest.seed, ...options });
+  // Inference needs no training options: a custom loss function (not serialisable) becomes one that
+  // explains itself when training or validation asks for it; the optimizer defaults to the saved one.
+  const custom = manifest.loss === 'function' && options.loss === undefined;
+  const loss = custom ? inferenceOnlyLoss(dir) : manifest.loss === 'function' ? undefined : manifest.loss;
+  const optimizer = savedOptimizer(manifest);
+  const callbacks = custom ? [customLossGuard(dir), ...(options.callbacks ?? [])] : options.callbacks;
+  const learner = make(handle, {
+    ...(loss !== undefined ? { loss } : {}),
+    ...(optimizer !== undefined ? { optimizer } : {}),
+    seed: manifest.seed,
+    ...options,
+    ...(callbacks !== undefined ? { callbacks } : {}),
+  });
   await restoreState(learner, real, manifest);
   return learner;
+}
+
+function customLossError(dir: string): OptionError {
+  return new OptionError('LearnerOptions.loss', `${dir} was trained with a custom loss function (not saved): pass it again as options.loss to train or validate`);
+}
+
+/** The loss of a checkpoint trained with a custom function: predict works, validate throws naming the option. */
+function inferenceOnlyLoss(dir: string): LossFunction {
+  const fn = (): tf.Scalar => {
+    throw customLossError(dir);
+  };
+  return Object.assign(fn, { acceptsUnlabelled: true });
+}
+
+/** Stops fit and lrFind before their first step (a loss throwing inside the gradient tape would strand its tensors). */
+function customLossGuard(dir: string): Callback {
+  return {
+    name: 'CustomLossGuard',
+    beforeFit: () => {
+      throw customLossError(dir);
+    },
+  };
+}
+
+const OPTIMIZER_NAMES: Record<string, OptimizerSpec> = { Adam: 'adam', AdamW: 'adamw', SGD: 'sgd', Momentum: 'momentum' };
+
+/** The optimizer name of a checkpoint's saved state (undefined when none was saved or it came from a factory). */
+function savedOptimizer(manifest: CheckpointManifest): OptimizerSpec | undefined {
+  const saved = manifest.optimizers.find((o) => o !== null);
+  return saved ? OPTIMIZER_NAMES[saved.className] : undefined;
 }
