@@ -8,7 +8,7 @@ import { DataError, OptionError, rejectUnknownOptions } from '../../backend/erro
 import { Rng } from '../../backend/rng.js';
 import type { SplitName } from '../batch.js';
 import { readCohortCsv, type CohortRow, type CsvColumns } from '../csv.js';
-import type { DataBunchRow } from './databunch.js';
+import type { DataBunchRow } from './rows.js';
 
 /** Row selection options of {@link csvRows}. */
 export interface CsvSourceOptions {
