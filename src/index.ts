@@ -188,6 +188,8 @@ export { BestModelCheckpoint, DEFAULT_BEST_MODEL_CHECKPOINT } from './learner/ca
 export type { BestModelCheckpointOptions } from './learner/callbacks/keep-best.js';
 export { ProgressBar, DEFAULT_PROGRESS_BAR } from './learner/callbacks/progress-bar.js';
 export type { ProgressBarOptions } from './learner/callbacks/progress-bar.js';
+export { ProgressReporter, DEFAULT_PROGRESS_REPORTER, formatDuration } from './learner/callbacks/progress-reporter.js';
+export type { ProgressReporterOptions, ProgressMode } from './learner/callbacks/progress-reporter.js';
 export { HistoryLogger, historyToCsv, DEFAULT_HISTORY_LOGGER } from './learner/callbacks/history-logger.js';
 export type { HistoryLoggerOptions } from './learner/callbacks/history-logger.js';
 export { autoencoderLearner, classifierLearner, classifierLearnerFromEncoder, multitaskLearner, DEFAULT_FACTORY } from './learner/factories.js';
