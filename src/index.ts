@@ -91,6 +91,10 @@ export type { CacheOptions, CacheManifest, CacheEntry } from './data/databunch/c
 export type { SliceView } from './data/databunch/stream.js';
 export { dHash, hamming, DEFAULT_LEAKAGE } from './data/databunch/leakage.js';
 export type { LeakageOptions, LeakageReport, LeakPair } from './data/databunch/leakage.js';
+export { thumbnail, thumbnails, THUMBNAIL_SIZE, DEFAULT_THUMBNAILS } from './data/databunch/thumbnails.js';
+export type { ThumbnailsOptions } from './data/databunch/thumbnails.js';
+export { nearDuplicatePairs, nearComponents, contamination, contaminationWarning, DEFAULT_NEAR_THRESHOLD } from './data/databunch/near-duplicates.js';
+export type { NearPair, NearDuplicateSearch, SplitContamination } from './data/databunch/near-duplicates.js';
 export { csvRows, folderRows, DEFAULT_CSV_SOURCE, DEFAULT_FOLDER_SOURCE } from './data/databunch/sources.js';
 export type { CsvSourceOptions, FolderSourceOptions } from './data/databunch/sources.js';
 export { splitStats, formatStats } from './data/databunch/stats.js';
@@ -128,8 +132,10 @@ export type { ModelSummary, SummaryRow } from './models/summary.js';
 export { fileSystemHandler, loadLayersModelFrom, DEFAULT_FILE_SYSTEM_HANDLER, DEFAULT_LOAD_LAYERS_MODEL_FROM } from './backend/file-io.js';
 export type { FileSystemHandlerOptions, LoadLayersModelFromOptions } from './backend/file-io.js';
 // losses
-export { mseLoss, l1Loss, l1Sparsity, crossEntropy, multitaskLoss, adamW, AdamWOptimizer, DEFAULT_CROSS_ENTROPY, DEFAULT_MULTITASK_LOSS, DEFAULT_ADAMW } from './learner/losses.js';
-export type { CrossEntropyOptions, MultitaskLossArgs, AdamWOptions } from './learner/losses.js';
+export { mseLoss, l1Loss, l1Sparsity, crossEntropy, multitaskLoss, DEFAULT_CROSS_ENTROPY, DEFAULT_MULTITASK_LOSS } from './learner/losses.js';
+export type { CrossEntropyOptions, MultitaskLossArgs } from './learner/losses.js';
+export { adamW, AdamWOptimizer, DEFAULT_ADAMW } from './learner/adamw.js';
+export type { AdamWOptions } from './learner/adamw.js';
 // 2D backbones
 export { backboneClassifier, DEFAULT_BACKBONE_CLASSIFIER } from './models/backbone2d.js';
 export type { BackboneClassifierOptions, BackboneClassifierConfig, BackboneClassifierModel } from './models/backbone2d.js';
@@ -213,15 +219,13 @@ export { DEFAULT_STUDENT_CNN } from './models/students/student-cnn.js';
 export type { StudentModel, StudentCnnOptions, StudentCnnConfig } from './models/students/student-cnn.js';
 export { sliceCnn, earlyFusion } from './models/students/slice.js';
 export type { SliceCnnOptions, EarlyFusionOptions, SliceCnnConfig } from './models/students/slice.js';
-export { jointFusion, cnnLstm, dynamicImage, rankPoolingCoefficients } from './models/students/sequence.js';
-export type {
-  SequenceStudentOptions,
-  SequenceStudentConfig,
-  JointFusionOptions,
-  CnnLstmOptions,
-  DynamicImageOptions,
-  RankPoolingKind,
-} from './models/students/sequence.js';
+export type { SequenceStudentOptions, SequenceStudentConfig, RankPoolingKind } from './models/students/sequence-input.js';
+export { jointFusion } from './models/students/joint-fusion.js';
+export type { JointFusionOptions } from './models/students/joint-fusion.js';
+export { cnnLstm } from './models/students/cnn-lstm.js';
+export type { CnnLstmOptions } from './models/students/cnn-lstm.js';
+export { dynamicImage, rankPoolingCoefficients } from './models/students/dynamic-image.js';
+export type { DynamicImageOptions } from './models/students/dynamic-image.js';
 export { edgeCnn, DEFAULT_EDGE_CNN } from './models/students/edge.js';
 export type { EdgeCnnOptions, EdgeCnnConfig } from './models/students/edge.js';
 export { resnet2d, DEFAULT_RESNET2D } from './models/teachers/resnet2d.js';
@@ -261,3 +265,24 @@ export { report, renderReport, DEFAULT_REPORT } from './viz/report/report.js';
 export type { ReportOptions, ReportResult } from './viz/report/report.js';
 export type { Experiment, ExperimentSplitStats, ExperimentMetric, ExperimentEmbedding } from './viz/report/experiment.js';
 export { historyForReport, metricsForReport, rocForReport, versionsForReport, backendForReport, reconstructionsForReport } from './viz/report/from-learner.js';
+export { seedValuesFigure, DEFAULT_SEED_VALUES_FIGURE } from './viz/figures/seeds.js';
+export type { SeedValuesGroup, SeedValuesFigureOptions } from './viz/figures/seeds.js';
+
+// --- sweep (on top of learner and viz) ---
+export { runSweep, sweepExperiment, DEFAULT_RUN_SWEEP } from './sweep/run-sweep.js';
+export type { RunSweepOptions, SweepProgress, SweepResult } from './sweep/run-sweep.js';
+export { loadSweepConfig, parseSweepConfig, settingLabel, SweepConfigSchema, DEFAULT_SWEEP } from './sweep/config.js';
+export type { SweepConfig, SweepConfigInput, SweepSetting, ExperimentRef } from './sweep/config.js';
+export { expandJobs, jobKey, resolveCodeVersion } from './sweep/jobs.js';
+export type { SweepJobSpec } from './sweep/jobs.js';
+export { SWEEP_EXPERIMENTS, loadJobFunction, resolveExperimentModule } from './sweep/experiments.js';
+export type { SweepJobContext, SweepJobResults, SweepJobFunction } from './sweep/experiments.js';
+export { SweepJobResultError } from './sweep/run-job.js';
+export type { SweepJobRecord } from './sweep/run-job.js';
+export { mergeRecords, summaryMarkdown } from './sweep/merge.js';
+export type { SweepSummary, SweepRow, SweepDifference } from './sweep/merge.js';
+export { startSweepWorker, DEFAULT_SWEEP_WORKER } from './sweep/worker.js';
+export type { SweepWorkerOptions, SweepWorkerHandle } from './sweep/worker.js';
+export { QueueUnreachableError, DEFAULT_QUEUE_NAME } from './sweep/queue.js';
+export { parseRedisUrl } from './sweep/resp-client.js';
+export type { RedisAddress } from './sweep/resp-client.js';
