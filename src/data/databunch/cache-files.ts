@@ -31,15 +31,23 @@ export function sha1(bytes: Uint8Array | string): string {
   return createHash('sha1').update(bytes).digest('hex');
 }
 
-/** CRC-32 of bytes as 8 hex digits. */
-export function checksum(bytes: Uint8Array): string {
-  return crc32(bytes).toString(16).padStart(8, '0');
+/**
+ * The starting CRC of an entry's checksums: the CRC-32 of its dtype and shape, so an entry whose
+ * shape was changed (even keeping the element count) no longer matches its data.
+ */
+export function entrySeed(entry: { shape: readonly number[]; dtype: string }): number {
+  return crc32(`${entry.dtype}[${entry.shape.join(',')}]`);
 }
 
-/** CRC-32 of the first and last {@link ENDS_BYTES} bytes (the whole array when shorter than both), 8 hex digits. */
-export function endsChecksum(bytes: Uint8Array): string {
-  if (bytes.byteLength <= 2 * ENDS_BYTES) return checksum(bytes);
-  const head = crc32(bytes.subarray(0, ENDS_BYTES));
+/** CRC-32 of bytes (continuing from `seed`, default 0) as 8 hex digits. */
+export function checksum(bytes: Uint8Array, seed = 0): string {
+  return crc32(bytes, seed).toString(16).padStart(8, '0');
+}
+
+/** CRC-32 (continuing from `seed`) of the first and last {@link ENDS_BYTES} bytes (the whole array when shorter than both), 8 hex digits. */
+export function endsChecksum(bytes: Uint8Array, seed = 0): string {
+  if (bytes.byteLength <= 2 * ENDS_BYTES) return checksum(bytes, seed);
+  const head = crc32(bytes.subarray(0, ENDS_BYTES), seed);
   return crc32(bytes.subarray(bytes.byteLength - ENDS_BYTES), head).toString(16).padStart(8, '0');
 }
 

@@ -5,24 +5,30 @@
  * file and renamed into place, data before entry, so readers (in this or another process) never
  * see half-written data, and concurrent writers never lose each other's entries (there is no
  * shared file to read, merge and rewrite).
- * An entry is valid only if its source file's identity (size, mtime, else sha1), the pipeline
- * hash, the file length and the checksums all match; anything else is rebuilt.
+ * An entry is valid only if its source file's identity (size, mtime, inode and ctime, else sha1),
+ * the pipeline hash, the file length and the checksums (which cover the shape and dtype) all
+ * match; anything else is rebuilt. A cache folder that cannot be written but holds a current
+ * format opens read-only: it serves its valid entries and builds the others in memory.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DataError, FormatError, OptionError, rejectUnknownOptions } from '../../backend/errors.js';
-import { checksum, clearEntries, endsChecksum, ENTRIES, MANIFEST, RACY_MS, readEntryFile, readVersion, removeDeadTemps, sameStamp, sha1, stampOf, tempName, writeAtomic, writeDataFile, type FileStamp } from './cache-files.js';
+import { checksum, clearEntries, endsChecksum, ENTRIES, entrySeed, MANIFEST, RACY_MS, readEntryFile, readVersion, removeDeadTemps, sameStamp, sha1, stampOf, tempName, writeAtomic, writeDataFile, type FileStamp } from './cache-files.js';
 import { decodeHalf, encodeHalf } from './float16.js';
 
 export { checksum, sha1, writeAtomic };
 
 /** Current cache format version; an older one is rebuilt, a newer one refused. */
-export const CACHE_FORMAT_VERSION = 2;
+export const CACHE_FORMAT_VERSION = 3;
 
 /** Identity of a source file. */
 export interface SourceIdentity {
   size: number;
   mtimeMs: number;
+  /** Inode number: a file replaced by rename (`cp B tmp && touch -r A tmp && mv tmp A`) has another one. */
+  ino: number;
+  /** Status-change time: moves when the file is rewritten in place, even with its mtime put back. */
+  ctimeMs: number;
   /** sha1 of the file bytes, hex. */
   sha1: string;
 }
@@ -40,9 +46,9 @@ export interface CacheEntry {
   /** Data file name inside the cache directory. */
   file: string;
   byteLength: number;
-  /** CRC-32 of the data file bytes, 8 hex digits. */
+  /** CRC-32 of the dtype and shape, then the data file bytes, 8 hex digits. */
   checksum: string;
-  /** CRC-32 of the first and last 4 KiB of the data file (checked on every read), 8 hex digits. */
+  /** CRC-32 of the dtype and shape, then the first and last 4 KiB of the data file (checked on every read), 8 hex digits. */
   ends: string;
 }
 
@@ -104,15 +110,20 @@ export class SampleCache {
   private readonly checked = new Map<string, { stamp: FileStamp; checksum: string }>();
   /** Counters since open: entries read valid, built (new or stale), and whole-file checksums computed on reads. */
   readonly counters = { hits: 0, builds: 0, fullChecks: 0 };
+  /** Why the cache folder cannot be written (e.g. 'EACCES', 'EROFS'), or undefined when it can: then nothing is written. */
+  readonly readOnly: string | undefined;
 
-  private constructor(dir: string, opts: Required<CacheOptions>) {
+  private constructor(dir: string, opts: Required<CacheOptions>, readOnly?: string) {
     this.dir = dir;
     this.opts = opts;
+    this.readOnly = readOnly;
   }
 
   /**
-   * Opens (or creates) a cache directory; removes temp files left by dead processes.
-   * @throws DataError naming the directory when it cannot be created or written
+   * Opens (or creates) a cache directory; removes temp files left by dead processes. A directory
+   * that cannot be written but holds a cache of the current format opens read-only (with a message).
+   * @throws DataError naming the directory when it cannot be created or written (and is no current cache), or its
+   *   `entries/` folder when only that one cannot be written
    * @throws FormatError when the cache was written by a newer format version
    * @example
    * const cache = await SampleCache.open('/tmp/cache', { dtype: 'float16' });
@@ -121,13 +132,22 @@ export class SampleCache {
     rejectUnknownOptions('CacheOptions', options, DEFAULT_CACHE);
     const opts = { ...DEFAULT_CACHE, ...options };
     if (opts.verify !== 'once' && opts.verify !== 'always') throw new OptionError('CacheOptions.verify', `expected 'once' or 'always', got ${JSON.stringify(opts.verify)}`);
+    const code = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? String(err);
     try {
       await fs.mkdir(path.join(dir, ENTRIES), { recursive: true });
-      const probe = tempName(path.join(dir, '.probe'));
-      await fs.writeFile(probe, '');
-      await fs.rm(probe);
+      await probeWrite(dir);
     } catch (err) {
-      throw new DataError(`cache directory is not writable (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { file: dir });
+      const version = await readVersion(dir);
+      if (version === CACHE_FORMAT_VERSION && (await fs.stat(path.join(dir, ENTRIES)).catch(() => null))?.isDirectory()) {
+        opts.onMessage(`cache ${dir} is read-only (${code(err)}): serving its entries; samples missing or stale in it are built in memory, not stored`);
+        return new SampleCache(dir, opts, code(err));
+      }
+      throw new DataError(`cache directory is not writable (${code(err)})`, { file: dir });
+    }
+    try {
+      await probeWrite(path.join(dir, ENTRIES));
+    } catch (err) {
+      throw new DataError(`cache entries folder is not writable (${code(err)}) while the cache directory is; fix its permissions`, { file: path.join(dir, ENTRIES) });
     }
     await removeDeadTemps(dir);
     await removeDeadTemps(path.join(dir, ENTRIES));
@@ -217,11 +237,12 @@ export class SampleCache {
       throw new DataError('source file is missing', { file: key.source });
     }
     if (st.size !== entry.source.size) return false;
-    if (st.mtimeMs === entry.source.mtimeMs) return true;
-    // touched but maybe not changed: compare contents
+    if (st.mtimeMs === entry.source.mtimeMs && st.ino === entry.source.ino && st.ctimeMs === entry.source.ctimeMs) return true;
+    // touched, replaced or rewritten, maybe with the same bytes (or with the mtime put back): compare contents
     if (sha1(await fs.readFile(key.source)) !== entry.source.sha1) return false;
-    entry.source.mtimeMs = st.mtimeMs;
-    await writeAtomic(this.entryPath(entry.id), JSON.stringify(entry));
+    Object.assign(entry.source, { mtimeMs: st.mtimeMs, ino: st.ino, ctimeMs: st.ctimeMs });
+    // remembering the new identity only saves the next hash: a failed write costs nothing else
+    if (!this.readOnly) await writeAtomic(this.entryPath(entry.id), JSON.stringify(entry)).catch(() => {});
     return true;
   }
 
@@ -252,12 +273,13 @@ export class SampleCache {
         if (bytesRead === 0) return false;
         got += bytesRead;
       }
-      if (endsChecksum(view) !== entry.ends) return false;
+      const seed = entrySeed(entry);
+      if (endsChecksum(view, seed) !== entry.ends) return false;
       const stamp = stampOf(st);
       const seen = this.checked.get(entry.file);
       if (this.opts.verify === 'always' || seen?.checksum !== entry.checksum || !sameStamp(seen.stamp, stamp)) {
         this.counters.fullChecks += 1;
-        if (checksum(view) !== entry.checksum) return false;
+        if (checksum(view, seed) !== entry.checksum) return false;
         if (Date.now() - st.ctimeMs >= RACY_MS) this.checked.set(entry.file, { stamp, checksum: entry.checksum });
         else this.checked.delete(entry.file);
       }
@@ -275,24 +297,41 @@ export class SampleCache {
     });
     const st = await fs.stat(key.source);
     const sample = await key.produce();
+    if (this.readOnly) {
+      this.opts.onMessage(`cache ${this.dir} is read-only (${this.readOnly}): ${key.id} is missing or stale in it; built in memory, not stored`);
+      this.counters.builds += 1;
+      return sample;
+    }
     const stored = this.opts.dtype === 'float16' ? encodeHalf(sample.data) : sample.data;
     const bytes = new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength);
     const file = `${sha1(key.id).slice(0, 20)}-${key.pipelineHash.slice(0, 12)}.${this.opts.dtype === 'float16' ? 'f16' : 'f32'}`;
     const entry: CacheEntry = {
       id: key.id,
-      source: { size: st.size, mtimeMs: st.mtimeMs, sha1: sha1(sourceBytes) },
+      source: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, ctimeMs: st.ctimeMs, sha1: sha1(sourceBytes) },
       pipelineHash: key.pipelineHash,
       shape: [...sample.shape],
       dtype: this.opts.dtype,
       file,
       byteLength: bytes.byteLength,
-      checksum: checksum(bytes),
-      ends: endsChecksum(bytes),
+      checksum: '',
+      ends: '',
     };
+    const seed = entrySeed(entry);
+    entry.checksum = checksum(bytes, seed);
+    entry.ends = endsChecksum(bytes, seed);
     // data first, then the entry that points at it: a reader never finds an entry without its data
-    const stamp = await writeDataFile(path.join(this.dir, file), bytes);
+    const dataFile = path.join(this.dir, file);
+    const stamp = await writeDataFile(dataFile, bytes).catch((err: NodeJS.ErrnoException) => {
+      throw new DataError(`cannot write a cache data file (${err.code ?? String(err)})`, { file: dataFile });
+    });
     const old = this.entries.get(key.id) ?? (await this.loadEntry(key.id));
-    await writeAtomic(this.entryPath(key.id), JSON.stringify(entry));
+    try {
+      await writeAtomic(this.entryPath(key.id), JSON.stringify(entry));
+    } catch (err) {
+      // no orphan: drop the data file unless an entry on disk (another process's) points at it
+      if ((await readEntryFile(this.entryPath(key.id)))?.file !== file) await fs.rm(dataFile, { force: true });
+      throw new DataError(`cache entries folder is not writable (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { file: path.join(this.dir, ENTRIES) });
+    }
     this.entries.set(key.id, entry);
     // this process wrote these bytes: no need to check them again while the file is unchanged
     this.checked.set(file, { stamp, checksum: entry.checksum });
@@ -313,4 +352,11 @@ export class SampleCache {
     this.entries.set(id, e);
     return e;
   }
+}
+
+/** Creates and removes a temp file in `dir` (throws when it cannot be written). */
+async function probeWrite(dir: string): Promise<void> {
+  const probe = tempName(path.join(dir, '.probe'));
+  await fs.writeFile(probe, '');
+  await fs.rm(probe);
 }
