@@ -7,6 +7,7 @@ import type { MatrixInput } from '../matrix.js';
 import type { HistoryEpoch, LrFinderCurve } from '../figures/curves.js';
 import type { DistillationPredictions, RocCurve } from '../figures/classification.js';
 import type { ReconstructionSample } from '../figures/reconstruction.js';
+import type { SeedValuesGroup } from '../figures/seeds.js';
 
 /** Rows of one split (structurally a DataBunch `SplitStats`). */
 export interface ExperimentSplitStats {
@@ -76,6 +77,8 @@ export interface Experiment {
   lrFind?: LrFinderCurve;
   /** Metrics with confidence intervals. */
   metrics?: readonly ExperimentMetric[];
+  /** Values over seeds per setting (a sweep or a seed table): one figure each, dots per seed, mean ± sd. */
+  seedValues?: ReadonlyArray<{ title: string; yTitle?: string; rule?: number; groups: readonly SeedValuesGroup[] }>;
   /** Confusion matrix, rows = true class. */
   confusion?: { matrix: readonly (readonly number[])[]; classes: readonly string[]; title?: string };
   /** ROC curves. */

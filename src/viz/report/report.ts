@@ -13,6 +13,7 @@ import { trainingCurvesFigure, lrFinderFigure } from '../figures/curves.js';
 import { agreementFigure, confusionFigure, rocFigure } from '../figures/classification.js';
 import { activationHistogramFigure } from '../figures/histogram.js';
 import { reconstructionFigure } from '../figures/reconstruction.js';
+import { seedValuesFigure } from '../figures/seeds.js';
 import type { Experiment } from './experiment.js';
 import { STYLE, escapeHtml, figure } from './html.js';
 import { dataSection, embeddingSection, metricsSection, notesSection, setupSection, timingsSection } from './sections.js';
@@ -67,6 +68,10 @@ export async function renderReport(e: Experiment, options: ReportOptions = {}): 
   const resultFigs: string[] = [];
   if (e.confusion) resultFigs.push(figure('confusion', await confusionFigure(e.confusion.matrix, e.confusion.classes, { title: e.confusion.title ?? 'confusion matrix' }), 'Counts and row percentages (rows: true class).'));
   if (e.roc && e.roc.length > 0) resultFigs.push(figure('roc', await rocFigure(e.roc, { title: 'ROC' }), 'ROC curves; AUC in the legend; dashed: chance.'));
+  for (const [i, sv] of (e.seedValues ?? []).entries()) {
+    const svg = await seedValuesFigure(sv.groups, { title: sv.title, yTitle: sv.yTitle ?? 'value', ...(sv.rule === undefined ? {} : { rule: sv.rule }) });
+    resultFigs.push(figure(`seeds-${i}`, svg, `${sv.title}: one dot per seed, tick at the mean, bar mean ± sd.`));
+  }
   if (resultFigs.length) results.push(`<div class="figs">${resultFigs.join('\n')}</div>`);
   add('results', 'Results', results.filter(Boolean).join('\n'));
   if (e.distillation) {
