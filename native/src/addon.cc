@@ -3,8 +3,11 @@
 #include <malloc.h>
 #include <omp.h>
 
+#include <time.h>
+
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include <napi.h>
 
@@ -187,6 +190,65 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
 Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), tmri::numThreads()); }
 Napi::Value Simd(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), tmri::convImpl().name); }
 
+// setSimd('auto' | 'sse2' | 'avx2' | 'avx512'): selects the instruction-set
+// path and returns its name; throws when the CPU cannot run it.
+Napi::Value SetSimd(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString())
+    throw Napi::TypeError::New(info.Env(), "transmri_native: setSimd expects 'auto', 'sse2', 'avx2' or 'avx512'");
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  if (name != "auto" && name != "sse2" && name != "avx2" && name != "avx512")
+    throw Napi::RangeError::New(info.Env(), "transmri_native: unknown SIMD path '" + name + "' (expected auto, sse2, avx2 or avx512)");
+  if (!tmri::setSimd(name.c_str()))
+    throw Napi::RangeError::New(info.Env(), "transmri_native: this CPU cannot run the " + name + " path");
+  return Napi::String::New(info.Env(), tmri::convImpl().name);
+}
+
+// peakGflops(ms): the arithmetic peak of the path in use, measured: every
+// thread runs the path's FMA throughput loop for about `ms` of CPU time; returns
+// { total, perThread } GFLOP/s, each thread's rate over its own CPU time (so a
+// loaded machine lowers it less than wall time would).
+Napi::Value PeakGflops(const Napi::CallbackInfo& info) {
+  const double ms = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 200.0;
+  const tmri::ConvImpl& impl = tmri::convImpl();
+  const int T = tmri::numThreads();
+  std::vector<double> rate(T, 0.0);
+#pragma omp parallel num_threads(T)
+  {
+    auto cpuNow = [] {
+      timespec ts;
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+      return ts.tv_sec + 1e-9 * ts.tv_nsec;
+    };
+    long iters = 1 << 16;
+    double best = 0.0, spent = 0.0;
+    while (spent < ms / 1000.0) {
+      const double t0 = cpuNow();
+      const double flops = impl.peakProbe(iters);
+      const double dt = cpuNow() - t0;
+      spent += dt;
+      if (dt > 1e-3 && flops / dt > best) best = flops / dt;
+      if (dt < 5e-3) iters *= 2;
+    }
+    rate[omp_get_thread_num()] = best / 1e9;
+  }
+  double total = 0.0;
+  for (double r : rate) total += r;
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("total", total);
+  out.Set("perThread", total / T);
+  out.Set("threads", T);
+  return out;
+}
+
+// simdPaths(): the paths this CPU can run, from the baseline up.
+Napi::Value SimdPaths(const Napi::CallbackInfo& info) {
+  Napi::Array out = Napi::Array::New(info.Env());
+  uint32_t i = 0;
+  for (const char* p : {"sse2", "avx2", "avx512"})
+    if (tmri::simdSupported(p)) out.Set(i++, Napi::String::New(info.Env(), p));
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const char* t = std::getenv("TRANSMRI_THREADS");
   if (t && std::atoi(t) > 0) tmri::setNumThreads(std::atoi(t));
@@ -211,6 +273,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("simd", Napi::Function::New(env, Simd));
+  exports.Set("setSimd", Napi::Function::New(env, SetSimd));
+  exports.Set("simdPaths", Napi::Function::New(env, SimdPaths));
+  exports.Set("peakGflops", Napi::Function::New(env, PeakGflops));
   tmri::registerOps2d(env, exports);
   return exports;
 }

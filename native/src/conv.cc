@@ -29,13 +29,38 @@ float* scratch(int slot, size_t floats) {
   return s.p;
 }
 
-const ConvImpl& convImpl() {
-  static const ConvImpl* chosen = [] {
-    __builtin_cpu_init();
-    if (std::getenv("TRANSMRI_SIMD") && std::strcmp(std::getenv("TRANSMRI_SIMD"), "sse2") == 0) return &base::impl;
-    return (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? &avx2::impl : &base::impl;
-  }();
-  return *chosen;
+namespace {
+// __builtin_cpu_supports checks CPUID and that the OS saves the registers (XCR0).
+bool cpuAvx2() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+bool cpuAvx512() {
+  __builtin_cpu_init();
+  return cpuAvx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+}
+const ConvImpl* bestImpl() { return cpuAvx512() ? &avx512::impl : cpuAvx2() ? &avx2::impl : &base::impl; }
+// Set once at load, changed only by setSimd (from the JS thread, between kernels).
+const ConvImpl* g_impl = bestImpl();
+}  // namespace
+
+const ConvImpl& convImpl() { return *g_impl; }
+
+bool simdSupported(const char* name) {
+  if (std::strcmp(name, "auto") == 0 || std::strcmp(name, "sse2") == 0) return true;
+  if (std::strcmp(name, "avx2") == 0) return cpuAvx2();
+  if (std::strcmp(name, "avx512") == 0) return cpuAvx512();
+  return false;
+}
+
+bool setSimd(const char* name) {
+  if (!simdSupported(name)) return false;
+  g_impl = std::strcmp(name, "auto") == 0   ? bestImpl()
+           : std::strcmp(name, "sse2") == 0 ? &base::impl
+           : std::strcmp(name, "avx2") == 0 ? &avx2::impl
+                                            : &avx512::impl;
+  return true;
 }
 
 void padInput(const float* src, int N, int D, int H, int W, int C, int dd, int dh, int dw, int pf,

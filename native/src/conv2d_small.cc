@@ -18,6 +18,7 @@
 #pragma GCC target("avx2,fma")
 
 namespace tmri {
+namespace avx2 {
 
 namespace {
 
@@ -248,4 +249,5 @@ bool conv2dSmallBackpropFilter(const float* x, const float* dy, const ConvGeom& 
   return true;
 }
 
+}  // namespace avx2
 }  // namespace tmri

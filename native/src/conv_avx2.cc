@@ -1,4 +1,6 @@
-// AVX2 + FMA build of the convolution kernels (selected at run time).
+// AVX2 + FMA build of the convolution kernels (selected at run time; the
+// pragma comes after the standard headers so that their inline functions stay
+// baseline code).
 #include <omp.h>
 
 #include <cmath>
@@ -13,6 +15,6 @@
 
 namespace tmri {
 #define KNS avx2
-#define KNS_NAME "avx2+fma"
+#define KNS_NAME "avx2"
 #include "conv_impl.inc"
 }  // namespace tmri

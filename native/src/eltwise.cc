@@ -16,7 +16,7 @@
 
 namespace tmri {
 
-bool useAvx2() { return &convImpl() == &avx2::impl; }
+bool useAvx2() { return &convImpl() != &base::impl; }
 
 namespace {
 constexpr size_t kBlock = 16384;

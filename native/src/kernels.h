@@ -33,13 +33,24 @@ struct ConvImpl {
   const char* name;
   ConvPaddedFn forward;
   ConvFilterFn filter;
+  // Runs a floating-point throughput loop of `iters` steps on this path's
+  // widest vectors (FMA where the path has it); returns the flops done.
+  double (*peakProbe)(long iters);
 };
 
+namespace avx512 { extern const ConvImpl impl; }
 namespace avx2 { extern const ConvImpl impl; }
 namespace base { extern const ConvImpl impl; }
 
-// Chosen at load time from the CPU features.
+// The instruction-set path in use: the best one the CPU (and OS) supports
+// unless setSimd chose another. Names: "sse2", "avx2" (AVX2 + FMA), "avx512"
+// (AVX-512 F/BW/DQ/VL, with AVX2 + FMA).
 const ConvImpl& convImpl();
+// True when the CPU can run the named path ("auto" always can).
+bool simdSupported(const char* name);
+// Selects a path by name ("auto": the best supported); false (no change)
+// when the name is unknown or the CPU cannot run it.
+bool setSimd(const char* name);
 
 // Reusable scratch buffers (grow only; the addon is called from one JS thread).
 float* scratch(int slot, size_t floats);

@@ -16,6 +16,7 @@
 
 #include "kernels.h"
 #include "ops2d.h"
+#include "simd.h"
 #include "napi_args.h"
 
 namespace tmri {
@@ -422,13 +423,8 @@ Pool2 pool2(const Napi::CallbackInfo& info, size_t i) {
   return g;
 }
 
-bool haveAvx2() {
-  static const bool ok = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }();
-  return ok;
-}
+// The AVX2 kernels of conv2d_small.cc run on the avx2 and avx512 paths (setSimd).
+bool haveAvx2() { return useAvx2(); }
 
 // The conv3d geometry vector [N, D, H, W, Ci, Co, KD, KH, KW, SD, SH, SW, OD, OH, OW, padF, padT, padL].
 ConvGeom convGeom(const Napi::CallbackInfo& info, size_t i) {
@@ -450,7 +446,7 @@ Napi::Value Conv2dSmall(const Napi::CallbackInfo& info) {
   float* o = f32Arg(info, 3, out, "out");
   const float* bias = optF32Arg(info, 4, g.Co, "bias");
   const int act = info[5].As<Napi::Number>().Int32Value();
-  return Napi::Boolean::New(info.Env(), haveAvx2() && conv2dSmallForward(x, w, g, bias, act, o));
+  return Napi::Boolean::New(info.Env(), haveAvx2() && avx2::conv2dSmallForward(x, w, g, bias, act, o));
 }
 
 // conv2dSmallDx(dy, w, geom, dx) / conv2dSmallDw(x, dy, geom, dw) -> handled?
@@ -461,7 +457,7 @@ Napi::Value Conv2dSmallDx(const Napi::CallbackInfo& info) {
   const float* dy = f32Arg(info, 0, out, "dy");
   const float* w = f32Arg(info, 1, fil, "filter");
   float* dx = f32Arg(info, 3, in, "dx");
-  return Napi::Boolean::New(info.Env(), haveAvx2() && conv2dSmallBackpropInput(dy, w, g, dx));
+  return Napi::Boolean::New(info.Env(), haveAvx2() && avx2::conv2dSmallBackpropInput(dy, w, g, dx));
 }
 Napi::Value Conv2dSmallDw(const Napi::CallbackInfo& info) {
   const ConvGeom g = convGeom(info, 2);
@@ -470,7 +466,7 @@ Napi::Value Conv2dSmallDw(const Napi::CallbackInfo& info) {
   const float* x = f32Arg(info, 0, in, "x");
   const float* dy = f32Arg(info, 1, out, "dy");
   float* dw = f32Arg(info, 3, fil, "dw");
-  return Napi::Boolean::New(info.Env(), haveAvx2() && conv2dSmallBackpropFilter(x, dy, g, dw));
+  return Napi::Boolean::New(info.Env(), haveAvx2() && avx2::conv2dSmallBackpropFilter(x, dy, g, dw));
 }
 
 // matMul(a, b, out, [batchA, batchB, M, N, K, transposeA, transposeB, act], bias|null)

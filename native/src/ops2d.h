@@ -6,10 +6,12 @@
 
 namespace tmri {
 // Stride-1 2D convolutions with at most 8 output channels (conv2d_small.cc,
-// AVX2+FMA code: call only when the CPU has both). False: not handled.
+// AVX2+FMA code: call only when useAvx2()). False: not handled.
+namespace avx2 {
 bool conv2dSmallForward(const float* x, const float* w, const ConvGeom& g, const float* bias, int act, float* out);
 bool conv2dSmallBackpropInput(const float* dy, const float* w, const ConvGeom& g, float* dx);
 bool conv2dSmallBackpropFilter(const float* x, const float* dy, const ConvGeom& g, float* dw);
+}  // namespace avx2
 
 // C [batch, M, N] = op(A) x op(B) (+ bias [N]) (ReLU if act == ACT_RELU); A is
 // [batchA, M, K] ([batchA, K, M] if ta), B [batchB, K, N] ([batchB, N, K] if tb);

@@ -8,7 +8,7 @@
 
 namespace tmri {
 
-// True when the AVX2 kernels are in use (CPU support, TRANSMRI_SIMD != sse2).
+// True when the AVX2 kernels may be used: the path in use is avx2 or avx512.
 bool useAvx2();
 
 namespace avx2 {

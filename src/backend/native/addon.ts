@@ -62,8 +62,20 @@ export interface NativeAddon {
   tuneMalloc(): boolean;
   setThreads(n: number): number;
   threads(): number;
-  simd(): string;
+  /** The instruction-set path in use. */
+  simd(): SimdPath;
+  /** Selects a path ('auto': the best this CPU runs); returns the path in use. Throws for a path the CPU cannot run. */
+  setSimd(path: SimdOption): SimdPath;
+  /** The paths this CPU can run, from the baseline up. */
+  simdPaths(): SimdPath[];
+  /** Measured arithmetic peak of the path in use: every thread runs an FMA loop for about `ms` of CPU time (GFLOP/s per CPU-second). */
+  peakGflops(ms?: number): { total: number; perThread: number; threads: number };
 }
+
+/** Instruction-set paths of the native kernels: baseline x86-64, AVX2 + FMA, AVX-512 (F/BW/DQ/VL). */
+export type SimdPath = 'sse2' | 'avx2' | 'avx512';
+/** A path to use, or 'auto' for the best one the CPU runs. */
+export type SimdOption = SimdPath | 'auto';
 
 /** Activation codes of the addon's fused epilogue. */
 export const ACT = { none: 0, relu: 1, elu: 2, sigmoid: 3 } as const;

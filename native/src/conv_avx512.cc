@@ -1,0 +1,22 @@
+// AVX-512 (F, BW, DQ, VL) build of the convolution kernels, selected at run
+// time when the CPU has them (conv.cc). The target is set by the pragma after
+// the standard headers, so that inline functions of those headers stay
+// baseline code: only this file's own functions use AVX-512 instructions.
+#include <omp.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "kernels.h"
+
+#pragma GCC target("avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")
+
+#include "simd_math.h"
+#define KNS_AVX2 1
+#define KNS_VL 16
+
+namespace tmri {
+#define KNS avx512
+#define KNS_NAME "avx512"
+#include "conv_impl.inc"
+}  // namespace tmri

@@ -1,0 +1,208 @@
+// Every instruction-set path of the native addon this CPU can run (sse2, avx2,
+// avx512) against float64 reference convolutions written here, and the paths
+// against each other; the run-time selection (setSimd) and its errors; and the
+// check that AVX code sits only in the run-time-selected paths.
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { Rng } from '../../src/backend/rng.js';
+import type { NativeAddon } from '../../src/backend/native/addon.js';
+import { findAddonPath, loadAddon } from '../../src/backend/native/register.js';
+// @ts-expect-error: plain ESM script without types
+import { findBaselineViolations } from '../../native/check-isa.mjs';
+
+const path = findAddonPath();
+const loaded = path !== undefined ? (loadAddon().addon as NativeAddon | undefined) : undefined;
+const addon = loaded !== undefined && typeof loaded.setSimd === 'function' ? loaded : undefined;
+if (!addon) console.warn('native-simd tests skipped: addon not built or from an older version (node native/build.mjs)');
+
+interface G { N: number; D: number; H: number; W: number; Ci: number; Co: number; K: [number, number, number]; S: [number, number, number]; same: boolean }
+
+/** The addon's geometry vector and output size of a 'same' (or 'valid') convolution. */
+function geom(g: G) {
+  const out = [g.D, g.H, g.W].map((n, i) => (g.same ? Math.ceil(n / g.S[i]) : Math.floor((n - g.K[i]) / g.S[i]) + 1));
+  const pads = [g.D, g.H, g.W].map((n, i) => (g.same ? Math.floor(Math.max(0, (out[i] - 1) * g.S[i] + g.K[i] - n) / 2) : 0));
+  const vec = Int32Array.from([g.N, g.D, g.H, g.W, g.Ci, g.Co, ...g.K, ...g.S, ...out, ...pads]);
+  return { vec, out, pads };
+}
+
+/** float64 reference: y = act(conv(x, w) + b), dx, dw for a given dy. */
+function reference(g: G, x: Float32Array, w: Float32Array, b: Float32Array, dy: Float32Array, act: 'none' | 'elu') {
+  const { out: [OD, OH, OW], pads: [pf, pt, pl] } = geom(g);
+  const [KD, KH, KW] = g.K;
+  const y = new Float64Array(g.N * OD * OH * OW * g.Co);
+  const dx = new Float64Array(x.length);
+  const dw = new Float64Array(w.length);
+  for (let n = 0; n < g.N; n++) for (let od = 0; od < OD; od++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+    const yo = (((n * OD + od) * OH + oh) * OW + ow) * g.Co;
+    for (let co = 0; co < g.Co; co++) y[yo + co] = b[co];
+    for (let kd = 0; kd < KD; kd++) {
+      const d = od * g.S[0] + kd - pf;
+      if (d < 0 || d >= g.D) continue;
+      for (let kh = 0; kh < KH; kh++) {
+        const h = oh * g.S[1] + kh - pt;
+        if (h < 0 || h >= g.H) continue;
+        for (let kw = 0; kw < KW; kw++) {
+          const ww = ow * g.S[2] + kw - pl;
+          if (ww < 0 || ww >= g.W) continue;
+          const xo = (((n * g.D + d) * g.H + h) * g.W + ww) * g.Ci;
+          const wo = ((kd * KH + kh) * KW + kw) * g.Ci * g.Co;
+          for (let ci = 0; ci < g.Ci; ci++) {
+            const xv = x[xo + ci];
+            for (let co = 0; co < g.Co; co++) {
+              const wi = wo + ci * g.Co + co;
+              y[yo + co] += xv * w[wi];
+              dx[xo + ci] += dy[yo + co] * w[wi];
+              dw[wi] += xv * dy[yo + co];
+            }
+          }
+        }
+      }
+    }
+  }
+  if (act === 'elu') for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = Math.expm1(y[i]);
+  return { y, dx, dw };
+}
+
+function relErr(a: Float32Array, b: Float64Array | Float32Array): number {
+  let err = 0;
+  let scale = 1;
+  for (let i = 0; i < a.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return a.length === b.length ? err / scale : Infinity;
+}
+
+function randn(rng: Rng, n: number, scale = 1): Float32Array {
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = scale * rng.normal();
+  return v;
+}
+
+// Thick layers (the AVX-512 16-lane tiles: 16, 32 and 20 channels, tile widths with
+// remainders), thin ones (8-lane tiles, dot products for Co < 4), strides and 2D (D = 1).
+const CASES: G[] = [
+  { N: 2, D: 4, H: 5, W: 19, Ci: 16, Co: 32, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 5, H: 4, W: 33, Ci: 32, Co: 16, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 6, W: 7, Ci: 8, Co: 16, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 4, H: 4, W: 13, Ci: 12, Co: 20, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 5, H: 5, W: 9, Ci: 16, Co: 48, K: [2, 3, 1], S: [2, 1, 2], same: true },
+  { N: 2, D: 4, H: 6, W: 26, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 6, H: 5, W: 7, Ci: 1, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 5, H: 6, W: 7, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 5, H: 7, W: 6, Ci: 5, Co: 6, K: [3, 3, 3], S: [2, 2, 2], same: false },
+  { N: 2, D: 1, H: 9, W: 17, Ci: 16, Co: 32, K: [1, 3, 3], S: [1, 1, 1], same: true },
+];
+
+describe.skipIf(!addon)('native instruction-set paths', () => {
+  const a = addon as NativeAddon;
+  const paths = addon ? a.simdPaths() : [];
+  afterAll(() => { if (addon) a.setSimd('auto'); });
+
+  it('lists the paths this CPU runs, from sse2 up, and auto selects the best', () => {
+    expect(paths[0]).toBe('sse2');
+    expect(['sse2', 'avx2', 'avx512'].slice(0, paths.length)).toEqual(paths);
+    expect(a.setSimd('auto')).toBe(paths[paths.length - 1]);
+    expect(a.simd()).toBe(paths[paths.length - 1]);
+  });
+
+  it('refuses an unknown path and one the CPU cannot run, keeping the current one', () => {
+    a.setSimd('sse2');
+    expect(() => a.setSimd('avx1024' as never)).toThrow(/unknown SIMD path 'avx1024'/);
+    for (const p of ['avx2', 'avx512'] as const) {
+      if (!paths.includes(p)) expect(() => a.setSimd(p)).toThrow(/cannot run the/);
+    }
+    expect(a.simd()).toBe('sse2');
+    a.setSimd('auto');
+  });
+
+  for (const g of CASES) {
+    const label = `${g.N}x${g.D}x${g.H}x${g.W}x${g.Ci} -> ${g.Co}, k ${g.K.join('x')}, s ${g.S.join('x')}${g.same ? ' same' : ' valid'}`;
+    it(`${label}: forward (bias + ELU), dx and dw on every path match the float64 reference`, () => {
+      const rng = new Rng(g.W * 131 + g.Ci * 7 + g.Co);
+      const { vec, out } = geom(g);
+      const nIn = g.N * g.D * g.H * g.W * g.Ci;
+      const nOut = g.N * out[0] * out[1] * out[2] * g.Co;
+      const nW = g.K[0] * g.K[1] * g.K[2] * g.Ci * g.Co;
+      const x = randn(rng, nIn);
+      const w = randn(rng, nW, 0.2);
+      const b = randn(rng, g.Co, 0.5);
+      const dy = randn(rng, nOut);
+      const ref = reference(g, x, w, b, dy, 'elu');
+      const results: Record<string, Float32Array[]> = {};
+      for (const p of paths) {
+        expect(a.setSimd(p)).toBe(p);
+        const y = new Float32Array(nOut).fill(NaN);
+        const dx = new Float32Array(nIn).fill(NaN);
+        const dw = new Float32Array(nW).fill(NaN);
+        a.conv3d(x, w, vec, y, b, 2);
+        a.conv3dBackpropInput(dy, w, vec, dx);
+        a.conv3dBackpropFilter(x, dy, vec, dw);
+        expect(relErr(y, ref.y), `${p} forward`).toBeLessThan(2e-5);
+        expect(relErr(dx, ref.dx), `${p} dx`).toBeLessThan(2e-5);
+        expect(relErr(dw, ref.dw), `${p} dw`).toBeLessThan(2e-5);
+        results[p] = [y, dx, dw];
+      }
+      // The paths agree with each other as closely as with the reference.
+      const base = results.sse2;
+      for (const p of paths.slice(1)) for (let i = 0; i < 3; i++) expect(relErr(results[p][i], base[i]), `${p} vs sse2 #${i}`).toBeLessThan(2e-5);
+    });
+  }
+
+  it('the AVX2 2D kernels for few output channels run on the avx2 and avx512 paths only', () => {
+    const g: G = { N: 2, D: 1, H: 8, W: 21, Ci: 3, Co: 4, K: [1, 3, 3], S: [1, 1, 1], same: true };
+    const rng = new Rng(5);
+    const { vec, out } = geom(g);
+    const x = randn(rng, g.N * g.H * g.W * g.Ci);
+    const w = randn(rng, 9 * g.Ci * g.Co, 0.3);
+    const dy = randn(rng, g.N * out[1] * out[2] * g.Co);
+    const ref = reference(g, x, w, new Float32Array(g.Co), dy, 'none');
+    for (const p of paths) {
+      a.setSimd(p);
+      const y = new Float32Array(ref.y.length);
+      const dx = new Float32Array(x.length);
+      const dw = new Float32Array(w.length);
+      const handled = [a.conv2dSmall(x, w, vec, y, null, 0), a.conv2dSmallDx(dy, w, vec, dx), a.conv2dSmallDw(x, dy, vec, dw)];
+      expect(handled, p).toEqual(p === 'sse2' ? [false, false, false] : [true, true, true]);
+      if (p !== 'sse2') {
+        expect(relErr(y, ref.y), `${p} forward`).toBeLessThan(2e-5);
+        expect(relErr(dx, ref.dx), `${p} dx`).toBeLessThan(2e-5);
+        expect(relErr(dw, ref.dw), `${p} dw`).toBeLessThan(2e-5);
+      }
+    }
+    a.setSimd('auto');
+  });
+
+  it('ELU and its gradient agree on every path', () => {
+    const rng = new Rng(9);
+    const x = randn(rng, 1000, 3);
+    const dy = randn(rng, 1000);
+    const want = Float64Array.from(x, (v) => (v >= 0 ? v : Math.expm1(v)));
+    for (const p of paths) {
+      a.setSimd(p);
+      const y = new Float32Array(x.length);
+      a.elu(x, y, x.length);
+      expect(relErr(y, want), p).toBeLessThan(1e-6);
+      const dx = new Float32Array(x.length);
+      a.eluGrad(dy, y, dx, x.length);
+      expect(relErr(dx, Float64Array.from(dy, (d, i) => (y[i] >= 0 ? d : d * (y[i] + 1)))), p).toBeLessThan(1e-6);
+    }
+    a.setSimd('auto');
+  });
+
+  it('measures a positive arithmetic peak for the path in use, wider paths higher', () => {
+    const rates = paths.map((p) => { a.setSimd(p); return a.peakGflops(30).perThread; });
+    for (const r of rates) expect(r).toBeGreaterThan(0);
+    a.setSimd('auto');
+  });
+});
+
+const objdump = spawnSync('objdump', ['--version']).status === 0;
+describe.skipIf(!addon || !objdump || !path || !existsSync(path))('baseline code of the addon', () => {
+  it('uses AVX instructions only inside the run-time-selected avx2/avx512 paths', () => {
+    const res = findBaselineViolations(path) as { error?: string; bad: { name: string; count: number }[] };
+    expect(res.error).toBeUndefined();
+    expect(res.bad.map((b) => b.name)).toEqual([]);
+  });
+});
