@@ -39,7 +39,8 @@ export { writeNifti, DEFAULT_WRITE_NIFTI } from './data/nifti/writer.js';
 export type { WriteNiftiOptions } from './data/nifti/writer.js';
 export { readImage2d, sniffImageFormat, DEFAULT_READ_IMAGE2D } from './data/read-image2d.js';
 export type { ReadImage2dOptions, Image2dFormat } from './data/read-image2d.js';
-export { readCohortCsv, DEFAULT_CSV_COLUMNS, DEFAULT_READ_COHORT_CSV } from './data/csv.js';
+export { readCohortCsv, DEFAULT_CSV_COLUMNS, DEFAULT_READ_COHORT_CSV, readTable, readTableObjects, parseTable, tableDelimiter } from './data/csv.js';
+export type { Table, TableDelimiter } from './data/csv.js';
 export type { CohortRow, CsvColumns, ReadCohortCsvOptions } from './data/csv.js';
 
 // --- data: volume ops ---

@@ -1,9 +1,10 @@
 /**
  * readCohortCsv: a cohort table (one row per image: path, label, subject, ...)
  * parsed with csv-parse into typed rows, with paths resolved against the CSV's folder.
+ * readTable: any delimited table, comma- or tab-separated (by extension or sniffed).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { DataError, OptionError, rejectUnknownOptions } from '../backend/errors.js';
 
@@ -76,8 +77,9 @@ type Field = keyof CsvColumns;
 const FIELDS: Field[] = ['path', 'label', 'subject', 'session', 'site', 'age', 'sex'];
 
 /**
- * Reads a cohort CSV. A UTF-8 BOM is stripped, CRLF and LF line ends are both
- * accepted, cells are trimmed, empty lines are skipped.
+ * Reads a cohort CSV or TSV (tab-separated: `.tsv`, or sniffed, see {@link tableDelimiter}).
+ * A UTF-8 BOM is stripped, CRLF and LF line ends are both accepted, cells are trimmed, empty
+ * lines are skipped.
  * @param path the CSV file
  * @param options see {@link ReadCohortCsvOptions}
  * @throws DataError naming the file, row and column: a missing required column
@@ -95,26 +97,12 @@ export async function readCohortCsv(path: string, options: ReadCohortCsvOptions 
   if (opts.labels !== undefined && !(Array.isArray(opts.labels) && opts.labels.every((l) => typeof l === 'string'))) {
     throw new OptionError('ReadCohortCsvOptions.labels', 'expected an array of strings');
   }
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new DataError(`cannot read file: ${(err as Error).message}`, { file: path });
-  }
-  let records: string[][];
-  try {
-    records = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: false }) as string[][];
-  } catch (err) {
-    const e = err as Error & { records?: number };
-    throw new DataError(`malformed CSV: ${e.message}`, { file: path, row: e.records });
-  }
-  if (records.length === 0) throw new DataError('empty CSV: no header line', { file: path });
-  const header = records[0];
+  const { header, records } = await readTable(path);
   const index = columnIndex(header, path);
   const required: Field[] = opts.labelRequired ? ['path', 'label', 'subject'] : ['path', 'subject'];
   for (const f of required) {
     if (!index.has(names[f])) {
-      throw new DataError(`missing required column "${names[f]}" (columns found: ${header.join(', ')})`, { file: path, column: names[f] });
+      throw new DataError(`missing required column "${names[f]}" (columns found: ${header.join(', ')})${otherDelimiterHint(header)}`, { file: path, column: names[f] });
     }
   }
   const schemaNames = new Set(FIELDS.map((f) => names[f]));
@@ -156,6 +144,79 @@ export async function readCohortCsv(path: string, options: ReadCohortCsvOptions 
   }
   if (opts.checkFiles) await checkFilesExist(rows, path, names.path);
   return rows;
+}
+
+/** Field separator of a delimited table. */
+export type TableDelimiter = ',' | '\t';
+
+/** A delimited table: its header and every line as cells (records[0] is the header; empty lines skipped). */
+export interface Table {
+  header: string[];
+  records: string[][];
+  delimiter: TableDelimiter;
+}
+
+/**
+ * The delimiter of a table: tab for `.tsv`/`.tab`, comma for `.csv`, otherwise sniffed from the
+ * first line (tab when it has more tabs than commas). A `.csv` whose first line has tabs and no
+ * comma is read as TSV too (a TSV saved under the wrong name).
+ */
+export function tableDelimiter(file: string, text: string): TableDelimiter {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.tsv' || ext === '.tab') return '\t';
+  const first = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
+  const tabs = first.split('\t').length - 1;
+  const commas = first.split(',').length - 1;
+  if (ext === '.csv') return tabs > 0 && commas === 0 ? '\t' : ',';
+  return tabs > commas ? '\t' : ',';
+}
+
+/**
+ * Parses a delimited table (CSV or TSV, see {@link tableDelimiter}): UTF-8 BOM stripped, CRLF or
+ * LF, cells trimmed, empty lines skipped, every line with the header's number of cells.
+ * @throws DataError naming the file (and the row) when it is malformed or has no header line.
+ */
+export function parseTable(text: string, file: string): Table {
+  const delimiter = tableDelimiter(file, text);
+  const kind = delimiter === '\t' ? 'TSV' : 'CSV';
+  let records: string[][];
+  try {
+    // TSV (BIDS, ClinicaDL) has no quoting: a quote character is data.
+    records = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: false, delimiter, quote: delimiter === '\t' ? false : '"' }) as string[][];
+  } catch (err) {
+    const e = err as Error & { records?: number };
+    throw new DataError(`malformed ${kind}: ${e.message}`, { file, row: e.records });
+  }
+  if (records.length === 0) throw new DataError(`empty ${kind}: no header line`, { file });
+  return { header: records[0], records, delimiter };
+}
+
+/** Reads and parses a CSV or TSV file ({@link parseTable}); a file that cannot be read is a DataError. */
+export async function readTable(file: string): Promise<Table> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new DataError(`cannot read file: ${(err as Error).message}`, { file });
+  }
+  return parseTable(text, file);
+}
+
+/**
+ * Reads a CSV or TSV file into one object per line keyed by the header's names.
+ * @returns the objects and, for messages, each one's 1-based data row
+ */
+export async function readTableObjects(file: string): Promise<Array<Record<string, string>>> {
+  const { header, records } = await readTable(file);
+  columnIndex(header, file);
+  return records.slice(1).map((rec) => Object.fromEntries(header.map((name, i) => [name, rec[i]])));
+}
+
+/** When a header parsed as one column holds another separator, says so (instead of listing it as one name). */
+function otherDelimiterHint(header: string[]): string {
+  if (header.length !== 1) return '';
+  const sep = [';', '\t', '|', ','].find((c) => header[0].includes(c));
+  return sep === undefined ? '' : `; the header is one column containing "${sep === '\t' ? '\\t' : sep}": the file is not comma- or tab-separated (or is named wrongly)`;
 }
 
 function columnIndex(header: string[], file: string): Map<string, number> {
