@@ -1,203 +1,299 @@
 /**
- * The end-to-end demo on the embedded synthetic cohort (no downloaded data):
- * generate the cohort → DataBunch per site → pretrain the CAE on site A →
- * classifier from the encoder, fine-tuned on a few site-B subjects → compare
- * with the same classifier trained from scratch → distil into a 2D student →
- * one HTML report.
+ * The demo (issue 18): the label-scarce, site-shifted setting transfer learning and distillation
+ * are for, on the embedded synthetic two-site cohort (no downloaded data), over several seeds.
+ *
+ * Per seed (one seed drives the cohort, splits, order, augmentation and initialisation):
+ *   1. a cohort with mild disease (severity U[0.2, 0.6]), site A and site B DataBunches;
+ *   2. the CAE (with batch norm) pretrained on site A's scans, labels unused;
+ *   3. site B: only `--labelled` of the training subjects keep their labels (per class, whole subjects);
+ *      transfer = the pretrained encoder + a head, head first then fine-tuned whole, vs the same
+ *      network from scratch, both on the labelled scans only;
+ *   4. the 3D classifier with the higher validation balanced accuracy teaches a 2D early-fusion
+ *      student (3 middle axial slices as channels): distilled (Hinton KD + similarity-preserving)
+ *      on the labelled scans plus the unlabelled site-B training scans as a transfer set, vs the
+ *      same student (same initial weights) trained plainly on the labelled scans.
+ * Then mean ± sd over the seeds, paired differences with 95 % t intervals, a reading of them,
+ * results.json, table.md and an HTML report (details of the first seed).
+ *
+ * Settings fixed on pilot seeds 100–102 (not reported) before seeds 0–2 were run: see docs/demo.md.
  *
  *   npm run demo -- --help
  */
 import path from 'node:path';
 import {
-  DataBunch,
+  ArrayBatchSource,
+  DataError,
   Learner,
-  ProgressBar,
-  buildCae,
-  buildClassifier,
-  classifierFromEncoder,
+  OptionError,
+  VolumeViewSource,
   distill,
-  sliceCnn,
+  earlyFusion,
+  flipX,
   initBackend,
+  keepLabelled,
+  loadSplit,
   report,
-  writeCohort,
+  withUnlabelled,
+  backendForReport,
+  historyForReport,
+  rocForReport,
+  versionsForReport,
 } from '../src/index.js';
-import type { Experiment } from '../src/index.js';
-import { parseCli } from './lib/cli.js';
-import { backendForReport, historyForReport, metricsForReport, reconstructionsForReport, rocForReport, versionsForReport } from '../src/index.js';
-import { isEntryPoint, writeResults } from './lib/experiment.js';
+import type { BatchSource, Experiment, StudentView, VolumeSplit } from '../src/index.js';
+import { parseCli, parseSeeds } from './lib/cli.js';
+import { isEntryPoint, writeResultsAndTable } from './lib/experiment.js';
+import { pretrainCae, trainScratch, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
+import { syntheticSites } from './lib/synthetic-sites.js';
+import { demoTable, interpretDemo, summarizeDemo, type DemoScore, type DemoSeedRow, type DemoSummary } from './lib/demo-summary.js';
 
 const spec = {
   name: 'scripts/demo.ts',
-  description: 'transfer learning end to end on a synthetic two-site cohort',
-  defaults: { seed: 0, out: 'out/demo', subjects: 64, size: 32, aeEpochs: 20, clfEpochs: 40, kdEpochs: 12, batchSize: 8 },
+  description: 'transfer learning and 3D → 2D distillation with few labelled subjects on a synthetic two-site cohort, over several seeds',
+  defaults: {
+    seed: -1,
+    seeds: '0,1,2',
+    out: 'out/demo',
+    subjects: 96,
+    size: 24,
+    severity: '0.2,0.6',
+    labelled: 0.25,
+    aeEpochs: 15,
+    clfEpochs: 30,
+    studentEpochs: 40,
+    studentLr: 3e-3,
+    batchSize: 8,
+    flip: 0.5,
+    bootstrap: 200,
+  },
   options: {
-    seed: { type: 'number', help: 'seed of the cohort, splits, initialisation and training' },
-    out: { type: 'string', help: 'output folder (cohort, cache, report, results.json)' },
-    subjects: { type: 'number', help: 'subjects in the cohort (two sessions each, half on each site)' },
+    seed: { type: 'number', help: 'run this one seed only (overrides --seeds); -1 = use --seeds' },
+    seeds: { type: 'string', help: 'comma-separated seeds; each drives its own cohort, splits, order, augmentation and initialisation' },
+    out: { type: 'string', help: 'output folder (per-seed cohorts and caches, results.json, table.md, report.html)' },
+    subjects: { type: 'number', help: 'subjects in each cohort (two sessions each, half on each site)' },
     size: { type: 'number', help: 'volume edge in voxels' },
-    aeEpochs: { type: 'number', help: 'epochs of autoencoder pretraining on site A' },
-    clfEpochs: { type: 'number', help: 'epochs of classifier training on site B' },
-    kdEpochs: { type: 'number', help: 'epochs of the 2D student, with and without distillation' },
+    severity: { type: 'string', help: "range 'lo,hi' of the disease severity, uniform in [0, 1] (the cohort's default 0.5,1 is easy to see on a few slices)" },
+    labelled: { type: 'number', help: "fraction (0, 1] of site B's training subjects whose labels are used; the others' scans are the distillation's transfer set" },
+    aeEpochs: { type: 'number', help: 'epochs of CAE pretraining on site A' },
+    clfEpochs: { type: 'number', help: 'base epochs of the 3D classifiers on site B (each trains clfEpochs + ceil(clfEpochs / 3))' },
+    studentEpochs: { type: 'number', help: 'epochs of the 2D student, plain and distilled alike' },
+    studentLr: { type: 'number', help: 'peak learning rate of the 2D student (one-cycle)' },
     batchSize: { type: 'number', help: 'samples per batch' },
+    flip: { type: 'number', help: 'probability of the left-right flip of training volumes' },
+    bootstrap: { type: 'number', help: 'bootstrap resamples of the per-seed test intervals' },
   },
 } as const;
 
 /** The demo's configuration (see `npm run demo -- --help`). */
 export type DemoConfig = { -readonly [K in keyof typeof spec.defaults]: (typeof spec.defaults)[K] extends number ? number : string };
 
-/** Runs the whole demo; returns what it wrote to results.json. */
-export async function runDemo(cfg: DemoConfig, log: (line: string) => void = console.log): Promise<Record<string, unknown>> {
-  const console = { log };
-  const t0 = Date.now();
-  const timings: Record<string, number> = {};
-  const lap = (name: string, since: number): void => {
-    timings[name] = (Date.now() - since) / 1000;
-  };
-  const backend = await initBackend({ log });
-  const out = path.resolve(cfg.out);
+/** Default configuration of the demo (the settings fixed on the pilot seeds). */
+export const DEFAULT_DEMO: DemoConfig = { ...spec.defaults };
 
-  console.log(`\n1. Generating a synthetic cohort of ${cfg.subjects} subjects × 2 sessions, two sites, in ${out}/cohort`);
-  let t = Date.now();
-  const { csvPath } = await writeCohort(path.join(out, 'cohort'), { seed: cfg.seed, subjects: cfg.subjects, shape: [cfg.size, cfg.size, cfg.size] });
-  lap('cohort', t);
-
-  const pipeline = { input: { kind: 'nifti' as const }, steps: [{ op: 'zScore' as const, nonzero: true }, { op: 'flip' as const, axes: [0], p: 0.5 }] };
-  const common = { pipeline, seed: cfg.seed, cacheDir: path.join(out, 'cache') };
-  console.log('\n2. DataBunches: site A (pretraining, labels unused) and site B (few labelled subjects)');
-  const siteA = await DataBunch.fromCsv(csvPath, { ...common, filter: (r) => r.site === 'A', split: { valid: 0.2, test: 0.2, seed: cfg.seed } });
-  siteA.printStats();
-  const siteB = await DataBunch.fromCsv(csvPath, { ...common, filter: (r) => r.site === 'B', split: { valid: 0.25, test: 0.4, seed: cfg.seed } });
-  siteB.printStats();
-
-  const inputShape: [number, number, number, number] = [cfg.size, cfg.size, cfg.size, 1];
-  console.log('\n3. Pretraining the convolutional autoencoder on site A');
-  t = Date.now();
-  const ae = buildCae({ inputShape, outputActivation: 'linear', seed: cfg.seed });
-  const aeLearner = new Learner(siteA, ae, { loss: { kind: 'autoencoder', l1Weight: 1e-4 }, seed: cfg.seed, batchSize: cfg.batchSize, callbacks: [new ProgressBar()] });
-  await aeLearner.fit(cfg.aeEpochs, { lr: 3e-3, schedule: 'oneCycle' });
-  const aeHist = aeLearner.history;
-  console.log(`   validation MSE: epoch 1 ${aeHist[0].validLoss?.toFixed(4)} → epoch ${aeHist.length} ${aeHist[aeHist.length - 1].validLoss?.toFixed(4)}`);
-  lap('pretrain', t);
-
-  console.log('\n4. Classifier from the pretrained encoder (frozen), its head trained on site B');
-  t = Date.now();
-  const transfer = classifierFromEncoder(ae.encoder, { numClasses: siteB.classes.length, seed: cfg.seed });
-  const transferLearner = new Learner(siteB, transfer, { seed: cfg.seed, batchSize: cfg.batchSize, callbacks: [new ProgressBar()] });
-  // Head only: on few labelled subjects, fine-tuning the transferred encoder as well
-  // overfits (5-seed check in test/learner/transfer-experiment.test.ts).
-  transferLearner.freeze();
-  await transferLearner.fit(cfg.clfEpochs + Math.ceil(cfg.clfEpochs / 3), { lr: 3e-3, schedule: 'oneCycle' });
-  const transferPred = await transferLearner.predict('test');
-  lap('transfer', t);
-
-  console.log('\n5. The same classifier trained from scratch on site B');
-  t = Date.now();
-  const scratch = buildClassifier({ backbone: { architecture: 'cae', inputShape, seed: cfg.seed }, numClasses: siteB.classes.length, seed: cfg.seed });
-  const scratchLearner = new Learner(siteB, scratch, { seed: cfg.seed, batchSize: cfg.batchSize, callbacks: [new ProgressBar()] });
-  await scratchLearner.fit(cfg.clfEpochs + Math.ceil(cfg.clfEpochs / 3), { lr: 1e-3, schedule: 'oneCycle' });
-  const scratchPred = await scratchLearner.predict('test');
-  lap('scratch', t);
-
-  const ba = (p: typeof transferPred): string => (p.metrics ? `${(100 * p.metrics.balancedAccuracy).toFixed(1)}%` : 'n/a');
-  console.log(`\n   site-B test balanced accuracy: transfer ${ba(transferPred)}, from scratch ${ba(scratchPred)}`);
-
-  console.log('\n6. Distilling the transfer classifier (3D teacher) into a 2D student on 3 middle axial slices');
-  t = Date.now();
-  const slices = await DataBunch.fromCsv(csvPath, {
-    ...common,
-    filter: (r) => r.site === 'B',
-    split: { valid: 0.25, test: 0.4, seed: cfg.seed },
-    view: { slices: { axis: 2, count: 3 } },
-    views: { volume: true },
-  });
-  const studentShape: [number, number, number] = [cfg.size, cfg.size, 1];
-  const kd = distill({ model: transfer.model, input: 'volume' }, sliceCnn({ inputShape: studentShape, seed: cfg.seed }, slices.classes.length), slices, {
-    loss: { hinton: { temperature: 4, alpha: 0.7 } },
-    learner: { seed: cfg.seed, batchSize: cfg.batchSize, callbacks: [new ProgressBar()] },
-  });
-  await kd.learner.fit(cfg.kdEpochs, { lr: 1e-3, schedule: 'oneCycle' });
-  const studentPred = await kd.learner.predict('test');
-  const plain = new Learner(slices, { model: sliceCnn({ inputShape: studentShape, seed: cfg.seed }, slices.classes.length).model, kind: 'classifier' }, {
-    loss: 'classifier',
-    seed: cfg.seed,
-    batchSize: cfg.batchSize,
-    callbacks: [new ProgressBar()],
-  });
-  await plain.fit(cfg.kdEpochs, { lr: 1e-3, schedule: 'oneCycle' });
-  const plainPred = await plain.predict('test');
-  const teacherOnSlices = teacherPredictionsPerSlice(transferPred, studentPred.ids);
-  console.log(`   2D student test balanced accuracy: distilled ${ba(studentPred)}, plain ${ba(plainPred)}`);
-  lap('distill', t);
-
-  console.log('\n7. Writing the report');
-  t = Date.now();
-  const encoding = await transferLearner.encode('test', { pooling: 'avg' });
-  const siteBTrain = await transferLearner.encode('train', { pooling: 'avg' });
-  const labelName = (y: number): string => (y >= 0 ? siteB.classes[y] : 'unlabelled');
-  const siteBVectors = [...siteBTrain.vectors, ...encoding.vectors];
-  const siteBLabels = [...Array.from(siteBTrain.labels, labelName), ...Array.from(encoding.labels, labelName)];
-  const experiment: Experiment = {
-    title: 'transmri demo: CAE pretraining on site A, transfer to site B',
-    description:
-      'Synthetic two-site cohort (brain phantoms with class-dependent atrophy). The convolutional autoencoder is pretrained without labels on site A; ' +
-      'its encoder becomes a classifier fine-tuned on the few labelled site-B subjects, and is compared with the same architecture trained from scratch.',
-    seed: cfg.seed,
-    config: { ...cfg },
-    versions: versionsForReport(),
-    backend: backendForReport(backend),
-    dataStats: [...siteA.stats().map((r) => ({ ...r, split: `A ${r.split}` })), ...siteB.stats().map((r) => ({ ...r, split: `B ${r.split}` }))],
-    leakage: { ...(await siteB.leakage({ voxels: true })) } as unknown as Record<string, unknown[]>,
-    histories: [
-      { name: 'CAE pretraining (site A)', epochs: historyForReport(aeLearner.history) },
-      { name: 'transfer classifier (site B)', epochs: historyForReport(transferLearner.history) },
-      { name: 'from-scratch classifier (site B)', epochs: historyForReport(scratchLearner.history) },
-    ],
-    metrics: [
-      ...metricsForReport('transfer', transferPred),
-      ...metricsForReport('scratch', scratchPred),
-      ...metricsForReport('2D student, distilled', studentPred),
-      ...metricsForReport('2D student, plain', plainPred),
-    ],
-    confusion: transferPred.metrics ? { matrix: transferPred.metrics.confusion, classes: siteB.classes, title: 'transfer classifier, site-B test' } : undefined,
-    roc: [...rocForReport('transfer', transferPred, siteB.classes), ...rocForReport('scratch', scratchPred, siteB.classes)],
-    embeddings: [
-      {
-        name: 'transfer encoder, site B (train + test)',
-        ids: [...siteBTrain.ids, ...encoding.ids],
-        groups: siteBLabels,
-        vectors: siteBVectors,
-        methods: ['pca', 'tsne'],
-      },
-    ],
-    bottleneck: { activations: siteBVectors, labels: siteBLabels },
-    reconstructions: await reconstructionsForReport(siteA, ae.model, 'test', 3),
-    distillation: studentPred.predictions ? { teacherPred: teacherOnSlices, studentPred: studentPred.predictions, classes: slices.classes } : undefined,
-    timings: Object.entries(timings).map(([name, seconds]) => ({ name, seconds })),
-  };
-  const written = await report(experiment, { out: path.join(out, 'report.html') });
-  lap('report', t);
-  timings.total = (Date.now() - t0) / 1000;
-  const results = {
-    config: cfg,
-    backend: backendForReport(backend),
-    pretrain: { validMse: aeHist.map((r) => r.validLoss) },
-    transfer: transferPred.metrics,
-    scratch: scratchPred.metrics,
-    studentDistilled: studentPred.metrics,
-    studentPlain: plainPred.metrics,
-    timings,
-  };
-  await writeResults(out, results);
-  console.log(`\nDone in ${timings.total.toFixed(0)} s on ${backend.name}${backend.native.active ? ' with native kernels' : ''}.`);
-  console.log(`Report: ${written.path}`);
-  console.log(`Results: ${path.join(out, 'results.json')}`);
-  return results;
+/** What results.json holds. */
+export interface DemoResults {
+  config: DemoConfig;
+  seeds: number[];
+  perSeed: DemoSeedRow[];
+  summary: DemoSummary;
+  interpretation: string[];
+  backend: Record<string, unknown>;
+  /** 1-minute load average at the start and the end (os.loadavg), for reading the time. */
+  load: [number, number];
+  /** Wall-clock seconds. */
+  seconds: number;
+  /** CPU seconds of this process (user + system, all threads): the time on an otherwise idle machine is about this divided by the threads that run at once. */
+  cpuSeconds: number;
 }
 
-/** The teacher's prediction for each slice id (`<sample>#axis:index`) of the student. */
-function teacherPredictionsPerSlice(teacher: { ids: string[]; predictions?: Int32Array }, sliceIds: string[]): Int32Array {
-  const bySample = new Map(teacher.ids.map((id, i) => [id, teacher.predictions?.[i] ?? -1]));
-  return Int32Array.from(sliceIds, (id) => bySample.get(id.replace(/#.*$/, '')) ?? -1);
+const STUDENT_VIEW: StudentView = { kind: 'channels', axis: 2, count: 3 };
+const STUDENT_WIDTHS = [16, 32, 64];
+const KD_LOSS = { hinton: { temperature: 4, alpha: 0.5 }, similarity: { weight: 5, normalize: 'cosine-max' as const } };
+
+function parseSeverity(text: string): [number, number] {
+  const p = text.split(',').map((t) => (t.trim() === '' ? NaN : Number(t)));
+  if (p.length !== 2 || !(p[0] >= 0 && p[0] <= p[1] && p[1] <= 1)) throw new OptionError('--severity', `expected 'lo,hi' with 0 <= lo <= hi <= 1, got "${text}"`);
+  return [p[0], p[1]];
+}
+
+/** The subject of a synthetic sample id (`sub-007` of `…sub-007_ses-1…`). */
+function subjectOf(id: string): string {
+  const m = /sub-\d+/.exec(id);
+  if (!m) throw new DataError(`sample id ${JSON.stringify(id)} names no subject (sub-<digits>)`, { file: id });
+  return m[0];
+}
+
+/** Site B's labelled volumes in memory as a 3D source for the classifiers (flips in training). */
+function volumeSource(classes: readonly string[], shape: [number, number, number, number], splits: Record<'train' | 'valid' | 'test', VolumeSplit>, seed: number, flip: number): BatchSource {
+  const arrays = Object.fromEntries(Object.entries(splits).map(([k, v]) => [k, { x: v.data, y: v.y, ids: v.ids }]));
+  const augment = flip > 0 ? (v: Float32Array, rng: { next(): number }): Float32Array => (rng.next() < flip ? flipX(v, shape) : v) : undefined;
+  return new ArrayBatchSource({ classes: [...classes], sampleShape: [...shape], splits: arrays, seed, augment });
+}
+
+async function score(learner: Learner, t0: number): Promise<DemoScore> {
+  const m = (await learner.predict('test')).metrics!;
+  const valid = (await learner.validate('valid')).metrics.balancedAccuracy;
+  return { balancedAccuracy: m.balancedAccuracy, auc: m.auc, validBalancedAccuracy: valid, seconds: (Date.now() - t0) / 1000 };
+}
+
+const classifierScore = (c: TrainedClassifier, seconds: number): DemoScore => ({
+  balancedAccuracy: c.test.metrics!.balancedAccuracy,
+  auc: c.test.metrics!.auc,
+  validBalancedAccuracy: c.validBa,
+  seconds,
+});
+
+/** Everything of one seed; `keep` receives the first seed's learners for the report. */
+async function runSeed(cfg: DemoConfig, seed: number, out: string, log: (l: string) => void, keep?: (parts: ReportParts) => Promise<void>): Promise<DemoSeedRow> {
+  const ts = Date.now();
+  const dir = path.join(out, `seed-${seed}`);
+  const { siteA, siteB, inputShape } = await syntheticSites(dir, { seed, subjects: cfg.subjects, size: cfg.size, flip: cfg.flip, severity: parseSeverity(cfg.severity) });
+  const mc: SiteClassifierConfig = { seed, inputShape, aeEpochs: cfg.aeEpochs, clfEpochs: cfg.clfEpochs, encoderLr: 1, batchSize: cfg.batchSize, bootstrap: cfg.bootstrap, batchNorm: true };
+
+  let t = Date.now();
+  const pretrained = await pretrainCae(siteA, mc);
+  const pretrainSeconds = (Date.now() - t) / 1000;
+  const loaded = { train: await loadSplit(siteB, 'train'), valid: await loadSplit(siteB, 'valid'), test: await loadSplit(siteB, 'test') };
+  const { labelled, rest } = cfg.labelled < 1 ? keepLabelled(loaded.train, cfg.labelled, subjectOf) : { labelled: loaded.train, rest: undefined };
+  const splits = { ...loaded, train: labelled };
+  const labelledB = volumeSource(siteB.classes, inputShape, splits, seed, cfg.flip);
+
+  t = Date.now();
+  const transfer = await trainUnfrozen(pretrained.encoder, labelledB, mc);
+  const transferScore = classifierScore(transfer, (Date.now() - t) / 1000 + pretrainSeconds);
+  t = Date.now();
+  const scratch = await trainScratch(labelledB, mc);
+  const scratchScore = classifierScore(scratch, (Date.now() - t) / 1000);
+  const teacherKind = scratch.validBa > transfer.validBa ? 'scratch' : 'transfer';
+  const teacher = teacherKind === 'scratch' ? scratch : transfer;
+  log(`   seed ${seed}: 3D test BA transfer ${transferScore.balancedAccuracy.toFixed(3)}, scratch ${scratchScore.balancedAccuracy.toFixed(3)} (teacher: ${teacherKind})`);
+
+  // The 2D student, from the same initial weights: plainly on the labelled scans, or distilled with the unlabelled ones added.
+  const trainOf = { plain: splits, distilled: { ...splits, train: rest ? withUnlabelled(labelled, rest, 'unlabelled/') : labelled } };
+  const students: Partial<Record<'plain' | 'distilled', DemoScore>> = {};
+  let studentLearner: Learner | undefined;
+  for (const method of ['plain', 'distilled'] as const) {
+    t = Date.now();
+    const student = earlyFusion({ sliceShape: [cfg.size, cfg.size], slices: STUDENT_VIEW.count, widths: STUDENT_WIDTHS, seed }, siteB.classes.length);
+    const source = new VolumeViewSource({ classes: siteB.classes, volumeShape: inputShape, splits: trainOf[method], view: STUDENT_VIEW, seed, flip: cfg.flip });
+    const learnerOpts = { seed, batchSize: cfg.batchSize, bootstrap: cfg.bootstrap };
+    const learner =
+      method === 'plain'
+        ? new Learner(source, { model: student.classifier, kind: 'classifier' }, { ...learnerOpts, loss: 'classifier' })
+        : distill({ model: teacher.model, input: 'volume', features: 'head_hidden' }, student, source, { loss: KD_LOSS, cache: true, learner: learnerOpts }).learner;
+    await learner.fit(cfg.studentEpochs, { lr: cfg.studentLr, schedule: 'oneCycle' });
+    students[method] = await score(learner, t);
+    if (method === 'distilled') studentLearner = learner;
+    else {
+      learner.dispose();
+      student.model.dispose();
+    }
+  }
+  log(`   seed ${seed}: 2D test BA plain ${students.plain!.balancedAccuracy.toFixed(3)}, distilled ${students.distilled!.balancedAccuracy.toFixed(3)} (${((Date.now() - ts) / 1000).toFixed(0)} s)`);
+  if (keep) await keep({ siteA, siteB, transfer, scratch, student: studentLearner! });
+  for (const c of [transfer, scratch]) {
+    c.learner.dispose();
+    c.model.dispose();
+  }
+  studentLearner!.dispose();
+  studentLearner!.model.dispose();
+  pretrained.dispose();
+  return {
+    seed,
+    transfer: transferScore,
+    scratch: scratchScore,
+    teacher: teacherKind,
+    plain: students.plain!,
+    distilled: students.distilled!,
+    labelledScans: labelled.ids.length,
+    unlabelledScans: rest?.ids.length ?? 0,
+    seconds: (Date.now() - ts) / 1000,
+  };
+}
+
+/** What the HTML report shows of the first seed. */
+interface ReportParts {
+  siteA: Awaited<ReturnType<typeof syntheticSites>>['siteA'];
+  siteB: Awaited<ReturnType<typeof syntheticSites>>['siteB'];
+  transfer: TrainedClassifier;
+  scratch: TrainedClassifier;
+  student: Learner;
+}
+
+function checkConfig(cfg: DemoConfig): void {
+  parseSeverity(cfg.severity);
+  if (!(cfg.labelled > 0 && cfg.labelled <= 1)) throw new OptionError('--labelled', `must be in (0, 1], got ${cfg.labelled}`);
+  for (const key of ['subjects', 'size', 'aeEpochs', 'clfEpochs', 'studentEpochs', 'batchSize', 'bootstrap'] as const) {
+    if (!Number.isInteger(cfg[key]) || cfg[key] < 1) throw new OptionError(`--${key}`, `must be a positive integer, got ${cfg[key]}`);
+  }
+}
+
+/** Runs the demo over its seeds; returns what it wrote to results.json (table.md and report.html beside it). */
+export async function runDemo(cfg: DemoConfig, log: (line: string) => void = console.log): Promise<DemoResults> {
+  checkConfig(cfg);
+  const os = await import('node:os');
+  const load0 = os.loadavg()[0];
+  const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
+  const seeds = cfg.seed >= 0 ? parseSeeds(cfg.seed) : parseSeeds(cfg.seeds);
+  const backend = await initBackend({ log });
+  const out = path.resolve(cfg.out);
+  log(`\nDemo: ${seeds.length} seed(s), ${cfg.subjects} subjects per cohort, ${Math.round(cfg.labelled * 100)} % of site B's training subjects labelled`);
+  const perSeed: DemoSeedRow[] = [];
+  let experiment: Partial<Experiment> = {};
+  for (const [i, seed] of seeds.entries()) {
+    const keep =
+      i === 0
+        ? async (p: ReportParts): Promise<void> => {
+            experiment = {
+              dataStats: [...p.siteA.stats().map((r) => ({ ...r, split: `A ${r.split}` })), ...p.siteB.stats().map((r) => ({ ...r, split: `B ${r.split} (all)` }))],
+              histories: [
+                { name: `transfer classifier, site B (seed ${seed})`, epochs: historyForReport(p.transfer.learner.history) },
+                { name: `from-scratch classifier, site B (seed ${seed})`, epochs: historyForReport(p.scratch.learner.history) },
+                { name: `distilled 2D student (seed ${seed})`, epochs: historyForReport(p.student.history) },
+              ],
+              roc: [...rocForReport(`transfer (seed ${seed})`, p.transfer.test, p.siteB.classes), ...rocForReport(`scratch (seed ${seed})`, p.scratch.test, p.siteB.classes)],
+            };
+          }
+        : undefined;
+    perSeed.push(await runSeed(cfg, seed, out, log, keep));
+  }
+  const summary = summarizeDemo(perSeed);
+  const interpretation = interpretDemo(summary);
+  const seconds = (Date.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const results: DemoResults = { config: cfg, seeds, perSeed, summary, interpretation, backend: backendForReport(backend), load: [load0, os.loadavg()[0]], seconds, cpuSeconds };
+  const table = demoTable(perSeed, summary);
+  await writeResultsAndTable(out, results, `${table}\n${interpretation.map((l) => `- ${l}`).join('\n')}\n`, log);
+  const written = await report(
+    {
+      title: 'transmri demo: few labelled subjects on a new site — transfer and 3D → 2D distillation',
+      description:
+        `Synthetic two-site cohort, ${cfg.subjects} subjects per seed, mild disease. A batch-norm CAE is pretrained on site A without labels; on site B only ${Math.round(cfg.labelled * 100)} % of the training subjects are labelled. ` +
+        'Transfer (pretrained encoder, fine-tuned) is compared with the same network from scratch; the better of the two on validation teaches a 2D early-fusion student, ' +
+        'distilled with the unlabelled site-B scans as a transfer set, compared with the same student trained on the labelled scans alone. Site-B test balanced accuracy over the seeds.',
+      seed: seeds[0],
+      config: { ...cfg },
+      versions: versionsForReport(),
+      backend: backendForReport(backend),
+      ...experiment,
+      metrics: [
+        { name: 'transfer (3D), mean over seeds', value: summary.transfer.mean },
+        { name: 'scratch (3D), mean over seeds', value: summary.scratch.mean },
+        { name: '2D student plain, mean over seeds', value: summary.plain.mean },
+        { name: '2D student distilled, mean over seeds', value: summary.distilled.mean },
+        { name: 'transfer − scratch', value: summary.transferMinusScratch.mean, ci: summary.transferMinusScratch.ci },
+        { name: 'distilled − plain', value: summary.distilledMinusPlain.mean, ci: summary.distilledMinusPlain.ci },
+      ],
+      notes: [...interpretation, `${seeds.length} seeds in ${seconds.toFixed(0)} s (${cpuSeconds.toFixed(0)} CPU s), load average ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}.`, table],
+      timings: perSeed.map((r) => ({ name: `seed ${r.seed}`, seconds: r.seconds })),
+    },
+    { out: path.join(out, 'report.html') },
+  );
+  log(`\nDone: ${seeds.length} seeds in ${seconds.toFixed(0)} s (${cpuSeconds.toFixed(0)} CPU s) on ${backend.name}${backend.native.active ? ' with native kernels' : ''} (load ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}).`);
+  log(`Report: ${written.path}`);
+  log(`Results: ${path.join(out, 'results.json')}`);
+  return results;
 }
 
 if (isEntryPoint(import.meta.url)) {

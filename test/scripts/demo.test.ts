@@ -2,27 +2,65 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runDemo } from '../../scripts/demo.js';
+import { DEFAULT_DEMO, runDemo } from '../../scripts/demo.js';
+import { interpretDemo, pairedSummary, readComparison, summarizeDemo, tQuantile975, type DemoSeedRow } from '../../scripts/lib/demo-summary.js';
 
-describe('npm run demo (CI variant: tiny cohort, one epoch per phase)', () => {
+describe('demo summary (by hand)', () => {
+  it('paired differences: mean, sd, 95 % t interval and sign counts', () => {
+    // d = [0.1, 0.0, 0.2] − [0.0, 0.1, 0.1] = [0.1, −0.1, 0.1]: mean 1/30, sd = √((2·(0.2/3)² + (0.4/3)²)/2) = 0.11547,
+    // t(0.975, 2) = 4.302653, half width 4.302653 · 0.11547 / √3 = 0.286844
+    const p = pairedSummary([0.1, 0.0, 0.2], [0.0, 0.1, 0.1]);
+    expect(p.mean).toBeCloseTo(1 / 30, 10);
+    expect(p.sd).toBeCloseTo(0.1154701, 6);
+    expect(p.ci[0]).toBeCloseTo(1 / 30 - 0.286844, 5);
+    expect(p.ci[1]).toBeCloseTo(1 / 30 + 0.286844, 5);
+    expect([p.wins, p.ties, p.losses]).toEqual([2, 0, 1]);
+    expect(tQuantile975(1)).toBeCloseTo(12.706205, 6);
+    expect(tQuantile975(100)).toBeCloseTo(1.959964, 6);
+    expect(() => tQuantile975(0)).toThrow(/tQuantile975\.df/);
+    expect(readComparison('x', p)).toMatch(/interval includes 0, so 3 seeds do not show a difference/);
+    expect(readComparison('x', pairedSummary([0.9, 0.8, 0.85], [0.7, 0.65, 0.7]))).toMatch(/a gain at this number of seeds/);
+    expect(readComparison('x', pairedSummary([0.5], [0.6]))).toMatch(/one seed cannot tell/);
+  });
+
+  it('summarizeDemo pairs the seeds and the teacher follows each seed', () => {
+    const s = (ba: number) => ({ balancedAccuracy: ba, auc: ba, validBalancedAccuracy: ba, seconds: 1 });
+    const rows: DemoSeedRow[] = [
+      { seed: 0, transfer: s(0.8), scratch: s(0.7), teacher: 'transfer', plain: s(0.6), distilled: s(0.7), labelledScans: 8, unlabelledScans: 20, seconds: 1 },
+      { seed: 1, transfer: s(0.6), scratch: s(0.9), teacher: 'scratch', plain: s(0.7), distilled: s(0.7), labelledScans: 8, unlabelledScans: 20, seconds: 1 },
+    ];
+    const sum = summarizeDemo(rows);
+    expect(sum.teacher.values).toEqual([0.8, 0.9]);
+    expect(sum.transferMinusScratch.values.map((v) => +v.toFixed(10))).toEqual([0.1, -0.3]);
+    expect(sum.distilledMinusPlain.values.map((v) => +v.toFixed(10))).toEqual([0.1, 0]);
+    expect([sum.distilledMinusPlain.wins, sum.distilledMinusPlain.ties, sum.distilledMinusPlain.losses]).toEqual([1, 1, 0]);
+    expect(interpretDemo(sum)).toHaveLength(2);
+  });
+});
+
+describe('npm run demo (CI variant: tiny cohorts, one epoch per phase, two seeds)', () => {
   const out = mkdtempSync(path.join(tmpdir(), 'transmri-demo-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it('runs every phase end to end and writes the report and results.json', async () => {
+  it('runs every seed end to end and writes results.json, table.md and the report', async () => {
     const lines: string[] = [];
-    const results = await runDemo({ seed: 1, out, subjects: 16, size: 16, aeEpochs: 1, clfEpochs: 1, kdEpochs: 1, batchSize: 4 }, (l) => lines.push(l));
+    const cfg = { ...DEFAULT_DEMO, seeds: '1,2', out, subjects: 24, size: 16, aeEpochs: 1, clfEpochs: 1, studentEpochs: 1, batchSize: 4, bootstrap: 20 };
+    const results = await runDemo(cfg, (l) => lines.push(l));
     const text = lines.join('\n');
-    for (const step of ['1. Generating', '2. DataBunches', '3. Pretraining', '4. Classifier', '5. The same', '6. Distilling', '7. Writing']) expect(text).toContain(step);
+    expect(text).toMatch(/seed 1: 3D test BA transfer/);
+    expect(text).toMatch(/seed 2: 2D test BA plain/);
     expect(text).toMatch(/Report: .*report\.html/);
-    const html = readFileSync(path.join(out, 'report.html'), 'utf8');
-    expect(html).toContain('<svg');
-    expect(html).not.toMatch(/<script[^>]+src=/);
-    const saved = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as Record<string, { balancedAccuracy?: number }>;
-    for (const key of ['transfer', 'scratch', 'studentDistilled', 'studentPlain']) {
-      expect(saved[key].balancedAccuracy).toBeGreaterThanOrEqual(0);
-      expect(saved[key].balancedAccuracy).toBeLessThanOrEqual(1);
+    expect(results.seeds).toEqual([1, 2]);
+    for (const r of results.perSeed) {
+      expect(r.labelledScans).toBeGreaterThan(0);
+      expect(r.unlabelledScans).toBeGreaterThan(0);
+      for (const k of ['transfer', 'scratch', 'plain', 'distilled'] as const) expect(r[k].balancedAccuracy).toBeGreaterThanOrEqual(0);
     }
-    expect(Object.keys(results)).toContain('timings');
-    expect(existsSync(path.join(out, 'cohort', 'cohort.csv'))).toBe(true);
+    expect(results.summary.distilledMinusPlain.values).toEqual(results.perSeed.map((r) => r.distilled.balancedAccuracy - r.plain.balancedAccuracy));
+    const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain('transfer − scratch');
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(readFileSync(path.join(out, 'table.md'), 'utf8')).toMatch(/distilled − plain/);
+    expect(existsSync(path.join(out, 'seed-1', 'cohort', 'cohort.csv'))).toBe(true);
   });
 });
