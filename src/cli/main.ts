@@ -19,6 +19,8 @@ import { TransmriError } from '../backend/errors.js';
 import { packageVersion } from './paths.js';
 import { ExitCode } from './exit.js';
 import { runCommand } from './commands/run.js';
+import { sweepCommand } from './commands/sweep.js';
+import { workerCommand } from './commands/worker.js';
 
 /** Exit code of a user error (bad option, bad data, missing file). */
 export const EXIT_USAGE = 2;
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .showSuggestionAfterError(true);
   program.addCommand(runCommand());
+  program.addCommand(sweepCommand());
+  program.addCommand(workerCommand());
   inheritSettings(program);
   return program;
 }
