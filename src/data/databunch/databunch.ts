@@ -10,17 +10,20 @@ import type { Volume } from '../volume.js';
 import { inverseFrequencyWeights, oversampledOrder, undersample } from './balance.js';
 import { SampleCache, sha1, type CacheKey } from './cache.js';
 import { kFoldPartition } from './kfold.js';
-import { loadMasks, loadSample, maskDigests } from './loaders.js';
+import { inputWithNonFinite, loadMasks, loadSample, maskDigests } from './loaders.js';
+import { checkSampleFiles } from './check-files.js';
 import { Pipeline, type PipelineJSON, type PipelineSpec } from './pipeline.js';
-import { DEFAULT_SPLIT, SPLIT_NAMES, splitItems, type SplitIds } from './splits.js';
-import { crossSplitPairs, dHash, DEFAULT_LEAKAGE, fileHashes, idsPairedWith, nearPairs, type LeakageOptions, type LeakageReport, type LeakSample } from './leakage.js';
+import { DEFAULT_SPLIT, pseudoSubjects, SPLIT_NAMES, splitItems, type SplitIds } from './splits.js';
+import { crossSplitPairs, DEFAULT_LEAKAGE, fileHashes, idsPairedWith, nearLeakPairs, type LeakageOptions, type LeakageReport, type LeakSample } from './leakage.js';
+import { checkNearThreshold, contaminationWarning } from './near-duplicates.js';
+import { nearStatsLines, resolveNearOptions, scanContamination, scanNearDuplicates, type NearScan } from './near-scan.js';
 import { csvRows, DEFAULT_CSV_SOURCE, DEFAULT_FOLDER_SOURCE, folderRows, type CsvSourceOptions, type FolderSourceOptions } from './sources.js';
+import { bidsRows, DEFAULT_BIDS_SOURCE, type BidsSourceOptions } from '../bids.js';
 import { batchGridPng, type ShowBatchOptions } from './show-batch.js';
 import { formatStats, splitStats, type SplitStats } from './stats.js';
 import { inputShape, streamBatches, type StreamItem } from './stream.js';
 import {
   DEFAULT_DATABUNCH,
-  middleSlice,
   pick,
   resolveClasses,
   resolveRows,
@@ -33,6 +36,12 @@ import {
 } from './rows.js';
 
 export { DEFAULT_DATABUNCH };
+
+/** The near-duplicate scan and pseudo-subjects a DataBunch carries (and hands to its folds). */
+interface NearState {
+  scan?: NearScan;
+  groupOf?: readonly string[];
+}
 export type { DataBunchOptions, DataBunchRow, DataBunchSample, DataBunchSeeds };
 
 
@@ -64,13 +73,17 @@ export class DataBunch implements BatchSource {
   private readonly image2d: boolean;
   /** Shape of one sample after the pipeline, [nx, ny, nz, channels] (before any slice view). */
   readonly volumeShape: readonly number[];
+  /** The near-duplicate scan over all samples (undefined when it did not run; see `DataBunchOptions.nearDuplicates`). */
+  readonly nearScan?: NearScan;
+  /** Pseudo-subject of each sample (sample order) when the split was grouped by near-duplicates. */
+  private readonly groupOf?: readonly string[];
 
   /** The run's seed (`DataBunchOptions.seed`): a Learner on this DataBunch takes it as its default seed. */
   get seed(): number {
     return this.opts.seed;
   }
 
-  private constructor(init: { samples: DataBunchSample[]; splits: SplitIds; classes: string[]; pipeline: Pipeline; cache: SampleCache; opts: ResolvedOptions; masks: Map<string, Volume>; cacheHash: string; sampleShape: number[]; volumeShape: number[] }) {
+  private constructor(init: { samples: DataBunchSample[]; splits: SplitIds; classes: string[]; pipeline: Pipeline; cache: SampleCache; opts: ResolvedOptions; masks: Map<string, Volume>; cacheHash: string; sampleShape: number[]; volumeShape: number[]; near: NearState }) {
     this.samples = init.samples;
     this.splits = init.splits;
     this.classes = init.classes;
@@ -82,6 +95,8 @@ export class DataBunch implements BatchSource {
     this.cacheHash = init.cacheHash;
     this.sampleShape = init.sampleShape;
     this.volumeShape = init.volumeShape;
+    this.nearScan = init.near.scan;
+    this.groupOf = init.near.groupOf;
     this.indexOf = new Map(init.samples.map((s, i) => [s.id, i]));
     this.labelIds = Int32Array.from(init.samples, (s) => (s.label === null ? -1 : init.classes.indexOf(s.label)));
     this.image2d = init.pipeline.input.kind === 'image2d';
@@ -113,10 +128,14 @@ export class DataBunch implements BatchSource {
           '(slices, sessions, augmented copies), that subject can fall on both sides of a split and the scores will be optimistic',
       );
     }
-    const splits = splitItems(
-      samples.map((s) => ({ id: s.id, label: s.label, group: s.subject, split: s.split, where: s.where })),
-      opts.split,
-    );
+    const near = resolveNearOptions(opts.nearDuplicates);
+    const grouped = opts.split.groupBy === 'nearDuplicates';
+    if (grouped && near.scan === false) throw new OptionError('DataBunchOptions.nearDuplicates.scan', "is false, but split.groupBy 'nearDuplicates' needs the scan");
+    const inputKind = (opts.pipeline as { input?: { kind?: string } }).input?.kind;
+    const scan = near.scan === true || (near.scan === 'auto' && (grouped || inputKind === 'image2d')) ? await scanNearDuplicates(samples.map((s) => s.file), near.threshold) : undefined;
+    const items = samples.map((s) => ({ id: s.id, label: s.label, group: s.subject, split: s.split, where: s.where }));
+    const splits = splitItems(items, opts.split, grouped ? scan?.pairs : undefined);
+    const groupOf = grouped && scan ? pseudoSubjects(items, scan.pairs) : undefined;
     if (opts.dropTestDuplicates) {
       const hashes = await fileHashes(samples.map((s) => s.file));
       const split = new Map(SPLIT_NAMES.flatMap((n) => splits[n].map((id) => [id, n] as const)));
@@ -129,7 +148,9 @@ export class DataBunch implements BatchSource {
       const kept = undersample(train.map((s) => classes.indexOf(s.label as string)), new Rng(opts.seeds.balance ?? opts.seed).fork('undersample'));
       splits.train = kept.map((i) => train[i].id);
     }
-    return DataBunch.build(samples, splits, classes, opts);
+    const warning = scan ? contaminationWarning(scanContamination(scan, samples.map((s) => s.id), splits)) : undefined;
+    if (warning) opts.onWarning(`DataBunch: ${warning}`);
+    return DataBunch.build(samples, splits, classes, opts, { scan, groupOf });
   }
 
   /**
@@ -139,7 +160,19 @@ export class DataBunch implements BatchSource {
    */
   static async fromCsv(csvPath: string, options: DataBunchOptions & CsvSourceOptions = {}): Promise<DataBunch> {
     const [source, rest] = pick(options, DEFAULT_CSV_SOURCE);
-    return DataBunch.fromRows(await csvRows(csvPath, source), rest);
+    return DataBunch.fromRows(await csvRows(csvPath, source, rest.onWarning ?? DEFAULT_DATABUNCH.onWarning), rest);
+  }
+
+  /**
+   * A DataBunch from a BIDS dataset: one sample per subject (and session) with its T1w image (see
+   * {@link BidsSourceOptions}: suffix, acquisition and run filters), subjects and sessions from the
+   * `sub-*`/`ses-*` folders, the label and age/sex/site from participants.tsv and sub-X_sessions.tsv.
+   * @example
+   * const bunch = await DataBunch.fromBids('ds-adni', { label: 'diagnosis', labels: ['CN', 'AD'], split: { valid: 0.2, test: 0.2 } });
+   */
+  static async fromBids(root: string, options: DataBunchOptions & BidsSourceOptions = {}): Promise<DataBunch> {
+    const [source, rest] = pick(options, DEFAULT_BIDS_SOURCE);
+    return DataBunch.fromRows(await bidsRows(root, source, rest.onWarning ?? DEFAULT_DATABUNCH.onWarning), rest);
   }
 
   /**
@@ -160,8 +193,12 @@ export class DataBunch implements BatchSource {
     return DataBunch.fromRows(rows, { ...rest, pipeline, split });
   }
 
-  private static async build(samples: DataBunchSample[], splits: SplitIds, classes: string[], opts: ResolvedOptions): Promise<DataBunch> {
+  private static async build(samples: DataBunchSample[], splits: SplitIds, classes: string[], opts: ResolvedOptions, near: NearState): Promise<DataBunch> {
     let pipeline = 'formatVersion' in (opts.pipeline as object) ? Pipeline.fromJSON(opts.pipeline as PipelineJSON) : new Pipeline(opts.pipeline as PipelineSpec);
+    if (opts.nonFinite !== undefined) pipeline = new Pipeline({ input: inputWithNonFinite(pipeline.input, opts.nonFinite), steps: [...pipeline.steps] });
+    // every split's files, before anything is read for training: all bad files in one error
+    const byIdEarly = new Map(samples.map((s) => [s.id, s]));
+    await checkSampleFiles(SPLIT_NAMES.flatMap((split) => splits[split].map((id) => ({ id, file: (byIdEarly.get(id) as DataBunchSample).file, split }))), pipeline.input);
     const cache = await SampleCache.open(opts.cacheDir, { onMessage: opts.onWarning, ...opts.cache });
     // digests before loading: a mask changed in between costs a rebuild later, never a stale entry
     const digests = await maskDigests(pipeline.steps);
@@ -191,7 +228,7 @@ export class DataBunch implements BatchSource {
     const online = pipeline.applyOnline(first.data, first.shape, undefined, masks);
     if (opts.view && online.shape[opts.view.slices.axis] === undefined) throw new OptionError('DataBunchOptions.view.slices.axis', `expected 0, 1 or 2, got ${opts.view.slices.axis}`);
     const sampleShape = inputShape(online.shape, pipeline.input.kind === 'image2d', opts.view?.slices);
-    return new DataBunch({ samples, splits, classes, pipeline, cache, opts, masks, cacheHash, sampleShape, volumeShape: online.shape });
+    return new DataBunch({ samples, splits, classes, pipeline, cache, opts, masks, cacheHash, sampleShape, volumeShape: online.shape, near });
   }
 
   /** Sample ids of a split (whole samples, in split order). */
@@ -298,64 +335,92 @@ export class DataBunch implements BatchSource {
   }
 
   /**
-   * k-fold cross-validation over train ∪ valid (test stays apart): grouped by subject,
-   * stratified, seeded by the split seed. Each fold is a DataBunch whose pipeline is re-fitted
+   * k-fold cross-validation over train ∪ valid (test stays apart): grouped by subject (by
+   * pseudo-subject with `split.groupBy: 'nearDuplicates'`), stratified, seeded by the split seed. Each fold is a DataBunch whose pipeline is re-fitted
    * on that fold's training part; cached static steps are shared.
    */
   async *kFold(k: number): AsyncGenerator<{ fold: number; bunch: DataBunch }> {
     const pool = [...this.splits.train, ...this.splits.valid].map((id) => this.samples[this.indexOf.get(id) as number]);
     const folds = kFoldPartition(
-      pool.map((s) => ({ id: s.id, label: s.label, group: s.subject })),
+      pool.map((s) => ({ id: s.id, label: s.label, group: this.groupOf?.[this.indexOf.get(s.id) as number] ?? s.subject })),
       k,
       this.opts.split.seed ?? DEFAULT_SPLIT.seed,
     );
     const spec = { input: this.fitted.input, steps: unfit(this.pipeline.steps) } as PipelineSpec;
     for (const f of folds) {
-      const bunch = await DataBunch.build([...this.samples], { train: f.train, valid: f.valid, test: [...this.splits.test] }, [...this.classes], { ...this.opts, pipeline: spec });
+      const bunch = await DataBunch.build([...this.samples], { train: f.train, valid: f.valid, test: [...this.splits.test] }, [...this.classes], { ...this.opts, pipeline: spec }, this.near());
       yield { fold: f.index, bunch };
     }
   }
 
   /**
    * Samples shared between splits: byte-identical files, optionally voxel-identical samples and
-   * near-duplicates (perceptual hash of the middle slice of each cached sample).
+   * near-duplicates (Pearson r of the centred 32 × 32 grey thumbnails ≥ threshold; the DataBunch's
+   * own scan is reused when its threshold matches), and the per-split contamination.
    */
   async leakage(options: LeakageOptions = {}): Promise<LeakageReport> {
     rejectUnknownOptions('LeakageOptions', options, DEFAULT_LEAKAGE);
-    const th = options.nearDuplicates?.threshold;
-    if (options.nearDuplicates && !(Number.isInteger(th) && (th as number) >= 0 && (th as number) <= 64)) throw new OptionError('LeakageOptions.nearDuplicates.threshold', `expected an integer in 0..64, got ${th}`);
+    if (options.nearDuplicates !== undefined) rejectUnknownOptions('LeakageOptions.nearDuplicates', options.nearDuplicates, { threshold: 0 });
+    const th = options.nearDuplicates ? checkNearThreshold('LeakageOptions.nearDuplicates.threshold', options.nearDuplicates.threshold) : undefined;
     const list: LeakSample[] = SPLIT_NAMES.flatMap((split) => this.samplesOf(split).map((s) => ({ id: s.id, file: s.file, split })));
     const bytes = crossSplitPairs(list, await fileHashes(list.map((s) => s.file)));
     const voxels: LeakageReport['voxels'] = [];
-    const hashes: Array<[number, number]> = [];
-    if (options.voxels || options.nearDuplicates) {
+    if (options.voxels) {
       const keys: string[] = [];
       for (const s of list) {
-        const { data, shape } = await this.read(s.id);
-        if (options.voxels) keys.push(sha1(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
-        if (options.nearDuplicates) hashes.push(dHash(middleSlice(data, shape), shape[0], shape[1]));
+        const { data } = await this.read(s.id);
+        keys.push(sha1(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
       }
-      if (options.voxels) voxels.push(...crossSplitPairs(list, keys));
+      voxels.push(...crossSplitPairs(list, keys));
     }
+    const scan = th === undefined ? undefined : this.nearScan?.threshold === th ? this.nearScan : await scanNearDuplicates(this.samples.map((s) => s.file), th);
     const identical = [...bytes, ...voxels];
     const key = (a: string, b: string): string => (a < b ? `${a}\n${b}` : `${b}\n${a}`);
     const same = new Set(identical.map((p) => key(p.a, p.b)));
-    const near = options.nearDuplicates ? nearPairs(list, hashes, th as number).filter((p) => !same.has(key(p.a, p.b))) : [];
+    const ids = this.samples.map((s) => s.id);
+    const near = scan ? nearLeakPairs(list, ids, scan.pairs).filter((p) => !same.has(key(p.a, p.b))) : [];
     const testDuplicates = idsPairedWith(identical, 'test', ['train', 'valid']);
     const testNearDuplicates = idsPairedWith(near, 'test', ['train', 'valid']).filter((id) => !testDuplicates.includes(id));
-    return { bytes, voxels, near, testDuplicates, testNearDuplicates, validDuplicates: idsPairedWith(identical, 'valid', ['train']) };
+    const report: LeakageReport = { bytes, voxels, near, testDuplicates, testNearDuplicates, validDuplicates: idsPairedWith(identical, 'valid', ['train']) };
+    if (scan) report.contamination = scanContamination(scan, ids, this.splits);
+    return report;
   }
 
-  /** Per-split table: samples, subjects, per-label counts, age mean±sd, sex and site counts (plus a total row). */
+  /**
+   * Per-split table: samples, subjects, per-label counts, age mean±sd, sex and site counts (plus a
+   * total row); with a near-duplicate scan, valid and test also carry their contamination (samples
+   * with a near-duplicate in train).
+   */
   stats(): SplitStats[] {
-    return splitStats({ train: this.samplesOf('train'), valid: this.samplesOf('valid'), test: this.samplesOf('test') }, this.classes);
+    const stats = splitStats({ train: this.samplesOf('train'), valid: this.samplesOf('valid'), test: this.samplesOf('test') }, this.classes);
+    if (this.nearScan) {
+      const c = scanContamination(this.nearScan, this.samples.map((s) => s.id), this.splits);
+      for (const row of stats) if (row.split === 'valid' || row.split === 'test') row.nearDuplicateInTrain = c[row.split];
+    }
+    return stats;
   }
 
-  /** Prints {@link DataBunch.stats} as a table; returns the text. */
+  /**
+   * Prints {@link DataBunch.stats} as a table, then (with a near-duplicate scan) the scan's
+   * threshold, pairs and cost, the pseudo-subject sizes when the split was grouped by
+   * near-duplicates, the contamination per split and a warning when validation is more than twice
+   * as contaminated as test. Returns the text.
+   */
   printStats(log: (text: string) => void = console.log): string {
-    const text = formatStats(this.stats());
+    const stats = this.stats();
+    let text = formatStats(stats);
+    if (this.nearScan) {
+      const c = scanContamination(this.nearScan, this.samples.map((s) => s.id), this.splits);
+      const regrouped = this.groupOf ? this.samples.flatMap((s, i) => (s.split === undefined ? [(this.groupOf as readonly string[])[i]] : [])) : undefined;
+      text += '\n' + nearStatsLines(this.nearScan, this.samples.length, c, regrouped ? { groupOf: regrouped } : undefined, contaminationWarning(c)).join('\n');
+    }
     log(text);
     return text;
+  }
+
+  /** What a DataBunch built from this one (a fold, other splits) keeps of the near-duplicate scan. */
+  private near(): NearState {
+    return { scan: this.nearScan, groupOf: this.groupOf };
   }
 
   /**
@@ -380,6 +445,6 @@ export class DataBunch implements BatchSource {
   async withSplits(splits: SplitIds): Promise<DataBunch> {
     const sameTrain = splits.train.length === this.splits.train.length && splits.train.every((id, i) => id === this.splits.train[i]);
     const pipeline = sameTrain ? this.pipeline : ({ input: this.fitted.input, steps: unfit(this.pipeline.steps) } as PipelineSpec);
-    return DataBunch.build([...this.samples], splits, [...this.classes], { ...this.opts, pipeline });
+    return DataBunch.build([...this.samples], splits, [...this.classes], { ...this.opts, pipeline }, this.near());
   }
 }

@@ -1,11 +1,13 @@
 /**
  * Leakage report: samples that appear in more than one split, found by content hashes
- * (byte-identical files; voxel-identical decoded data) and by a perceptual hash
- * (near-duplicates: resized, re-encoded or slightly altered copies).
+ * (byte-identical files; voxel-identical decoded data) and by the Pearson r of small centred
+ * thumbnails (near-duplicates: resized, shifted, re-encoded or re-windowed copies, neighbouring
+ * slices; see near-duplicates.ts).
  */
 import { promises as fs } from 'node:fs';
 import type { SplitName } from '../batch.js';
 import { sha1 } from './cache.js';
+import type { SplitContamination } from './near-duplicates.js';
 
 /** A pair of samples in two different splits. */
 export interface LeakPair {
@@ -13,15 +15,19 @@ export interface LeakPair {
   aSplit: SplitName;
   b: string;
   bSplit: SplitName;
-  /** Hamming distance of the perceptual hashes (near-duplicates only). */
-  distance?: number;
+  /** Pearson r of the two thumbnails (near-duplicates only). */
+  r?: number;
 }
 
 /** Options of a leakage report. */
 export interface LeakageOptions {
   /** Also hash the decoded samples (after the cached pipeline) to find voxel-identical pairs; default false. */
   voxels?: boolean;
-  /** Near-duplicates by a 64-bit difference hash of each sample's middle slice, at Hamming distance ≤ threshold (0..64); default undefined (off). */
+  /**
+   * Near-duplicates: Pearson r of the centred 32 × 32 grey thumbnails (middle slice of a volume)
+   * ≥ threshold, in [0.5, 1] (0.98 is the DataBunch default, whose scan is then reused); default
+   * undefined (off).
+   */
   nearDuplicates?: { threshold: number };
 }
 
@@ -42,6 +48,8 @@ export interface LeakageReport {
   testNearDuplicates: string[];
   /** Valid ids with an identical sample in train. */
   validDuplicates: string[];
+  /** With `nearDuplicates`: per split, the samples with a near-duplicate (identical ones included) in train. */
+  contamination?: Record<'valid' | 'test', SplitContamination>;
 }
 
 /** One sample to check. */
@@ -143,17 +151,19 @@ function weights(n: number, m: number): Array<Array<[number, number]>> {
   });
 }
 
-/** Near-duplicate pairs across splits: Hamming distance of the hashes ≤ threshold. */
-export function nearPairs(samples: readonly LeakSample[], hashes: ReadonlyArray<[number, number]>, threshold: number): LeakPair[] {
-  const pairs: LeakPair[] = [];
-  for (let x = 0; x < samples.length; x++) {
-    for (let y = x + 1; y < samples.length; y++) {
-      if (samples[x].split === samples[y].split) continue;
-      const d = hamming(hashes[x], hashes[y]);
-      if (d <= threshold) pairs.push({ a: samples[x].id, aSplit: samples[x].split, b: samples[y].id, bSplit: samples[y].split, distance: d });
-    }
+/**
+ * Near-duplicate pairs (indices into `ids`, e.g. from nearDuplicatePairs) as LeakPairs between
+ * samples of `list` that sit in different splits; samples not in `list` are skipped.
+ */
+export function nearLeakPairs(list: readonly LeakSample[], ids: readonly string[], pairs: ReadonlyArray<{ i: number; j: number; r: number }>): LeakPair[] {
+  const split = new Map(list.map((s) => [s.id, s.split]));
+  const out: LeakPair[] = [];
+  for (const { i, j, r } of pairs) {
+    const [a, b] = [ids[i], ids[j]];
+    const [aSplit, bSplit] = [split.get(a), split.get(b)];
+    if (aSplit !== undefined && bSplit !== undefined && aSplit !== bSplit) out.push({ a, aSplit, b, bSplit, r });
   }
-  return pairs;
+  return out;
 }
 
 /** Ids of `split` that pair with a sample of one of `others`. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { DataError, rejectUnknownOptions } from '../../backend/errors.js';
 import type { SplitName } from '../batch.js';
 import type { CacheOptions } from './cache.js';
+import type { NearDuplicateOptions } from './near-scan.js';
 import type { PipelineJSON, PipelineSpec } from './pipeline.js';
 import { DEFAULT_SPLIT, type SplitOptions } from './splits.js';
 import type { SliceView } from './stream.js';
@@ -64,6 +65,18 @@ export interface DataBunchOptions {
   readers?: number;
   /** Drop test samples whose file is byte-identical to a train or valid sample (with a warning naming the count); default false. */
   dropTestDuplicates?: boolean;
+  /**
+   * Near-duplicate scan (Pearson r of centred 32 × 32 grey thumbnails): its threshold (default
+   * 0.98) and when it runs (default 'auto': 2D images, or `split.groupBy: 'nearDuplicates'`). It
+   * feeds `split: { groupBy: 'nearDuplicates' }`, the contamination lines of `printStats`, the
+   * warning when validation is more contaminated than test, and `leakage()`. Default {}.
+   */
+  nearDuplicates?: NearDuplicateOptions;
+  /**
+   * NaN/±Inf voxels of NIfTI files: 'error' refuses them (a DataError naming the file), 'zero' replaces them by 0.
+   * Shorthand for `pipeline.input.nonFinite` (recorded there, so saved with the pipeline); default undefined (the input's, else 'error').
+   */
+  nonFinite?: 'error' | 'zero';
   /** Receives warnings (no subject ids, dropped duplicates); default console.warn. */
   onWarning?: (message: string) => void;
 }
@@ -94,6 +107,8 @@ export const DEFAULT_DATABUNCH = {
   prefetch: 1,
   readers: 4,
   dropTestDuplicates: false,
+  nearDuplicates: {} as NearDuplicateOptions,
+  nonFinite: undefined as 'error' | 'zero' | undefined,
   onWarning: (m: string): void => console.warn(m),
 };
 

@@ -32,10 +32,19 @@ export interface SplitOptions {
   test?: number;
   /** Seed of the split; default 42. */
   seed?: number;
+  /**
+   * What one group (a unit that never straddles two splits) is: 'subject' (the items' `group`) or
+   * 'nearDuplicates' (pseudo-subjects for sets without subject ids: items joined by a
+   * near-duplicate link, transitively, form one group together with their subjects; links that
+   * touch a user-assigned item are ignored, so a given test folder stays the test set and only the
+   * other items are regrouped). With 'nearDuplicates', {@link splitItems} needs the links
+   * (DataBunch computes them: Pearson r of thumbnails ≥ `nearDuplicates.threshold`). Default 'subject'.
+   */
+  groupBy?: 'subject' | 'nearDuplicates';
 }
 
 /** Defaults of {@link SplitOptions}. */
-export const DEFAULT_SPLIT: Required<SplitOptions> = { valid: 0.15, test: 0.15, seed: 42 };
+export const DEFAULT_SPLIT: Required<SplitOptions> = { valid: 0.15, test: 0.15, seed: 42, groupBy: 'subject' };
 
 /** Sample ids per split, each list sorted in item order. */
 export type SplitIds = Record<SplitName, string[]>;
@@ -45,17 +54,27 @@ export type SplitIds = Record<SplitName, string[]>;
  * stratified by label (each split's class counts within one sample of fraction × n_class
  * when groups hold one sample), seeded. User-assigned samples keep their split, and pull the
  * rest of their group with them.
+ * @param links with `groupBy: 'nearDuplicates'`, pairs of item indices that are near-duplicates
  * @throws DataError when a split with a non-zero fraction ends empty or without some class,
  *   or when one group is assigned to two splits by the user
  * @example
  * const ids = splitItems(items, { valid: 0.2, test: 0.2, seed: 1 });
+ * const grouped = splitItems(items, { groupBy: 'nearDuplicates' }, pairs); // pairs from nearDuplicatePairs
  */
-export function splitItems(items: readonly SplitItem[], options: SplitOptions = {}): SplitIds {
+export function splitItems(items: readonly SplitItem[], options: SplitOptions = {}, links?: ReadonlyArray<{ i: number; j: number }>): SplitIds {
   rejectUnknownOptions('SplitOptions', options, DEFAULT_SPLIT);
   const opts = { ...DEFAULT_SPLIT, ...options };
   checkFraction('valid', opts.valid);
   checkFraction('test', opts.test);
   if (opts.valid + opts.test >= 1) throw new OptionError('SplitOptions.valid + test', `must be < 1, got ${opts.valid + opts.test}`);
+  if (opts.groupBy !== 'subject' && opts.groupBy !== 'nearDuplicates') throw new OptionError('SplitOptions.groupBy', `expected 'subject' or 'nearDuplicates', got ${JSON.stringify(opts.groupBy)}`);
+  if (opts.groupBy === 'nearDuplicates') {
+    if (links === undefined) throw new OptionError('SplitOptions.groupBy', "'nearDuplicates' needs the near-duplicate links (DataBunch computes them; or pass nearDuplicatePairs(...).pairs)");
+    const groups = pseudoSubjects(items, links);
+    items = items.map((it, k) => ({ ...it, group: groups[k] }));
+  } else if (links !== undefined) {
+    throw new OptionError('SplitOptions.groupBy', "links are only used with groupBy: 'nearDuplicates'");
+  }
 
   const seen = new Set<string>();
   for (const it of items) {
@@ -76,6 +95,40 @@ export function splitItems(items: readonly SplitItem[], options: SplitOptions = 
   }
   checkSplits(items, out, { train: weights[0], valid: weights[1], test: weights[2] }, free.length > 0);
   return out;
+}
+
+/**
+ * Pseudo-subject of each item: the connected components of the graph whose edges join items of
+ * one `group` and the near-duplicate `links` between items without a user-given split. Each
+ * component is named by the group of its first item. Links touching a user-assigned item are
+ * ignored (a given test folder must stay the test set, not pull training images along).
+ */
+export function pseudoSubjects(items: readonly SplitItem[], links: ReadonlyArray<{ i: number; j: number }>): string[] {
+  const parent = Int32Array.from(items, (_, k) => k);
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]];
+      x = parent[x];
+    }
+    return x;
+  };
+  const union = (a: number, b: number): void => {
+    const [ra, rb] = [find(a), find(b)];
+    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  };
+  const firstOfGroup = new Map<string, number>();
+  items.forEach((it, k) => {
+    const first = firstOfGroup.get(it.group);
+    if (first === undefined) firstOfGroup.set(it.group, k);
+    else union(first, k);
+  });
+  for (const { i, j } of links) {
+    if (!(Number.isInteger(i) && Number.isInteger(j) && i >= 0 && j >= 0 && i < items.length && j < items.length)) {
+      throw new OptionError('splitItems links', `expected item indices in 0..${items.length - 1}, got (${i}, ${j})`);
+    }
+    if (items[i].split === undefined && items[j].split === undefined) union(i, j);
+  }
+  return items.map((_, k) => items[find(k)].group);
 }
 
 /** Groups with a user-given split; a group given two different splits is an error. */

@@ -1,6 +1,8 @@
 /**
- * Per-split summary table: samples, subjects, labels, age, sex, site.
+ * Per-split summary table: samples, subjects, labels, age, sex, site, and the share of samples
+ * with a near-duplicate in train.
  */
+import type { SplitContamination } from './near-duplicates.js';
 
 /** What the table needs of a sample. */
 export interface StatsSample {
@@ -23,6 +25,8 @@ export interface SplitStats {
   /** Samples per sex / site, when present. */
   sex?: Record<string, number>;
   site?: Record<string, number>;
+  /** valid and test rows, when the DataBunch scanned for near-duplicates: samples with a near-duplicate in train. */
+  nearDuplicateInTrain?: SplitContamination;
 }
 
 /**
@@ -60,7 +64,7 @@ export function splitStats(bySplit: Record<string, readonly StatsSample[]>, clas
 /** The stats as a fixed-width text table, one row per split. */
 export function formatStats(stats: readonly SplitStats[]): string {
   const labelKeys = [...new Set(stats.flatMap((s) => Object.keys(s.labels)))];
-  const header = ['split', 'samples', 'subjects', ...labelKeys, 'age', 'sex', 'site'];
+  const header = ['split', 'samples', 'subjects', ...labelKeys, 'age', 'sex', 'site', 'near-dup in train'];
   const dict = (d?: Record<string, number>): string => (d ? Object.entries(d).map(([k, v]) => `${k}:${v}`).join(' ') : '');
   const rows = stats.map((s) => [
     s.split,
@@ -70,6 +74,7 @@ export function formatStats(stats: readonly SplitStats[]): string {
     s.age ? `${s.age.mean.toFixed(1)}±${s.age.sd.toFixed(1)}` : '',
     dict(s.sex),
     dict(s.site),
+    s.nearDuplicateInTrain ? `${s.nearDuplicateInTrain.flagged} (${(100 * s.nearDuplicateInTrain.share).toFixed(1)} %)` : '',
   ]);
   const keep = header.map((_, c) => c < 3 + labelKeys.length || rows.some((r) => r[c] !== ''));
   const cols = [header, ...rows].map((r) => r.filter((_, c) => keep[c]));

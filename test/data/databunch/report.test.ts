@@ -99,7 +99,7 @@ describe('DataBunch on a small image folder', () => {
     expect(bunch.pipeline.input).toEqual({ kind: 'image2d' });
     expect(bunch.sampleShape).toEqual([16, 16, 1]);
     expect(bunch.size('test')).toBe(4);
-    const r = await bunch.leakage({ voxels: true, nearDuplicates: { threshold: 6 } });
+    const r = await bunch.leakage({ voxels: true, nearDuplicates: { threshold: 0.98 } });
     // t0 is a file copy of a0; t4 has the pixels of b6 (image(2, 9) inverted)
     expect(r.testDuplicates).toEqual(['Testing/a/t0.png', 'Testing/b/t4.png']);
     expect(r.bytes.some((p) => p.a === 'Training/a/a0.png' && p.b === 'Testing/a/t0.png')).toBe(true);
