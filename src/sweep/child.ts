@@ -6,7 +6,7 @@ import { executeJob, errorInfo } from './run-job.js';
 import type { ChildMessage, ParentMessage } from './local-pool.js';
 
 const send = (m: ChildMessage): void => {
-  process.send?.(m);
+  if (process.connected) process.send?.(m); // the parent may have finished (and disconnected) meanwhile
 };
 
 process.on('message', (m: ParentMessage) => {

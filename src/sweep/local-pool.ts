@@ -74,11 +74,12 @@ export function runLocalPool(jobs: readonly SweepJobSpec[], options: LocalPoolOp
       hooks.onRecord(record);
       remaining--;
       if (remaining === 0) {
-        for (const s of slots) s.child.disconnect();
+        for (const s of slots) if (s.child.connected) s.child.disconnect();
         resolve();
       }
     };
     const feed = (slot: Slot): void => {
+      if (!slot.child.connected) return;
       const job = queue.shift();
       if (job === undefined) {
         slot.child.disconnect(); // nothing left for it: let it end
