@@ -41,6 +41,8 @@ export { readImage2d, sniffImageFormat, DEFAULT_READ_IMAGE2D } from './data/read
 export type { ReadImage2dOptions, Image2dFormat } from './data/read-image2d.js';
 export { readCohortCsv, DEFAULT_CSV_COLUMNS, DEFAULT_READ_COHORT_CSV, readTable, readTableObjects, parseTable, tableDelimiter } from './data/csv.js';
 export type { Table, TableDelimiter } from './data/csv.js';
+export { bidsRows, bidsEntities, DEFAULT_BIDS_SOURCE, DEFAULT_BIDS_COLUMNS } from './data/bids.js';
+export type { BidsSourceOptions, BidsColumns } from './data/bids.js';
 export type { CohortRow, CsvColumns, ReadCohortCsvOptions } from './data/csv.js';
 
 // --- data: volume ops ---

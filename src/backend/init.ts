@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { OptionError, rejectUnknownOptions } from './errors.js';
 import { registerNativeKernels, type NativeStatus } from './native/register.js';
+import { probeNodeBinding, type BindingProbe } from './detect.js';
 
 /** Backends transmri can select. */
 export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'cpu';
@@ -67,11 +68,13 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const log = options.log ?? DEFAULT_INIT_BACKEND.log;
 
   let info: BackendInfo | undefined;
+  // What each tfjs Node binding tried in auto mode was: not installed, or installed but failed to load.
+  const skipped: BindingProbe[] = [];
   if (requested === 'tensorflow-gpu' || requested === 'auto') {
-    info = await tryNodeBinding('@tensorflow/tfjs-node-gpu', true, requested === 'auto');
+    info = await tryNodeBinding('@tensorflow/tfjs-node-gpu', true, requested === 'auto', skipped);
   }
   if (!info && (requested === 'tensorflow' || requested === 'auto')) {
-    info = await tryNodeBinding('@tensorflow/tfjs-node', false, requested === 'auto');
+    info = await tryNodeBinding('@tensorflow/tfjs-node', false, requested === 'auto', skipped);
   }
   if (!info) {
     await tf.setBackend('cpu');
@@ -81,10 +84,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     const cpuBackend = tf.backend() as unknown as { firstUse?: boolean };
     if (typeof cpuBackend.firstUse === 'boolean') cpuBackend.firstUse = false;
     const native = useNative ? registerNativeKernels() : { active: false, reason: 'native kernels turned off', kernels: [] };
-    const why =
-      requested === 'cpu'
-        ? `forced by ${source}`
-        : '@tensorflow/tfjs-node(-gpu) not installed (optional)';
+    const why = requested === 'cpu' ? `forced by ${source}` : nodeBindingsReason(skipped);
     info = {
       name: 'cpu',
       package: '@tensorflow/tfjs',
@@ -99,12 +99,24 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   return info;
 }
 
-async function tryNodeBinding(pkg: string, gpu: boolean, optional: boolean): Promise<BackendInfo | undefined> {
-  try {
-    await import(pkg);
-  } catch (error) {
-    if (optional) return undefined;
-    throw new OptionError('backend', `${pkg} is not installed or failed to load: ${(error as Error).message}`);
+/**
+ * Why auto mode fell back to the cpu backend: each tfjs Node binding is "not
+ * installed" (optional) or "installed but failed to load: <reason>".
+ * @example nodeBindingsReason([{ state: 'missing', package: '@tensorflow/tfjs-node-gpu', reason: '...' }, ...])
+ */
+export function nodeBindingsReason(probes: readonly BindingProbe[]): string {
+  if (probes.length > 0 && probes.every((p) => p.state === 'missing')) return '@tensorflow/tfjs-node(-gpu) not installed (optional)';
+  return probes.map((p) => (p.state === 'missing' ? `${p.package} not installed (optional)` : p.reason)).join('; ');
+}
+
+async function tryNodeBinding(pkg: string, gpu: boolean, optional: boolean, skipped: BindingProbe[]): Promise<BackendInfo | undefined> {
+  const probe = await probeNodeBinding(pkg);
+  if (probe.state !== 'loaded') {
+    if (optional) {
+      skipped.push(probe);
+      return undefined;
+    }
+    throw new OptionError('backend', probe.state === 'missing' ? `${pkg} is not installed` : `${probe.reason}`);
   }
   await tf.setBackend('tensorflow');
   await tf.ready();
