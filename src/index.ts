@@ -91,6 +91,7 @@ export type { PipelineSpec, PipelineJSON, InputSpec } from './data/databunch/pip
 export type { StepSpec } from './data/databunch/steps.js';
 export { SampleCache, CACHE_FORMAT_VERSION, DEFAULT_CACHE } from './data/databunch/cache.js';
 export type { CacheOptions, CacheManifest, CacheEntry } from './data/databunch/cache.js';
+export { SampleFilesError } from './data/databunch/check-files.js';
 export type { SliceView } from './data/databunch/stream.js';
 export { dHash, hamming, DEFAULT_LEAKAGE } from './data/databunch/leakage.js';
 export type { LeakageOptions, LeakageReport, LeakPair } from './data/databunch/leakage.js';

@@ -2,7 +2,7 @@
  * Source file → Volume, as declared by a pipeline's `input`.
  */
 import { promises as fs } from 'node:fs';
-import { DataError } from '../../backend/errors.js';
+import { DataError, OptionError } from '../../backend/errors.js';
 import { readImage2d } from '../read-image2d.js';
 import { readNifti } from '../nifti/reader.js';
 import type { Volume } from '../volume.js';
@@ -12,7 +12,21 @@ import type { InputSpec } from './pipeline.js';
 /** Loads one sample as declared by `input`. */
 export function loadSample(file: string, input: InputSpec): Promise<Volume> {
   if (input.kind === 'image2d') return readImage2d(file, { mode: input.mode ?? 'grey', ...(input.size ? { size: input.size } : {}) });
-  return readNifti(file, { reorient: input.reorient ?? true });
+  return readNifti(file, { reorient: input.reorient ?? true, volumeIndex: input.volumeIndex, nonFinite: input.nonFinite ?? 'error' });
+}
+
+/**
+ * The input with `DataBunchOptions.nonFinite` recorded in it (so it is saved with the pipeline and part of the cache key).
+ * @throws OptionError for a bad value, an image input (no NaN there), or another value already in the input
+ */
+export function inputWithNonFinite(input: InputSpec, nonFinite: 'error' | 'zero' | undefined): InputSpec {
+  if (nonFinite === undefined) return input;
+  if (nonFinite !== 'error' && nonFinite !== 'zero') throw new OptionError('DataBunchOptions.nonFinite', `expected 'error' or 'zero', got ${JSON.stringify(nonFinite)}`);
+  if (input.kind !== 'nifti') throw new OptionError('DataBunchOptions.nonFinite', `applies to NIfTI input; the input is ${input.kind}`);
+  if (input.nonFinite !== undefined && input.nonFinite !== nonFinite) {
+    throw new OptionError('DataBunchOptions.nonFinite', `${JSON.stringify(nonFinite)} contradicts pipeline.input.nonFinite ${JSON.stringify(input.nonFinite)}; give one`);
+  }
+  return { ...input, nonFinite };
 }
 
 /** Loads the mask volumes named by `mask` steps with a path (NIfTI, same orientation rule as the input). */

@@ -23,8 +23,11 @@ import {
 
 /** How a source file becomes a Volume. */
 export type InputSpec =
-  /** NIfTI (.nii/.nii.gz); `reorient` to RAS+ (default true). */
-  | { kind: 'nifti'; reorient?: boolean }
+  /**
+   * NIfTI (.nii/.nii.gz); `reorient` to RAS+ (default true); `volumeIndex`: which volume of 4D files to read
+   * (default none: a 4D file is refused); `nonFinite`: NaN/±Inf voxels are an error ('error', default) or 0 ('zero').
+   */
+  | { kind: 'nifti'; reorient?: boolean; volumeIndex?: number; nonFinite?: 'error' | 'zero' }
   /** A 2D image (JPEG/PNG); `mode` 'grey' (default) or 'rgb'; `size` [H, W] to resize to (default: keep). */
   | { kind: 'image2d'; mode?: 'grey' | 'rgb'; size?: [number, number] };
 
@@ -222,7 +225,9 @@ export class Pipeline {
 
 function checkInput(input: InputSpec): void {
   if (input.kind === 'nifti') {
-    for (const k of Object.keys(input)) if (k !== 'kind' && k !== 'reorient') throw new OptionError(`pipeline.input.${k}`, 'unknown key for nifti (known: reorient)');
+    for (const k of Object.keys(input)) if (!['kind', 'reorient', 'volumeIndex', 'nonFinite'].includes(k)) throw new OptionError(`pipeline.input.${k}`, 'unknown key for nifti (known: reorient, volumeIndex, nonFinite)');
+    if (input.volumeIndex !== undefined && !(Number.isInteger(input.volumeIndex) && input.volumeIndex >= 0)) throw new OptionError('pipeline.input.volumeIndex', `expected an integer >= 0, got ${JSON.stringify(input.volumeIndex)}`);
+    if (input.nonFinite !== undefined && input.nonFinite !== 'error' && input.nonFinite !== 'zero') throw new OptionError('pipeline.input.nonFinite', `expected 'error' or 'zero', got ${JSON.stringify(input.nonFinite)}`);
   } else if (input.kind === 'image2d') {
     for (const k of Object.keys(input)) if (!['kind', 'mode', 'size'].includes(k)) throw new OptionError(`pipeline.input.${k}`, 'unknown key for image2d (known: mode, size)');
     if (input.mode !== undefined && input.mode !== 'grey' && input.mode !== 'rgb') throw new OptionError('pipeline.input.mode', `expected 'grey' or 'rgb', got ${JSON.stringify(input.mode)}`);

@@ -30,19 +30,24 @@ export const DEFAULT_CSV_SOURCE: CsvSourceOptions = { columns: undefined, labels
 
 /**
  * Rows of a cohort CSV for {@link DataBunch.fromRows}, filtered and label-mapped.
+ * @param onWarning receives how many rows `labels` dropped, per label (default console.warn)
  * @throws DataError naming file, row and column for bad cells, unknown split values, or no rows left
  */
-export async function csvRows(csvPath: string, options: CsvSourceOptions = {}): Promise<DataBunchRow[]> {
+export async function csvRows(csvPath: string, options: CsvSourceOptions = {}, onWarning: (message: string) => void = (m) => console.warn(m)): Promise<DataBunchRow[]> {
   rejectUnknownOptions('CsvSourceOptions', options, DEFAULT_CSV_SOURCE);
   const rows = await readCohortCsv(csvPath, { columns: options.columns ?? {} });
   const map = options.labels === undefined ? undefined : Array.isArray(options.labels) ? Object.fromEntries(options.labels.map((l) => [l, l])) : (options.labels as Record<string, string>);
   const out: DataBunchRow[] = [];
   const file = path.basename(csvPath);
+  const dropped = new Map<string, number>();
   for (const r of rows) {
     if (options.filter && !options.filter(r)) continue;
     let label = r.label ?? null;
     if (map && label !== null) {
-      if (!(label in map)) continue;
+      if (!(label in map)) {
+        dropped.set(label, (dropped.get(label) ?? 0) + 1);
+        continue;
+      }
       label = map[label];
     }
     let split: SplitName | undefined;
@@ -53,6 +58,11 @@ export async function csvRows(csvPath: string, options: CsvSourceOptions = {}): 
       split = v;
     }
     out.push({ path: r.path, id: path.relative(path.dirname(path.resolve(csvPath)), r.path), label, subject: r.subject, session: r.session, site: r.site, age: r.age, sex: r.sex, split, where: `${file} row ${r.row}` });
+  }
+  if (dropped.size > 0) {
+    const counts = [...dropped].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const n = counts.reduce((s, [, c]) => s + c, 0);
+    onWarning(`${file}: dropped ${n} of ${rows.length} rows whose label is not in labels: ${counts.map(([l, c]) => `${l} ${c}`).join(', ')}`);
   }
   if (out.length === 0) throw new DataError(`no rows left after filtering (${rows.length} read)`, { file: csvPath });
   return out;

@@ -5,15 +5,34 @@
  * streams, one sample at a time, in float64; fitted images travel in the pipeline JSON as
  * base64 little-endian float32.
  */
-import { OptionError, ShapeError } from '../../backend/errors.js';
+import { DataError, OptionError, ShapeError } from '../../backend/errors.js';
 
-/** Mean and population std (ddof 0) over all (or all non-zero) values, in float64. */
+/** Number of NaN or ±Infinity values. */
+function countNonFinite(data: Float32Array): number {
+  let bad = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v - v !== 0) bad++;
+  }
+  return bad;
+}
+
+/** A DataError for non-finite values in the k-th training sample (statistics over NaN are NaN: refused, never passed on). */
+function nonFiniteError(what: string, bad: number): DataError {
+  return new DataError(`zScore: ${what} has ${bad} NaN or infinite value${bad === 1 ? '' : 's'} (pipeline.input.nonFinite: 'zero' replaces them when the file is read)`);
+}
+
+/** Mean and population std (ddof 0) over all (or all non-zero) values, in float64; a NaN or ±Infinity is a DataError naming the sample. */
 export async function fitGlobalZScore(samples: AsyncIterable<{ data: Float32Array }>, nonzero: boolean): Promise<{ mean: number; std: number }> {
   let n = 0;
   let shift = NaN;
   let sum = 0;
   let sumSq = 0;
+  let k = 0;
   for await (const { data } of samples) {
+    const bad = countNonFinite(data);
+    if (bad > 0) throw nonFiniteError(`training sample ${k}`, bad);
+    k += 1;
     for (let i = 0; i < data.length; i++) {
       const v = data[i];
       if (nonzero && v === 0) continue;
@@ -56,6 +75,8 @@ export async function fitVoxelZScore(
     } else if (s.length !== shape.length || s.some((n, a) => n !== (shape as number[])[a])) {
       throw new ShapeError(`zScore mode 'voxel': every training sample needs one shape (add a cropOrPad step before it)`, shape, [...s]);
     }
+    const bad = countNonFinite(data);
+    if (bad > 0) throw nonFiniteError(`training sample ${samplesSeen}`, bad);
     for (let i = 0; i < data.length; i++) {
       const v = data[i];
       if (nonzero && v === 0) continue;
@@ -86,8 +107,11 @@ export async function fitVoxelZScore(
 /**
  * One sample z-scored by its own mean and population std (over all values, or the non-zero ones
  * with `nonzero`, zeros staying 0); std 0 → 1; with `nonzero` and no non-zero value, unchanged.
+ * @throws DataError when the sample holds NaN or ±Infinity
  */
 export function zScoreSample(data: Float32Array, nonzero: boolean): Float32Array {
+  const bad = countNonFinite(data);
+  if (bad > 0) throw nonFiniteError('the sample', bad);
   let n = 0;
   let sum = 0;
   for (const v of data) {

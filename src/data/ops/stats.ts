@@ -46,10 +46,12 @@ export interface IntensityStatsOptions {
   mask?: Volume;
   /** Percentiles to report (0..100); default [1, 50, 99]. */
   percentiles?: number[];
+  /** NaN and ±Infinity values: 'error' throws a DataError naming the volume and their count, 'ignore' leaves them out of every statistic; default 'error'. */
+  nonFinite?: 'error' | 'ignore';
 }
 
 /** Defaults of {@link IntensityStatsOptions}. */
-export const DEFAULT_INTENSITY_STATS: IntensityStatsOptions & { percentiles: number[] } = { mask: undefined, percentiles: [1, 50, 99] };
+export const DEFAULT_INTENSITY_STATS: IntensityStatsOptions & { percentiles: number[]; nonFinite: 'error' | 'ignore' } = { mask: undefined, percentiles: [1, 50, 99], nonFinite: 'error' };
 
 /** What {@link intensityStats} returns. */
 export interface IntensityStats {
@@ -77,9 +79,15 @@ export function intensityStats(vols: Volume | readonly Volume[], options: Intens
   const list = vols instanceof Volume ? [vols] : [...vols];
   if (list.length === 0) throw new DataError('intensityStats: no volumes');
   opts.percentiles.forEach((q, i) => requireFinite(`IntensityStatsOptions.percentiles[${i}]`, q));
+  if (opts.nonFinite !== 'error' && opts.nonFinite !== 'ignore') throw new OptionError('IntensityStatsOptions.nonFinite', `expected 'error' or 'ignore', got ${JSON.stringify(opts.nonFinite)}`);
   const parts = list.map((v, i) => {
     if (opts.mask) checkMask(`intensityStats (volume ${i})`, v, opts.mask);
-    return selectValues(v, opts.mask);
+    const values = selectValues(v, opts.mask);
+    let bad = 0;
+    for (let p = 0; p < values.length; p++) if (values[p] - values[p] !== 0) bad++;
+    if (bad === 0) return values;
+    if (opts.nonFinite === 'error') throw new DataError(`intensityStats: volume ${i} has ${bad} NaN or infinite value${bad === 1 ? '' : 's'} (nonFinite: 'ignore' leaves them out)`);
+    return values.filter((x) => x - x === 0);
   });
   const total = parts.reduce((s, p) => s + p.length, 0);
   if (total === 0) throw new DataError('intensityStats: the mask selects no voxel');
