@@ -19,7 +19,6 @@ import { checkNearThreshold, contaminationWarning } from './near-duplicates.js';
 import { nearStatsLines, resolveNearOptions, scanContamination, scanNearDuplicates, type NearScan } from './near-scan.js';
 import { csvRows, DEFAULT_CSV_SOURCE, DEFAULT_FOLDER_SOURCE, folderRows, type CsvSourceOptions, type FolderSourceOptions } from './sources.js';
 import { bidsRows, DEFAULT_BIDS_SOURCE, type BidsSourceOptions } from '../bids.js';
-import { bidsRows, DEFAULT_BIDS_SOURCE, type BidsSourceOptions } from '../bids.js';
 import { batchGridPng, type ShowBatchOptions } from './show-batch.js';
 import { formatStats, splitStats, type SplitStats } from './stats.js';
 import { inputShape, streamBatches, type StreamItem } from './stream.js';
@@ -162,18 +161,6 @@ export class DataBunch implements BatchSource {
   static async fromCsv(csvPath: string, options: DataBunchOptions & CsvSourceOptions = {}): Promise<DataBunch> {
     const [source, rest] = pick(options, DEFAULT_CSV_SOURCE);
     return DataBunch.fromRows(await csvRows(csvPath, source, rest.onWarning ?? DEFAULT_DATABUNCH.onWarning), rest);
-  }
-
-  /**
-   * A DataBunch from a BIDS dataset: one sample per subject (and session) with its T1w image (see
-   * {@link BidsSourceOptions}: suffix, acquisition and run filters), subjects and sessions from the
-   * `sub-*`/`ses-*` folders, the label and age/sex/site from participants.tsv and sub-X_sessions.tsv.
-   * @example
-   * const bunch = await DataBunch.fromBids('ds-adni', { label: 'diagnosis', labels: ['CN', 'AD'], split: { valid: 0.2, test: 0.2 } });
-   */
-  static async fromBids(root: string, options: DataBunchOptions & BidsSourceOptions = {}): Promise<DataBunch> {
-    const [source, rest] = pick(options, DEFAULT_BIDS_SOURCE);
-    return DataBunch.fromRows(await bidsRows(root, source, rest.onWarning ?? DEFAULT_DATABUNCH.onWarning), rest);
   }
 
   /**
