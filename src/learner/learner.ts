@@ -4,28 +4,25 @@
  * checkpoints, progress, logging) is a callback.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  CancelBatchError,
-  CancelFitError,
-  DataError,
-  NonFiniteLossError,
-  OptionError,
-  rejectUnknownOptions,
-} from '../backend/errors.js';
+import { DataError, OptionError, rejectUnknownOptions } from '../backend/errors.js';
 import { Rng } from '../backend/rng.js';
 import type { Batch, BatchSource, SplitName } from '../data/batch.js';
-import { callbackName, type Callback, type EpochRecord, type FitState, type LearnerEvent } from './callback.js';
+import { callbackName, type Callback, type EpochRecord, type FitState } from './callback.js';
+import { CheckpointSaver } from './callbacks/checkpoint-saver.js';
+import { ParamScheduler } from './callbacks/param-scheduler.js';
+import { Recorder } from './callbacks/recorder.js';
 import type { FitPlan } from './checkpoint.js';
-import { asArray, batchTensors, encodeSplit, predictSplit, runInference, DEFAULT_ENCODE, type EncodeOptions, type Encoding, type InferenceContext, type Prediction } from './inference.js';
+import { encodeSplit, predictSplit, runInference, DEFAULT_ENCODE, type EncodeOptions, type Encoding, type InferenceContext, type Prediction } from './inference.js';
 import { lossNeedsLabels, resolveLoss, type LossFunction } from './loss-spec.js';
 import { epochMetrics, type MetricName } from './metrics/epoch.js';
 import { checkSourceFits, codeFunction, layerGroups, leafLayers, setGroupTrainable, toHandle, type LayerGroup, type ModelHandle } from './model-handle.js';
-import { disposeOptimizer, makeOptimizer, setLearningRate } from './optim.js';
-import { normalizeSchedule, scheduleLr, scheduleMomentum } from './schedule.js';
-import { checkScheduledMomentum, optimizerMomentum, withMomentum } from './schedule-momentum.js';
+import { disposeOptimizer, makeOptimizer } from './optim.js';
+import { normalizeSchedule } from './schedule.js';
+import { checkScheduledMomentum } from './schedule-momentum.js';
 import { reinitializeLayer } from './reinit.js';
-import { getDropoutSeeds, seedDropout, setDropoutSeeds } from './dropout.js';
+import { getDropoutSeeds, setDropoutSeeds } from './dropout.js';
 import { lrFind, type LrFindOptions, type LrFindResult } from './lr-find.js';
+import { runLoop } from './loop.js';
 import { DEFAULT_LEARNER, DEFAULT_FIT, type LearnerOptions, type FitOptions } from './learner-options.js';
 
 export type { Prediction } from './inference.js';
@@ -97,11 +94,6 @@ export class Learner {
     return { handle: this.handle, source: this.source, batchSize: this.options.batchSize, lossFn: this.lossFn, checkLabels: (b) => this.checkLabels(b) };
   }
 
-  /** @internal fires an event on every callback, in order (used by fit and lrFind) */
-  async event(name: LearnerEvent, state: FitState): Promise<void> {
-    for (const cb of this.callbacks) await cb[name]?.(state);
-  }
-
   /** Batches per training epoch (of the shuffled stream: an oversampled epoch is longer than the split). */
   get batchesPerEpoch(): number {
     return Math.ceil((this.source.epochSize?.('train') ?? this.source.size('train')) / this.options.batchSize);
@@ -114,7 +106,9 @@ export class Learner {
   }
 
   /**
-   * Trains for `epochs` epochs (or up to `epochs` in total when resuming).
+   * Trains for `epochs` epochs (or up to `epochs` in total when resuming): the training loop
+   * (loop.ts) with the schedule, the recorder (validation, history) and, with `checkpoint`, the
+   * checkpoint saver as callbacks before and after the learner's own.
    * @returns the history of all epochs so far
    */
   async fit(epochs: number, options: FitOptions = {}): Promise<EpochRecord[]> {
@@ -126,45 +120,17 @@ export class Learner {
     if (this.source.size('train') === 0) throw new OptionError('fit', "the source's 'train' split is empty");
     checkScheduledMomentum(plan.schedule, this.optimizers.find((o) => o !== undefined) ?? (() => makeOptimizer(this.options.optimizer, plan.lr, this.options.weightDecay)));
     // Checkpoint code (node:fs) loads only when used, so the Learner core also runs in a browser.
-    const checkpoints = options.resume !== undefined || options.checkpoint !== undefined ? await import('./checkpoint.js') : undefined;
-    const start = options.resume !== undefined ? await checkpoints!.loadCheckpointInto(this, options.resume, plan, { allowDataChange: options.allowDataChange ?? false }) : 0;
+    const start = options.resume !== undefined ? await (await import('./checkpoint.js')).loadCheckpointInto(this, options.resume, plan, { allowDataChange: options.allowDataChange ?? false }) : 0;
     const state: FitState = { learner: this, epochs, epoch: start, batch: 0, batchesPerEpoch: this.batchesPerEpoch, step: 0, lr: plan.lr, loss: NaN, resumed: options.resume !== undefined };
-    const seeds = this.dropoutSeeds();
-    try {
-      await this.event('beforeFit', state);
-      for (let epoch = start; epoch < epochs; epoch++) {
-        state.epoch = epoch;
-        await this.event('beforeEpoch', state);
-        const t0 = performance.now();
-        const trainLoss = await this.trainEpoch(state, plan);
-        const valid = this.source.size('valid') > 0 ? await runInference(this.ctx, 'valid', true) : undefined;
-        const record: EpochRecord = {
-          epoch,
-          trainLoss,
-          validLoss: valid?.loss ?? NaN,
-          metrics: valid ? epochMetrics(this.metricNames, valid, this.source.classes.length) : {},
-          lr: state.lr,
-          seconds: (performance.now() - t0) / 1000,
-        };
-        this.history.push(record);
-        state.record = record;
-        let cancel: CancelFitError | undefined;
-        try {
-          await this.event('afterEpoch', state);
-        } catch (error) {
-          if (!(error instanceof CancelFitError)) throw error;
-          cancel = error;
-        }
-        if (options.checkpoint !== undefined) await checkpoints!.saveCheckpoint(this, options.checkpoint, { plan, epochsDone: epoch + 1 });
-        if (cancel) throw cancel;
-      }
-    } catch (error) {
-      if (!(error instanceof CancelFitError)) throw error;
-      state.stopReason = error.message;
-    } finally {
-      this.restoreDropoutSeeds(seeds);
-    }
-    await this.event('afterFit', state);
+    const callbacks: Callback[] = [new ParamScheduler(plan), new Recorder(), ...(options.checkpoint !== undefined ? [new CheckpointSaver(options.checkpoint, plan)] : [])];
+    // Batch order and dropout masks follow the learner's epoch count (history), so a second fit
+    // (e.g. after unfreezing) sees new orders, and a resumed fit (history restored) the same ones.
+    let dataEpoch = this.history.length;
+    const batches = (): AsyncIterable<Batch> => {
+      dataEpoch = this.history.length;
+      return this.source.batches('train', { batchSize: this.options.batchSize, epoch: dataEpoch, shuffle: true });
+    };
+    await runLoop(this, { start, state, callbacks, batches, dropoutKey: (_, b) => `${dataEpoch}/${b}` });
     return this.history;
   }
 
@@ -172,81 +138,6 @@ export class Learner {
   get metricNames(): MetricName[] {
     if (this.options.metrics) return this.options.metrics;
     return this.handle.kind === 'autoencoder' ? ['mse'] : this.handle.kind === 'classifier' ? ['accuracy', 'balancedAccuracy'] : ['mse', 'accuracy', 'balancedAccuracy'];
-  }
-
-  private async trainEpoch(state: FitState, plan: FitPlan): Promise<number> {
-    const totalSteps = plan.epochs * state.batchesPerEpoch;
-    let sum = 0;
-    let count = 0;
-    let b = 0;
-    // Batch order and dropout masks follow the learner's epoch count (history), so a second fit
-    // (e.g. after unfreezing) sees new orders, and a resumed fit (history restored) the same ones.
-    const dataEpoch = this.history.length;
-    for await (const batch of this.source.batches('train', { batchSize: this.options.batchSize, epoch: dataEpoch, shuffle: true })) {
-      Object.assign(state, { batch: b, step: state.epoch * state.batchesPerEpoch + b, batchData: batch });
-      const lr = scheduleLr(plan.schedule, plan.lr, state.step, totalSteps);
-      this.groups.forEach((_, g) => setLearningRate(this.optimizer(g), lr * plan.groupLr[g]));
-      state.lr = lr * plan.groupLr[this.groups.length - 1];
-      state.mom = scheduleMomentum(plan.schedule, state.step, totalSteps);
-      try {
-        await this.event('beforeBatch', state);
-        const loss = await this.trainStep(batch, state, { dropoutKey: `${dataEpoch}/${state.batch}`, events: true, mom: state.mom });
-        sum += loss * batch.y.length;
-        count += batch.y.length;
-        await this.event('afterBatch', state);
-      } catch (error) {
-        if (!(error instanceof CancelBatchError)) throw error;
-      }
-      b++;
-    }
-    state.batchData = undefined;
-    return count ? sum / count : NaN;
-  }
-
-  /**
-   * One step: forward, loss, gradients, `afterLoss`, apply. Returns the loss.
-   * @internal used by fit and lrFind
-   */
-  async trainStep(batch: Batch, state: FitState, step: { dropoutKey: string; events: boolean; mom?: number }): Promise<number> {
-    this.checkLabels(batch, this.lossFn.acceptsUnlabelled === true);
-    seedDropout(this.model, this.options.seed, step.dropoutKey);
-    const variables = this.groups.flatMap((g) => g.variables).filter((v) => v.trainable).map((v) => v.read() as tf.Variable);
-    if (variables.length === 0) throw new OptionError('fit', 'every layer group is frozen: nothing to train (call unfreeze())');
-    const { x, y } = batchTensors(batch);
-    try {
-      const { value, grads } = tf.variableGrads(() => {
-        const outputs = asArray(this.model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]);
-        return this.lossFn({ outputs, x, y, batch, training: true });
-      }, variables);
-      try {
-        const loss = (await value.data())[0];
-        if (!Number.isFinite(loss)) throw new NonFiniteLossError(state.epoch, state.batch, `loss = ${loss}; the weights of this step were not applied`);
-        state.loss = loss;
-        if (step.events) await this.event('afterLoss', state);
-        this.applyGradients(grads, step.mom);
-        return loss;
-      } finally {
-        tf.dispose([value, ...Object.values(grads).filter((g): g is tf.Tensor => g != null)]);
-      }
-    } finally {
-      x.dispose();
-      y.dispose();
-    }
-  }
-
-  /** Each group's optimizer gets its variables in a fixed order (frozen ones without a gradient); `mom` is the step's scheduled momentum. */
-  private applyGradients(grads: tf.NamedTensorMap, mom?: number): void {
-    this.groups.forEach((group, g) => {
-      if (!group.variables.some((v) => v.trainable)) return;
-      const map: Record<string, tf.Tensor> = {};
-      for (const v of group.variables) {
-        const name = (v.read() as tf.Variable).name;
-        map[name] = grads[name];
-      }
-      const opt = this.optimizer(g);
-      if (mom !== undefined && optimizerMomentum(opt) !== undefined) withMomentum(opt, mom, () => opt.applyGradients(map));
-      else opt.applyGradients(map);
-    });
   }
 
   /** @internal the current seeds of the dropout layers */

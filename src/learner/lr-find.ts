@@ -1,13 +1,15 @@
 /**
- * The learning-rate range test (fastai's lr_find): train with an
- * exponentially growing lr, record the smoothed loss, stop when it diverges,
- * then put the weights and optimizer state back as they were.
+ * The learning-rate range test (fastai's lr_find): a callback run through the training loop that
+ * trains with an exponentially growing lr, records the smoothed loss, stops when it diverges,
+ * then puts the weights and optimizer state back as they were.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CancelBatchError, CancelFitError, NonFiniteLossError, OptionError, rejectUnknownOptions } from '../backend/errors.js';
-import type { FitState } from './callback.js';
+import { OptionError, rejectUnknownOptions } from '../backend/errors.js';
+import type { Batch } from '../data/batch.js';
+import { CALLBACK_ORDER, type Callback, type FitState } from './callback.js';
 import { canonicalWeights } from './model-handle.js';
 import type { Learner } from './learner.js';
+import { runLoop } from './loop.js';
 import { disposeOptimizer, setLearningRate } from './optim.js';
 
 /** Options of {@link lrFind}. */
@@ -78,12 +80,94 @@ export function valleyIndex(losses: number[]): number {
 }
 
 /**
- * Runs the range test on the learner's 'train' split; weights, optimizer state and dropout
- * seeds are restored afterwards. The callbacks see one epoch of `numIt` batches with
- * `state.lrFind` set (beforeFit, beforeEpoch, then beforeBatch, afterLoss, afterBatch per step,
- * afterEpoch without a record, afterFit), so a ProgressBar shows progress while checkpoints and
- * early stopping ignore it. A callback's CancelFitError ends the test early (the curve so far is
- * kept); a CancelBatchError skips that step's update and its point.
+ * The range test as a callback of the training loop: saves the weights, optimizer state and
+ * dropout seeds before the other callbacks' `beforeFit`, sets an exponentially growing lr before
+ * each batch, records the smoothed loss after it, stops the batches once the loss diverges, and
+ * puts everything back first thing in `afterFit` (and in {@link LrFinder.restore} after an error).
+ */
+export class LrFinder implements Callback {
+  readonly name = 'LrFinder';
+  readonly order = CALLBACK_ORDER.scheduler;
+  readonly lrs: number[] = [];
+  /** Smoothed (bias-corrected) losses. */
+  readonly losses: number[] = [];
+  /** Set once the smoothed loss exceeds 4 × its minimum (with stopDiv). */
+  diverged = false;
+  private avg = 0;
+  private best = Infinity;
+  private saved?: { weights: Array<{ w: tf.LayerVariable; value: tf.Tensor }>; optimizers: Array<tf.Optimizer | undefined>; seeds: Array<number | undefined> };
+
+  constructor(
+    private readonly learner: Learner,
+    private readonly o: Required<LrFindOptions>,
+  ) {}
+
+  /** The lr of step `step`: startLr · (endLr / startLr)^(step / (numIt − 1)). */
+  lrAt(step: number): number {
+    return this.o.startLr * (this.o.endLr / this.o.startLr) ** (step / (this.o.numIt - 1));
+  }
+
+  /** The training batches of the test: passes over 'train' until numIt steps ran or the loss diverged. */
+  async *batches(): AsyncIterable<Batch> {
+    const { learner } = this;
+    let step = 0;
+    for (let pass = 0; ; pass++) {
+      for await (const batch of learner.source.batches('train', { batchSize: learner.options.batchSize, epoch: pass, shuffle: true })) {
+        if (this.diverged || step >= this.o.numIt) return;
+        step++;
+        yield batch;
+      }
+    }
+  }
+
+  beforeFit(): void {
+    const { learner } = this;
+    this.saved = { weights: canonicalWeights(learner.model).map((w) => ({ w, value: tf.clone(w.read()) })), optimizers: learner.optimizers, seeds: learner.dropoutSeeds() };
+    learner.optimizers = learner.groups.map(() => undefined);
+  }
+
+  beforeBatch(state: FitState): void {
+    const lr = this.lrAt(state.step);
+    this.learner.optimizers.forEach((_, g) => setLearningRate(this.learner.optimizer(g), lr));
+    state.lr = lr;
+  }
+
+  afterBatch(state: FitState): void {
+    const { beta } = this.o;
+    this.avg = beta * this.avg + (1 - beta) * state.loss;
+    const smooth = this.avg / (1 - beta ** (this.lrs.length + 1));
+    this.lrs.push(state.lr);
+    this.losses.push(smooth);
+    this.best = Math.min(this.best, smooth);
+    this.diverged = this.o.stopDiv && smooth > 4 * this.best;
+  }
+
+  afterFit(): void {
+    this.restore();
+  }
+
+  /** Puts back the weights, optimizers and dropout seeds saved in beforeFit (once). */
+  restore(): void {
+    const saved = this.saved;
+    if (!saved) return;
+    this.saved = undefined;
+    for (const { w, value } of saved.weights) {
+      w.write(value);
+      value.dispose();
+    }
+    for (const opt of this.learner.optimizers) if (opt) disposeOptimizer(opt);
+    this.learner.optimizers = saved.optimizers;
+    this.learner.restoreDropoutSeeds(saved.seeds);
+  }
+}
+
+/**
+ * Runs the range test on the learner's 'train' split through the training loop with an
+ * {@link LrFinder} callback; weights, optimizer state and dropout seeds are restored afterwards.
+ * The callbacks see one epoch of `numIt` batches with `state.lrFind` set (beforeFit, beforeEpoch,
+ * then the batch events per step, afterEpoch without a record, afterFit), so a ProgressBar shows
+ * progress while checkpoints and early stopping ignore it. A callback's CancelFitError ends the
+ * test early (the curve so far is kept); a CancelBatchError skips that step's update and its point.
  * @example const { suggestion } = await learner.lrFind(); await learner.fit(5, { lr: suggestion });
  */
 export async function lrFind(learner: Learner, options: LrFindOptions = {}): Promise<LrFindResult> {
@@ -92,60 +176,18 @@ export async function lrFind(learner: Learner, options: LrFindOptions = {}): Pro
   if (!(o.startLr > 0 && o.endLr > o.startLr)) throw new OptionError('LrFindOptions', `need 0 < startLr < endLr, got ${o.startLr}, ${o.endLr}`);
   if (!(Number.isInteger(o.numIt) && o.numIt >= 2)) throw new OptionError('LrFindOptions.numIt', `must be an integer ≥ 2, got ${o.numIt}`);
   if (learner.source.size('train') === 0) throw new OptionError('lrFind', "the source's 'train' split is empty");
-
-  const saved = canonicalWeights(learner.model).map((w) => ({ w, value: tf.clone(w.read()) }));
-  const savedOptimizers = learner.optimizers;
-  const savedSeeds = learner.dropoutSeeds();
-  learner.optimizers = learner.groups.map(() => undefined);
-  const lrs: number[] = [];
-  const losses: number[] = [];
+  const finder = new LrFinder(learner, o);
   const state: FitState = { learner, epochs: 1, epoch: 0, batch: 0, batchesPerEpoch: o.numIt, step: 0, lr: o.startLr, loss: NaN, resumed: false, lrFind: true };
   try {
-    await learner.event('beforeFit', state);
-    await learner.event('beforeEpoch', state);
-    let avg = 0;
-    let best = Infinity;
-    let step = 0;
-    outer: for (let pass = 0; step < o.numIt; pass++) {
-      for await (const batch of learner.source.batches('train', { batchSize: learner.options.batchSize, epoch: pass, shuffle: true })) {
-        const lr = o.startLr * (o.endLr / o.startLr) ** (step / (o.numIt - 1));
-        learner.optimizers.forEach((_, g) => setLearningRate(learner.optimizer(g), lr));
-        Object.assign(state, { batch: step, step, lr, batchData: batch });
-        let diverged = false;
-        try {
-          await learner.event('beforeBatch', state);
-          const loss = await learner.trainStep(batch, state, { dropoutKey: `lrFind/${step}`, events: true });
-          avg = o.beta * avg + (1 - o.beta) * loss;
-          const smooth = avg / (1 - o.beta ** (lrs.length + 1));
-          lrs.push(lr);
-          losses.push(smooth);
-          best = Math.min(best, smooth);
-          diverged = o.stopDiv && smooth > 4 * best;
-          await learner.event('afterBatch', state);
-        } catch (error) {
-          if (error instanceof NonFiniteLossError) break outer;
-          if (!(error instanceof CancelBatchError)) throw error;
-        }
-        step++;
-        if (diverged || step >= o.numIt) break outer;
-      }
-    }
-    state.batchData = undefined;
-    await learner.event('afterEpoch', state);
-  } catch (error) {
-    if (!(error instanceof CancelFitError)) throw error;
-    state.stopReason = error.message;
+    await runLoop(learner, { start: 0, state, callbacks: [finder], batches: () => finder.batches(), dropoutKey: (_, b) => `lrFind/${b}`, stopOnNonFinite: true });
   } finally {
-    for (const { w, value } of saved) {
-      w.write(value);
-      value.dispose();
-    }
-    for (const opt of learner.optimizers) if (opt) disposeOptimizer(opt);
-    learner.optimizers = savedOptimizers;
-    learner.restoreDropoutSeeds(savedSeeds);
+    finder.restore();
   }
-  await learner.event('afterFit', state);
-  // Like fastai, ignore the first tenth and the last five points when suggesting.
+  return suggest(finder.lrs, finder.losses, o.suggest);
+}
+
+/** The suggestions of a recorded curve (like fastai, the first tenth and the last five points are ignored). */
+function suggest(lrs: number[], losses: number[], which: LrFindOptions['suggest'] & string): LrFindResult {
   const lo = Math.floor(lrs.length / 10);
   const hi = lrs.length - lo > 10 ? lrs.length - 5 : lrs.length;
   const l = lrs.slice(lo, hi);
@@ -155,5 +197,5 @@ export async function lrFind(learner: Learner, options: LrFindOptions = {}): Pro
     if (v < s[argmin]) argmin = i;
   });
   const suggestions = l.length ? { valley: l[valleyIndex(s)], steep: l[steepestIndex(l, s)], minimum: l[argmin] / 10 } : { valley: NaN, steep: NaN, minimum: NaN };
-  return { lrs, losses, suggestion: suggestions[o.suggest], suggestions };
+  return { lrs, losses, suggestion: suggestions[which], suggestions };
 }

@@ -13,7 +13,7 @@ describe('Learner.fit', () => {
   it('learns the toy task, records history and fires events in order', async () => {
     const events: string[] = [];
     const recorder: Callback = Object.fromEntries(
-      (['beforeFit', 'beforeEpoch', 'beforeBatch', 'afterLoss', 'afterBatch', 'afterEpoch', 'afterFit'] as LearnerEvent[]).map((e) => [e, () => void events.push(e)]),
+      (['beforeFit', 'beforeEpoch', 'beforeBatch', 'afterPred', 'afterLoss', 'beforeStep', 'afterBatch', 'afterEpoch', 'afterFit'] as LearnerEvent[]).map((e) => [e, () => void events.push(e)]),
     );
     const learner = new Learner(toySource(), tinyClassifier(), { seed: 1, callbacks: [recorder] });
     const history = await learner.fit(4, { lr: 0.02 });
@@ -23,7 +23,7 @@ describe('Learner.fit', () => {
     expect(Object.keys(history[0].metrics)).toEqual(['accuracy', 'balancedAccuracy']);
     expect(history[0].validLoss).toBeGreaterThan(0);
     // 24 samples / batch 8 = 3 batches per epoch
-    const perEpoch = ['beforeEpoch', ...Array(3).fill(['beforeBatch', 'afterLoss', 'afterBatch']).flat(), 'afterEpoch'];
+    const perEpoch = ['beforeEpoch', ...Array(3).fill(['beforeBatch', 'afterPred', 'afterLoss', 'beforeStep', 'afterBatch']).flat(), 'afterEpoch'];
     expect(events).toEqual(['beforeFit', ...Array(4).fill(perEpoch).flat(), 'afterFit']);
     learner.dispose();
   });

@@ -28,12 +28,12 @@ function spy(): { cb: Callback; calls: Array<{ event: LearnerEvent; lrFind?: boo
 describe('lrFind fires the callbacks with state.lrFind set', () => {
   expectNoTensorLeaks();
 
-  it('one epoch of numIt batches: beforeFit, beforeEpoch, (beforeBatch, afterLoss, afterBatch) × 5, afterEpoch, afterFit', async () => {
+  it('one epoch of numIt batches: beforeFit, beforeEpoch, (beforeBatch, afterPred, afterLoss, beforeStep, afterBatch) × 5, afterEpoch, afterFit', async () => {
     const { cb, calls } = spy();
     // 16 training samples / batch 4 = 4 batches per pass: the 5th step starts a second pass, still one "epoch"
     const l = new Learner(toySource({ n: { train: 16, valid: 4, test: 4 } }), tinyClassifier(1, 0), { batchSize: 4, callbacks: [cb] });
     const r = await l.lrFind({ numIt: 5, startLr: 1e-4, endLr: 1e-2, stopDiv: false });
-    expect(calls.map((c) => c.event)).toEqual(['beforeFit', 'beforeEpoch', ...Array.from({ length: 5 }, () => ['beforeBatch', 'afterLoss', 'afterBatch']).flat(), 'afterEpoch', 'afterFit']);
+    expect(calls.map((c) => c.event)).toEqual(['beforeFit', 'beforeEpoch', ...Array.from({ length: 5 }, () => ['beforeBatch', 'afterPred', 'afterLoss', 'beforeStep', 'afterBatch']).flat(), 'afterEpoch', 'afterFit']);
     expect(calls.every((c) => c.lrFind === true && c.batchesPerEpoch === 5 && !c.record)).toBe(true);
     // the lr each afterBatch saw is the curve's lr: 1e-4 · 100^(step/4)
     const after = calls.filter((c) => c.event === 'afterBatch');
