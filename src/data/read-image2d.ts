@@ -7,8 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { DataError, OptionError, rejectUnknownOptions } from '../backend/errors.js';
-import { resizeBilinearPil } from './resize-bilinear-pil.js';
-import { Volume } from './volume.js';
+import { imageVolumeFromPixels } from './image-pixels.js';
+import type { Volume } from './volume.js';
 
 /** Options of {@link readImage2d}. */
 export interface ReadImage2dOptions {
@@ -83,33 +83,5 @@ export async function readImage2d(path: string, options: ReadImage2dOptions = {}
     throw new DataError(`cannot decode ${format.toUpperCase()}: ${(err as Error).message}`, { file: path });
   }
   const { width, height, channels: inChannels } = decoded.info;
-  const outChannels = opts.mode === 'grey' ? 1 : 3;
-  let pixels: Uint8Array = convertChannels(decoded.data, width * height, inChannels, outChannels, path);
-  let [h, w] = [height, width];
-  if (size && (size[0] !== height || size[1] !== width)) {
-    pixels = resizeBilinearPil(pixels, height, width, outChannels, size[0], size[1]);
-    [h, w] = size;
-  }
-  const data = new Float32Array(pixels.length);
-  for (let p = 0; p < pixels.length; p++) data[p] = pixels[p];
-  return new Volume({ data, shape: [h, w, 1], channels: outChannels });
-}
-
-/** 1, 2 (grey + alpha), 3 (RGB) or 4 (RGBA) interleaved channels → 1 (grey, PIL luma) or 3 (RGB). */
-function convertChannels(src: Uint8Array, n: number, inC: number, outC: 1 | 3, file: string): Uint8Array {
-  if (inC < 1 || inC > 4) throw new DataError(`unsupported channel count ${inC}`, { file });
-  const out = new Uint8Array(n * outC);
-  const colour = inC >= 3;
-  for (let p = 0, s = 0, o = 0; p < n; p++, s += inC, o += outC) {
-    if (outC === 1) {
-      out[o] = colour ? (src[s] * 19595 + src[s + 1] * 38470 + src[s + 2] * 7471 + 0x8000) >> 16 : src[s];
-    } else if (colour) {
-      out[o] = src[s];
-      out[o + 1] = src[s + 1];
-      out[o + 2] = src[s + 2];
-    } else {
-      out[o] = out[o + 1] = out[o + 2] = src[s];
-    }
-  }
-  return out;
+  return imageVolumeFromPixels(decoded.data, width, height, inChannels, opts.mode, size, path);
 }
