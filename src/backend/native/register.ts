@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeAddon } from './addon.js';
+import type { NativeAddon, SimdPath } from './addon.js';
 import { NATIVE_KERNELS, registerKernels, unregisterKernels, type SavedKernels } from './kernels.js';
 import { installRecycler, type RecyclableBackend, type Recycler, type RecycleMode, type RecyclerStats } from './memory.js';
 import { patchConv3DLayers, type Conv3DPatch } from './fused3d.js';
@@ -23,30 +23,52 @@ export interface NativeStatus {
   reason: string;
   /** Names of the tfjs kernels replaced. */
   kernels: string[];
+  /** The addon's instruction-set path in use (when active). */
+  simd?: SimdPath;
 }
 
 /** Addon functions this version's kernels call (an older build lacks some). */
 const REQUIRED_FUNCTIONS: readonly (keyof NativeAddon)[] = ['conv3d', 'alloc', 'release', 'toCollector', 'setPoolLimit', 'memoryStats', 'map', 'fill', 'actGrad'];
 
-/** Finds the built addon: native/build/Release/transmri_native.node from the package root. */
-export function findAddonPath(): string | undefined {
-  const override = process.env.TRANSMRI_NATIVE_PATH;
-  if (override !== undefined) return existsSync(override) ? override : undefined;
+/** The package's native/ directory (holds build.mjs; prebuilds/ and build/Release when built), from this module upwards. */
+function nativeDir(): string | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'native', 'build', 'Release', 'transmri_native.node');
-    if (existsSync(candidate)) return candidate;
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, 'native', 'build.mjs'))) return join(dir, 'native');
     dir = dirname(dir);
   }
   return undefined;
 }
 
-/** Loads the addon, or returns why it could not. */
+/**
+ * Finds the addon as node-gyp-build does: a local build
+ * (native/build/Release) first, else the prebuilt one shipped for this
+ * platform (native/prebuilds/<platform>-<arch>/); env `TRANSMRI_NATIVE_PATH`
+ * names a file instead. Undefined when there is none.
+ */
+export function findAddonPath(): string | undefined {
+  return locateAddon().path;
+}
+
+function locateAddon(): { path?: string; missing: string } {
+  const override = process.env.TRANSMRI_NATIVE_PATH;
+  if (override !== undefined) return existsSync(override) ? { path: override, missing: '' } : { missing: `${override} missing` };
+  const dir = nativeDir();
+  if (dir === undefined) return { missing: 'native/ directory of the package not found' };
+  try {
+    const require = createRequire(import.meta.url);
+    const gypBuild = require('node-gyp-build') as { resolve(dir: string): string };
+    return { path: gypBuild.resolve(dir), missing: '' };
+  } catch (error) {
+    return { missing: `no prebuilt addon for ${process.platform}-${process.arch} in ${join(dir, 'prebuilds')} and no local build in ${join(dir, 'build', 'Release')} (${(error as Error).message.split('\n')[0]})` };
+  }
+}
+
+/** Loads the addon, or returns why it could not: not installed, or installed but failed to load. */
 export function loadAddon(): { addon?: unknown; reason: string } {
-  const path = findAddonPath();
+  const { path, missing } = locateAddon();
   if (path === undefined) {
-    const where = process.env.TRANSMRI_NATIVE_PATH ?? 'native/build/Release/transmri_native.node';
-    return { reason: `addon not built (${where} missing); using pure-JS kernels` };
+    return { reason: `native addon not installed: ${missing}; using pure-JS kernels (build it with \`npm run native:rebuild\`, needs a C++ compiler)` };
   }
   try {
     // OpenMP's default is to spin between parallel regions; on a shared, loaded machine the
@@ -56,7 +78,7 @@ export function loadAddon(): { addon?: unknown; reason: string } {
     const require = createRequire(import.meta.url);
     return { addon: require(path), reason: `loaded ${path}` };
   } catch (error) {
-    return { reason: `addon failed to load (${(error as Error).message}); using pure-JS kernels` };
+    return { reason: `native addon ${path} installed but failed to load: ${(error as Error).message.split('\n')[0]}; using pure-JS kernels` };
   }
 }
 
@@ -101,7 +123,8 @@ export function registerNativeKernels(): NativeStatus {
     saved = registerKernels(native, r ? (n) => r.alloc(n) : (n) => native.alloc(n));
     conv3dPatch = process.env.TRANSMRI_FUSE === '0' ? undefined : patchConv3DLayers();
   }
-  return { active: true, reason: `${reason} (${native.simd()}, ${native.threads()} threads)`, kernels };
+  const simd = typeof native.simd === 'function' ? native.simd() : undefined;
+  return { active: true, reason: `${reason} (${simd ?? 'unknown'} path, ${native.threads()} threads)`, kernels, simd };
 }
 
 /** Restores the tfjs kernels the native ones replaced (no-op when inactive). */
