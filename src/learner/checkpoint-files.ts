@@ -38,12 +38,13 @@ export async function listFiles(dir: string, sub = ''): Promise<string[]> {
 }
 
 /**
- * Checks every file listed in a manifest against its recorded size and checksum
- * (a checkpoint written before checksums existed lists none).
+ * Checks every file listed in a manifest (or those `which` selects) against its recorded size and
+ * checksum (a checkpoint written before checksums existed lists none).
  * @throws FormatError naming the file when it is missing, has another length, or another checksum
  */
-export async function verifyCheckpointFiles(dir: string, files: CheckpointFiles | undefined): Promise<void> {
+export async function verifyCheckpointFiles(dir: string, files: CheckpointFiles | undefined, which: (file: string) => boolean = () => true): Promise<void> {
   for (const [rel, want] of Object.entries(files ?? {})) {
+    if (!which(rel)) continue;
     const file = join(dir, rel);
     let bytes: Buffer;
     try {

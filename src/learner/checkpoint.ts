@@ -136,8 +136,11 @@ function resolveDir(dir: string): string {
   throw new FormatError('no checkpoint here (manifest.json missing)', dir);
 }
 
-/** Loads the model (topology and weights) of a checkpoint directory. */
+/** Loads the model (topology and weights) of a checkpoint directory, after checking its files against the manifest (FormatError naming a damaged file). */
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
+  // the model files' checksums, when the manifest lists them (FormatError naming a damaged file)
+  const manifest = await readFile(join(dir, 'manifest.json'), 'utf8').then((t) => JSON.parse(t) as Partial<CheckpointManifest>, () => undefined);
+  await verifyCheckpointFiles(dir, manifest?.files, (f) => f.startsWith('model/'));
   return tf.loadLayersModel(fileSystemHandler(join(dir, 'model')));
 }
 
@@ -253,7 +256,7 @@ export async function loadLearner(
   make: (handle: ModelHandle, options: LearnerOptions) => Learner,
 ): Promise<Learner> {
   const { dir: real, manifest } = await readManifest(dir);
-  await verifyCheckpointFiles(real, manifest.files);
+  await verifyCheckpointFiles(real, manifest.files, (f) => !f.startsWith('model/'));
   const model = await loadModel(real);
   const handle: ModelHandle = { model, kind: manifest.kind };
   if (manifest.modelConfig !== undefined) handle.config = manifest.modelConfig;

@@ -12,6 +12,7 @@ import { ArrayBatchSource } from '../../src/data/array-source.js';
 import { Rng } from '../../src/backend/rng.js';
 import { FormatError, OptionError } from '../../src/backend/errors.js';
 import { Learner, type FitOptions } from '../../src/learner/learner.js';
+import { loadModel } from '../../src/learner/checkpoint.js';
 import { tinyClassifier, weightValues } from './helpers.js';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
 
@@ -81,6 +82,9 @@ describe('checkpoint integrity (per-file checksums)', () => {
     expect((err as Error).message).toMatch(/weights\.bin: checksum mismatch \(crc32 [0-9a-f]{8}, the manifest says [0-9a-f]{8}\): the file is corrupted/);
     err = await Learner.load(dir, source()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FormatError);
+    expect((err as FormatError).file).toBe(weights);
+    // loading the model alone (inference, export) checks it too
+    err = await loadModel(dir).catch((e: unknown) => e);
     expect((err as FormatError).file).toBe(weights);
     bytes[5] ^= 0x40;
     writeFileSync(weights, bytes);
