@@ -36,7 +36,14 @@ export function rocForReport(model: string, prediction: Prediction, classes: rea
 /** Versions of the library, tfjs and node. */
 export function versionsForReport(): Record<string, string> {
   const require = createRequire(import.meta.url);
-  const own = require('../../../package.json') as { version: string };
+  // src/viz/report in a checkout, dist/src/viz/report in the package: the first package.json named transmri above.
+  const own = ['../../../package.json', '../../../../package.json'].map((p) => {
+    try {
+      return require(p) as { name?: string; version: string };
+    } catch {
+      return undefined;
+    }
+  }).find((p) => p?.name === 'transmri') ?? { version: 'unknown' };
   return { transmri: own.version, '@tensorflow/tfjs': tf.version_core, node: process.versions.node };
 }
 
