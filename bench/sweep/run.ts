@@ -1,0 +1,113 @@
+/**
+ * Sweep bench: 12 short CPU-bound jobs (about `--jobSeconds` each on a quiet core) on 1 and 2 local
+ * worker processes and on 2 BullMQ workers (`transmri worker` processes against a redis-server
+ * started here on a free loopback port). Reports wall times, the scaling efficiency of 2 workers
+ * (T1 / (2 · T2)) and the overhead per job ((workers · wall − Σ job seconds) / jobs). Goals: overhead
+ * < 0.5 s per job, efficiency ≥ 0.85 with 2 workers on 2 cores (on a quiet machine). Writes
+ * bench/results/sweep.json.
+ * Usage: npm run bench:sweep [-- --jobSeconds 1.5]
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runSweep, type SweepResult } from '../../src/index.js';
+import { RespClient } from '../../src/sweep/resp-client.js';
+import { spin } from './spin-job.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const JOBS = 12;
+const jobSeconds = arg('jobSeconds', 1.5);
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'transmri-bench-sweep-'));
+
+// calibrate: iterations for `jobSeconds` of work in this process
+let n = 2_000_000;
+const t0 = performance.now();
+spin(n, 0);
+const rate = n / ((performance.now() - t0) / 1000);
+n = Math.round(rate * jobSeconds);
+
+const module = path.join(here, 'spin-job.ts');
+const config = (name: string) => ({ name, experiment: { module }, settings: { list: [{ iterations: n }] }, seeds: JOBS, out: path.join(tmp, name), codeVersion: `bench-${Date.now()}` });
+
+function summary(label: string, workers: number, r: SweepResult) {
+  const jobSum = r.records.reduce((s, x) => s + x.seconds, 0);
+  const overhead = (workers * r.seconds - jobSum) / JOBS;
+  console.log(`${label.padEnd(22)} wall ${r.seconds.toFixed(2)} s, jobs ${(jobSum / JOBS).toFixed(2)} s each, overhead ${overhead.toFixed(3)} s/job`);
+  return { workers, wallSeconds: r.seconds, meanJobSeconds: jobSum / JOBS, overheadSecondsPerJob: overhead };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 900; i++) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`bench: timed out waiting for ${what}`);
+}
+
+console.log(`sweep bench: ${JOBS} jobs of ${n.toLocaleString()} iterations (~${jobSeconds} s each here), ${os.availableParallelism()} cores, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+const one = summary('local pool, 1 worker', 1, await runSweep(config('local-1'), { workers: 1, report: false }));
+const two = summary('local pool, 2 workers', 2, await runSweep(config('local-2'), { workers: 2, report: false }));
+
+let queue: ReturnType<typeof summary> | undefined;
+const procs: ChildProcess[] = [];
+if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0) {
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  procs.push(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', tmp, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }));
+  await until(async () => {
+    const c = new RespClient({ host: '127.0.0.1', port, db: 0 });
+    try {
+      await c.connect();
+      return (await c.send('PING', [])) === 'PONG';
+    } finally {
+      c.close();
+    }
+  }, 'redis-server');
+  const bin = path.join(here, '..', '..', 'bin', 'transmri.js');
+  const outputs: string[] = [];
+  for (const name of ['b1', 'b2']) {
+    const p = spawn(process.execPath, [bin, 'worker', '--queue', url, '--name', name, '--threads', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const i = outputs.push('') - 1;
+    p.stdout!.on('data', (d: Buffer) => (outputs[i] += d.toString()));
+    procs.push(p);
+  }
+  await until(async () => outputs.every((o) => o.includes('waiting for jobs')), 'the 2 workers');
+  queue = summary('BullMQ, 2 workers', 2, await runSweep(config('queue-2'), { queue: url, report: false, pollMs: 100 }));
+} else {
+  console.log('redis-server not found: BullMQ row skipped (apt-get install redis-server)');
+}
+for (const p of procs.reverse()) p.kill('SIGTERM');
+
+const efficiency = one.wallSeconds / (2 * two.wallSeconds);
+const queueEfficiency = queue === undefined ? undefined : one.wallSeconds / (2 * queue.wallSeconds);
+console.log(`scaling efficiency with 2 workers: local ${efficiency.toFixed(2)}${queueEfficiency === undefined ? '' : `, BullMQ ${queueEfficiency.toFixed(2)}`} (goal >= 0.85 on a quiet machine)`);
+const result = {
+  date: new Date().toISOString(),
+  cores: os.availableParallelism(),
+  loadAverage: os.loadavg(),
+  jobs: JOBS,
+  iterations: n,
+  local1: one,
+  local2: two,
+  queue2: queue,
+  efficiencyLocal2: efficiency,
+  efficiencyQueue2: queueEfficiency,
+};
+writeFileSync(path.join(here, '..', 'results', 'sweep.json'), `${JSON.stringify(result, null, 2)}\n`);
+console.log(`written bench/results/sweep.json`);
