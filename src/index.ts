@@ -17,6 +17,7 @@ export {
   CancelFitError,
   CancelBatchError,
   NonFiniteLossError,
+  NonFiniteValidationError,
 } from './backend/errors.js';
 export type { DataLocation } from './backend/errors.js';
 export { Rng } from './backend/rng.js';

@@ -250,8 +250,8 @@ Napi::Value SimdPaths(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  const char* t = std::getenv("TRANSMRI_THREADS");
-  if (t && std::atoi(t) > 0) tmri::setNumThreads(std::atoi(t));
+  // Threads and SIMD path are set from JS (registerNativeKernels: options, else the environment,
+  // read in src/backend/settings.ts); the addon reads no environment variable itself.
   exports.Set("conv3d", Napi::Function::New(env, Conv3d));
   exports.Set("conv3dBackpropInput", Napi::Function::New(env, Conv3dDx));
   exports.Set("conv3dBackpropFilter", Napi::Function::New(env, Conv3dDw));

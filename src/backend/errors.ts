@@ -103,6 +103,21 @@ export class NonFiniteLossError extends TransmriError {
   }
 }
 
+/** A non-finite loss on an evaluation split during fit (NaN or ±Infinity in its data, or a diverged model). */
+export class NonFiniteValidationError extends TransmriError {
+  readonly split: string;
+  readonly epoch: number;
+  /** Id of the first sample whose input or output is not finite. */
+  readonly sample: string;
+
+  constructor(split: string, epoch: number, sample: string, detail: string) {
+    super(`validation loss is not finite at epoch ${epoch} (split ${split}): first sample ${sample}, ${detail}`);
+    this.split = split;
+    this.epoch = epoch;
+    this.sample = sample;
+  }
+}
+
 /**
  * Throws an OptionError for any key of `given` that is not a key of `known`.
  * @param where name of the options object, e.g. `DataBunchOptions`

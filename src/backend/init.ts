@@ -4,32 +4,43 @@
  * Order when `backend` is 'auto': `@tensorflow/tfjs-node-gpu` (CUDA) if it is
  * installed, else `@tensorflow/tfjs-node` (libtensorflow on the CPU), else the
  * tfjs `cpu` backend with transmri's native kernels (or tfjs' pure-JS kernels
- * when the addon is not built). The environment variable `TRANSMRI_BACKEND`
- * forces one, as does the `backend` option (the option wins).
+ * when the addon is not built). The `backend` option forces one, else the environment variable
+ * `TRANSMRI_BACKEND` (settings.ts reads the environment, for every setting not given).
  */
 import * as tf from '@tensorflow/tfjs';
 import { OptionError, rejectUnknownOptions } from './errors.js';
 import { registerNativeKernels, type NativeStatus } from './native/register.js';
+import { settingsFromEnv, type BackendName, type NativeSettings } from './settings.js';
 import { probeNodeBinding, type BindingProbe } from './detect.js';
 
-/** Backends transmri can select. */
-export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'cpu';
+export type { BackendName } from './settings.js';
 
-/** Options of {@link initBackend}. */
-export interface InitBackendOptions {
-  /** Backend to use; default `process.env.TRANSMRI_BACKEND` or 'auto'. */
+/**
+ * Options of {@link initBackend}: the backend, and the native kernels' settings (threads, simd,
+ * recycle, fuse, poolMb, mallocTune, addonPath; see settings.ts). A setting not given falls back
+ * to its environment variable (TRANSMRI_BACKEND, TRANSMRI_THREADS, ...), then to its default.
+ */
+export interface InitBackendOptions extends NativeSettings {
+  /** Backend to use; default env TRANSMRI_BACKEND, else 'auto'. */
   backend?: BackendName;
-  /** Use the native kernels on the cpu backend when the addon loads; default true (env `TRANSMRI_NATIVE=0` turns them off). */
+  /** Use the native kernels on the cpu backend when the addon loads; default true (env TRANSMRI_NATIVE=0 turns them off). */
   native?: boolean;
   /** Where the choice is logged; default `console.log`. Pass `() => {}` for silence. */
   log?: (message: string) => void;
 }
 
 /** Defaults of {@link InitBackendOptions}. */
-export const DEFAULT_INIT_BACKEND: Required<Omit<InitBackendOptions, 'backend'>> & { backend: BackendName } = {
+export const DEFAULT_INIT_BACKEND: Required<Pick<InitBackendOptions, 'native' | 'log'>> & { backend: BackendName } & NativeSettings = {
   backend: 'auto',
   native: true,
   log: (message: string) => console.log(message),
+  threads: undefined,
+  simd: undefined,
+  recycle: undefined,
+  fuse: undefined,
+  poolMb: undefined,
+  mallocTune: undefined,
+  addonPath: undefined,
 };
 
 /** What {@link initBackend} chose and why. */
@@ -58,13 +69,13 @@ const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow-gpu', 'tensor
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   rejectUnknownOptions('InitBackendOptions', options, DEFAULT_INIT_BACKEND);
-  const envBackend = process.env.TRANSMRI_BACKEND as BackendName | undefined;
-  const requested = options.backend ?? envBackend ?? 'auto';
-  const source = options.backend !== undefined ? 'option backend' : envBackend !== undefined ? 'TRANSMRI_BACKEND' : 'default';
-  if (!BACKEND_NAMES.includes(requested)) {
-    throw new OptionError(source === 'TRANSMRI_BACKEND' ? 'TRANSMRI_BACKEND' : 'backend', `unknown backend "${requested}" (expected ${BACKEND_NAMES.join(', ')})`);
-  }
-  const useNative = options.native ?? process.env.TRANSMRI_NATIVE !== '0';
+  // the environment is read in one place (settings.ts), and only for what the options leave out
+  const env = settingsFromEnv();
+  const requested = options.backend ?? env.backend ?? 'auto';
+  const source = options.backend !== undefined ? 'option backend' : env.backend !== undefined ? 'TRANSMRI_BACKEND' : 'default';
+  if (!BACKEND_NAMES.includes(requested)) throw new OptionError('backend', `unknown backend "${requested}" (expected ${BACKEND_NAMES.join(', ')})`);
+  const useNative = options.native ?? env.native ?? true;
+  const { threads, simd, recycle, fuse, poolMb, mallocTune, addonPath } = options;
   const log = options.log ?? DEFAULT_INIT_BACKEND.log;
 
   let info: BackendInfo | undefined;
@@ -83,7 +94,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     // install tfjs-node; our own log line already says which backend runs and why.
     const cpuBackend = tf.backend() as unknown as { firstUse?: boolean };
     if (typeof cpuBackend.firstUse === 'boolean') cpuBackend.firstUse = false;
-    const native = useNative ? registerNativeKernels() : { active: false, reason: 'native kernels turned off', kernels: [] };
+    const native = useNative ? registerNativeKernels({ threads, simd, recycle, fuse, poolMb, mallocTune, addonPath }) : { active: false, reason: 'native kernels turned off', kernels: [] };
     const why = requested === 'cpu' ? `forced by ${source}` : nodeBindingsReason(skipped);
     info = {
       name: 'cpu',

@@ -28,6 +28,31 @@ export interface InferenceResult {
   probabilities?: Float32Array;
   /** Per-sample reconstruction MSE (autoencoder and multitask). */
   reconstructionMse?: Float32Array;
+  /** With the loss: the first sample of the first batch whose loss is not finite, and how many of its input values are NaN/±Inf. */
+  nonFinite?: { id: string; inputValues: number };
+}
+
+/** Number of NaN or ±Infinity values in `a[from, to)`. */
+function countNonFinite(a: ArrayLike<number>, from = 0, to = a.length): number {
+  let bad = 0;
+  for (let i = from; i < to; i++) if (a[i] - a[i] !== 0) bad++;
+  return bad;
+}
+
+/**
+ * The sample to blame for a batch's non-finite loss: the first with a non-finite input value, else the first with a
+ * non-finite output (probabilities `p`, `k` per sample; reconstruction MSE `m`), else the batch's first.
+ */
+function blame(batch: Batch, p: ArrayLike<number> | undefined, k: number, m: ArrayLike<number> | undefined): { id: string; inputValues: number } {
+  const size = batch.x.data.length / batch.ids.length;
+  for (let i = 0; i < batch.ids.length; i++) {
+    const inputValues = countNonFinite(batch.x.data, i * size, (i + 1) * size);
+    if (inputValues > 0) return { id: batch.ids[i], inputValues };
+  }
+  for (let i = 0; i < batch.ids.length; i++) {
+    if ((p && countNonFinite(p, i * k, (i + 1) * k) > 0) || (m && !Number.isFinite(m[i]))) return { id: batch.ids[i], inputValues: 0 };
+  }
+  return { id: batch.ids[0], inputValues: 0 };
 }
 
 /** Turns a batch's plain arrays into tensors (owned by the caller). */
@@ -55,6 +80,7 @@ export async function runInference(ctx: InferenceContext, split: SplitName, with
   const probs: number[] = [];
   const mses: number[] = [];
   let lossSum = 0;
+  let nonFinite: InferenceResult['nonFinite'];
   const li = logitsIndex(ctx.handle);
   const hasRecon = ctx.handle.kind !== 'classifier';
   for await (const batch of ctx.source.batches(split, { batchSize: ctx.batchSize, shuffle: false, augment: false })) {
@@ -71,9 +97,13 @@ export async function runInference(ctx: InferenceContext, split: SplitName, with
         return [l, pr, m] as const;
       });
       try {
-        if (loss) lossSum += (await loss.data())[0] * n;
-        if (p) probs.push(...(await p.data()));
-        if (mse) mses.push(...(await mse.data()));
+        const batchLoss = loss ? (await loss.data())[0] : 0;
+        lossSum += batchLoss * n;
+        const pv = p ? await p.data() : undefined;
+        const mv = mse ? await mse.data() : undefined;
+        if (pv) probs.push(...pv);
+        if (mv) mses.push(...mv);
+        if (!Number.isFinite(batchLoss) && !nonFinite) nonFinite = blame(batch, pv, p ? (p.shape[1] as number) : 0, mv);
       } finally {
         tf.dispose([loss, p, mse].filter((t): t is tf.Tensor => t !== undefined));
       }
@@ -86,6 +116,7 @@ export async function runInference(ctx: InferenceContext, split: SplitName, with
   }
   const result: InferenceResult = { ids, labels: Int32Array.from(labels) };
   if (withLoss) result.loss = ids.length ? lossSum / ids.length : NaN;
+  if (nonFinite) result.nonFinite = nonFinite;
   if (li >= 0) result.probabilities = Float32Array.from(probs);
   if (hasRecon) result.reconstructionMse = Float32Array.from(mses);
   return result;

@@ -156,9 +156,9 @@ export class Learner {
   }
 
   /** Mean loss and metrics on a split (default 'valid'). */
-  async validate(split: SplitName = 'valid'): Promise<{ loss: number; metrics: Record<string, number> }> {
+  async validate(split: SplitName = 'valid'): Promise<{ loss: number; metrics: Record<string, number>; nonFinite?: { id: string; inputValues: number } }> {
     const r = await runInference(this.ctx, split, true);
-    return { loss: r.loss ?? NaN, metrics: epochMetrics(this.metricNames, r, this.source.classes.length) };
+    return { loss: r.loss ?? NaN, metrics: epochMetrics(this.metricNames, r, this.source.classes.length), ...(r.nonFinite ? { nonFinite: r.nonFinite } : {}) };
   }
 
   /** Predictions on a split in sample order, with metrics over the labelled samples (seeded bootstrap CIs). */

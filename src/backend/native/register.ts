@@ -14,6 +14,7 @@ import { installRecycler, type RecyclableBackend, type Recycler, type RecycleMod
 import { patchConv3DLayers, type Conv3DPatch } from './fused3d.js';
 import * as tf from '@tensorflow/tfjs';
 import { OptionError } from '../errors.js';
+import { resolveNativeSettings, settingsFromEnv, type NativeSettings } from '../settings.js';
 
 /** State of the native kernels. */
 export interface NativeStatus {
@@ -43,15 +44,14 @@ function nativeDir(): string | undefined {
 /**
  * Finds the addon as node-gyp-build does: a local build
  * (native/build/Release) first, else the prebuilt one shipped for this
- * platform (native/prebuilds/<platform>-<arch>/); env `TRANSMRI_NATIVE_PATH`
- * names a file instead. Undefined when there is none.
+ * platform (native/prebuilds/<platform>-<arch>/); `addonPath` (default env
+ * `TRANSMRI_NATIVE_PATH`) names a file instead. Undefined when there is none.
  */
-export function findAddonPath(): string | undefined {
-  return locateAddon().path;
+export function findAddonPath(addonPath: string | undefined = settingsFromEnv().addonPath): string | undefined {
+  return locateAddon(addonPath).path;
 }
 
-function locateAddon(): { path?: string; missing: string } {
-  const override = process.env.TRANSMRI_NATIVE_PATH;
+function locateAddon(override: string | undefined): { path?: string; missing: string } {
   if (override !== undefined) return existsSync(override) ? { path: override, missing: '' } : { missing: `${override} missing` };
   const dir = nativeDir();
   if (dir === undefined) return { missing: 'native/ directory of the package not found' };
@@ -65,8 +65,8 @@ function locateAddon(): { path?: string; missing: string } {
 }
 
 /** Loads the addon, or returns why it could not: not installed, or installed but failed to load. */
-export function loadAddon(): { addon?: unknown; reason: string } {
-  const { path, missing } = locateAddon();
+export function loadAddon(addonPath: string | undefined = settingsFromEnv().addonPath): { addon?: unknown; reason: string } {
+  const { path, missing } = locateAddon(addonPath);
   if (path === undefined) {
     return { reason: `native addon not installed: ${missing}; using pure-JS kernels (build it with \`npm run native:rebuild\`, needs a C++ compiler)` };
   }
@@ -89,39 +89,41 @@ let recycler: Recycler | undefined;
 let conv3dPatch: Conv3DPatch | undefined;
 
 /**
- * Registers the native kernels on the cpu backend if the addon loads.
- * Threads: env `TRANSMRI_THREADS`, else all hardware threads. Output
- * buffers of the native kernels go back to the addon's pool when tfjs
- * disposes their tensors (see memory.ts; `TRANSMRI_RECYCLE` = `arrays`
- * (default), `detach` or `0` (off); `TRANSMRI_POOL_MB` caps the free memory
- * kept, default 1024; bad values throw OptionError), and tfjs-layers' Conv3D layers
- * apply bias and activation in the convolution kernel (see fused3d.ts; `TRANSMRI_FUSE=0` turns this off).
- * Calling it again while active is a no-op that reports the same state.
+ * Registers the native kernels on the cpu backend if the addon loads, with `options` over their
+ * environment variables (settings.ts): threads (default all hardware threads) and SIMD path;
+ * output buffers of the native kernels go back to the addon's pool when tfjs disposes their
+ * tensors (memory.ts; recycle 'arrays' (default), 'detach' or 'off'; poolMb caps the free memory
+ * kept, default 1024), and tfjs-layers' Conv3D layers apply bias and activation in the convolution
+ * kernel (fused3d.ts; fuse: false turns this off). Bad values throw OptionError. Calling it again
+ * while active applies threads and simd and reports the same state.
  */
-export function registerNativeKernels(): NativeStatus {
-  const { addon, reason } = loadAddon();
+export function registerNativeKernels(options: NativeSettings = {}): NativeStatus {
+  const s = resolveNativeSettings(options);
+  const { addon, reason } = loadAddon(s.addonPath);
   if (addon === undefined) return { active: false, reason, kernels: [] };
   const native = addon as NativeAddon;
   const missing = REQUIRED_FUNCTIONS.filter((f) => typeof (native as unknown as Record<string, unknown>)[f] !== 'function');
   if (missing.length > 0) {
-    return { active: false, reason: `addon at ${findAddonPath()} is from another version (no ${missing.join(', ')}; rebuild with \`node native/build.mjs\`); using pure-JS kernels`, kernels: [] };
+    return { active: false, reason: `addon at ${findAddonPath(s.addonPath)} is from another version (no ${missing.join(', ')}; rebuild with \`node native/build.mjs\`); using pure-JS kernels`, kernels: [] };
   }
   const kernels = NATIVE_KERNELS.map((k) => k.kernelName);
-  if (saved === undefined) {
-    if (process.env.TRANSMRI_MALLOC_TUNE !== '0') native.tuneMalloc();
-    const poolEnv = process.env.TRANSMRI_POOL_MB;
-    if (poolEnv !== undefined) {
-      const mb = Number(poolEnv);
-      if (poolEnv.trim() === '' || !Number.isFinite(mb) || mb < 0) throw new OptionError('TRANSMRI_POOL_MB', `must be a number of MiB >= 0, got "${poolEnv}"`);
-      native.setPoolLimit(mb * 2 ** 20);
+  if (s.threads !== undefined) native.setThreads(s.threads);
+  if (s.simd !== undefined) {
+    try {
+      native.setSimd(s.simd);
+    } catch (error) {
+      throw new OptionError('simd', `${(error as Error).message} (this CPU runs ${native.simdPaths().join(', ')})`);
     }
-    const recycle = process.env.TRANSMRI_RECYCLE ?? 'arrays';
-    if (!['0', 'arrays', 'detach'].includes(recycle)) throw new OptionError('TRANSMRI_RECYCLE', `must be 0, arrays or detach, got "${recycle}"`);
-    const cpu = recycle === '0' ? undefined : (tf.findBackend('cpu') as unknown as RecyclableBackend | null);
+  }
+  if (saved === undefined) {
+    if (s.mallocTune !== false) native.tuneMalloc();
+    if (s.poolMb !== undefined) native.setPoolLimit(s.poolMb * 2 ** 20);
+    const recycle = s.recycle ?? 'arrays';
+    const cpu = recycle === 'off' ? undefined : (tf.findBackend('cpu') as unknown as RecyclableBackend | null);
     recycler = cpu ? installRecycler(cpu, native, recycle as RecycleMode) : undefined;
     const r = recycler;
     saved = registerKernels(native, r ? (n) => r.alloc(n) : (n) => native.alloc(n));
-    conv3dPatch = process.env.TRANSMRI_FUSE === '0' ? undefined : patchConv3DLayers();
+    conv3dPatch = s.fuse === false ? undefined : patchConv3DLayers();
   }
   const simd = typeof native.simd === 'function' ? native.simd() : undefined;
   return { active: true, reason: `${reason} (${simd ?? 'unknown'} path, ${native.threads()} threads)`, kernels, simd };
