@@ -8,6 +8,8 @@
 export { initBackend, DEFAULT_INIT_BACKEND } from './backend/init.js';
 export type { BackendName, BackendInfo, InitBackendOptions } from './backend/init.js';
 export type { NativeStatus } from './backend/native/register.js';
+export { settingsFromEnv, resolveNativeSettings, SETTING_ENV } from './backend/settings.js';
+export type { NativeSettings, SimdSetting, RecycleSetting } from './backend/settings.js';
 export {
   TransmriError,
   DataError,
