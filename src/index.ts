@@ -84,7 +84,7 @@ export type { WriteCohortOptions, CohortCsvRow } from './data/synthetic/write.js
 // --- data: DataBunch ---
 export { DataBunch, DEFAULT_DATABUNCH } from './data/databunch/databunch.js';
 export type { DataBunchOptions, DataBunchRow, DataBunchSample, DataBunchSeeds } from './data/databunch/databunch.js';
-export { splitItems, DEFAULT_SPLIT } from './data/databunch/splits.js';
+export { splitItems, pseudoSubjects, DEFAULT_SPLIT } from './data/databunch/splits.js';
 export type { SplitItem, SplitOptions, SplitIds } from './data/databunch/splits.js';
 export { kFoldPartition } from './data/databunch/kfold.js';
 export type { Fold } from './data/databunch/kfold.js';
@@ -102,6 +102,10 @@ export { thumbnail, thumbnails, THUMBNAIL_SIZE, DEFAULT_THUMBNAILS } from './dat
 export type { ThumbnailsOptions } from './data/databunch/thumbnails.js';
 export { nearDuplicatePairs, nearComponents, contamination, contaminationWarning, DEFAULT_NEAR_THRESHOLD } from './data/databunch/near-duplicates.js';
 export type { NearPair, NearDuplicateSearch, SplitContamination } from './data/databunch/near-duplicates.js';
+export { DEFAULT_NEAR_DUPLICATES } from './data/databunch/near-scan.js';
+export type { NearDuplicateOptions, NearScan } from './data/databunch/near-scan.js';
+export { folderLeakage, formatFolderLeakage, DEFAULT_FOLDER_LEAKAGE } from './data/databunch/folder-leakage.js';
+export type { FolderLeakage, FolderLeakageOptions } from './data/databunch/folder-leakage.js';
 export { csvRows, folderRows, DEFAULT_CSV_SOURCE, DEFAULT_FOLDER_SOURCE } from './data/databunch/sources.js';
 export type { CsvSourceOptions, FolderSourceOptions } from './data/databunch/sources.js';
 export { splitStats, formatStats } from './data/databunch/stats.js';

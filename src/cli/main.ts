@@ -21,6 +21,7 @@ import { ExitCode } from './exit.js';
 import { runCommand } from './commands/run.js';
 import { sweepCommand } from './commands/sweep.js';
 import { workerCommand } from './commands/worker.js';
+import { leakageCommand } from './commands/leakage.js';
 
 /** Exit code of a user error (bad option, bad data, missing file). */
 export const EXIT_USAGE = 2;
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(sweepCommand());
   program.addCommand(workerCommand());
+  program.addCommand(leakageCommand());
   inheritSettings(program);
   return program;
 }

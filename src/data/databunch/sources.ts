@@ -113,7 +113,7 @@ export async function folderRows(root: string, options: FolderSourceOptions = {}
   for (const part of parts) {
     const base = path.join(root, part.dir);
     const classes = (await subdirs(base)).sort();
-    if (classes.length === 0) throw new DataError('no class folders found', { file: base });
+    if (classes.length === 0) throw await noImagesError(root, opts.extensions);
     for (const cls of classes) {
       let files = (await fs.readdir(path.join(base, cls))).filter((f) => opts.extensions.some((e) => f.toLowerCase().endsWith(e))).sort();
       if (opts.limit > 0 && files.length > opts.limit) files = new Rng(opts.limitSeed).fork(`limit/${part.dir}/${cls}`).shuffle(files).slice(0, opts.limit).sort();
@@ -123,8 +123,36 @@ export async function folderRows(root: string, options: FolderSourceOptions = {}
       }
     }
   }
-  if (rows.length === 0) throw new OptionError('FolderSourceOptions.extensions', `no files ending in ${opts.extensions.join(', ')} under ${root}`);
+  if (rows.length === 0) throw await noImagesError(root, opts.extensions);
   return { rows, hasTestFolder: testDir !== undefined };
+}
+
+/**
+ * "No images found", with the likely cause: a root one level too high (a subfolder holds
+ * Training/Testing or class folders of images), an empty root, or files with other endings.
+ */
+async function noImagesError(root: string, extensions: readonly string[]): Promise<DataError> {
+  const layout = `expected ${root}/<class>/<image> or ${root}/<Training|Testing>/<class>/<image>, images ending in ${extensions.join(', ')}`;
+  const isImage = (f: string): boolean => extensions.some((e) => f.toLowerCase().endsWith(e));
+  const list = async (dir: string): Promise<Array<{ name: string; dir: boolean }>> => {
+    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+    // a symlinked dataset folder counts as a folder
+    return Promise.all(entries.map(async (e) => ({ name: e.name, dir: e.isDirectory() || (e.isSymbolicLink() && (await fs.stat(path.join(dir, e.name)).catch(() => null))?.isDirectory() === true) })));
+  };
+  const top = await list(root);
+  if (top.length === 0) return new DataError(`no images found: the folder is empty (${layout})`, { file: root });
+  // one level too high: some subfolder is itself a dataset root (its subfolders hold images, or Training/Testing)
+  for (const sub of top.filter((e) => e.dir)) {
+    const inner = await list(path.join(root, sub.name));
+    const splitLike = inner.filter((e) => e.dir && /^(train|training|test|testing)$/i.test(e.name)).map((e) => e.name);
+    let holdsClasses = false;
+    for (const cls of inner.filter((e) => e.dir).slice(0, 20)) if ((await list(path.join(root, sub.name, cls.name))).some((e) => !e.dir && isImage(e.name))) holdsClasses = true;
+    if (splitLike.length > 0 || holdsClasses) {
+      const what = splitLike.length > 0 ? `${splitLike.join('/, ')}/` : 'class folders of images';
+      return new DataError(`no images found: ${path.join(root, sub.name)} holds ${what}; is the root one level too high? (try ${path.join(root, sub.name)}; ${layout})`, { file: root });
+    }
+  }
+  return new DataError(`no images found (${layout})`, { file: root });
 }
 
 async function subdirs(dir: string): Promise<string[]> {
