@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -21,9 +21,10 @@ const KILLS = 3;
 
 /**
  * Runs the child to the end, or, with `kill`, kills it at a random moment of a random epoch among
- * those it has left (never the last). Resolves with its output lines.
+ * those it has left (never the last). Resolves with whether it was killed (a child much faster than
+ * the timing run may finish first).
  */
-function runChild(dir: string, out: string, kill?: { rng: Rng; epochMs: number; log: string[] }): Promise<string[]> {
+function runChild(dir: string, out: string, kill?: { rng: Rng; epochMs: number; log: string[] }): Promise<boolean> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fit-child.ts'), dir, out, String(EPOCHS)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRANSMRI_THREADS: '1' } });
   let stdout = '';
   let stderr = '';
@@ -44,7 +45,8 @@ function runChild(dir: string, out: string, kill?: { rng: Rng; epochMs: number; 
   });
   return new Promise((resolve, reject) => {
     child.on('exit', (code, signal) => {
-      if ((kill && signal === 'SIGKILL') || (!kill && code === 0)) resolve(stdout.trim().split('\n'));
+      if (kill && signal === 'SIGKILL') resolve(true);
+      else if (code === 0) resolve(false);
       else reject(new Error(`child ended with code ${code}, signal ${signal}: ${stderr}`));
     });
   });
@@ -67,9 +69,10 @@ describe('kill and resume (fault test)', () => {
       const out = join(root, 'weights.json');
       const rng = new Rng(21);
       const log: string[] = [];
-      for (let k = 0; k < KILLS; k++) await runChild(dir, out, { rng, epochMs, log });
-      expect(log).toHaveLength(KILLS);
-      await runChild(dir, out);
+      let killed = 0;
+      for (let k = 0; k < KILLS && !existsSync(out); k++) if (await runChild(dir, out, { rng, epochMs, log })) killed += 1;
+      expect(killed, log.join('; ')).toBeGreaterThanOrEqual(KILLS - 1);
+      if (!existsSync(out)) expect(await runChild(dir, out)).toBe(false);
       expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(expected);
       expect(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).epochsDone).toBe(EPOCHS);
       expect(readdirSync(root).sort()).toEqual(['ck', 'ref', 'weights.json']);
