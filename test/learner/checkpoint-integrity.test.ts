@@ -14,6 +14,9 @@ import { FormatError, OptionError } from '../../src/backend/errors.js';
 import { Learner, type FitOptions } from '../../src/learner/learner.js';
 import { loadModel } from '../../src/learner/checkpoint.js';
 import { tinyClassifier, weightValues } from './helpers.js';
+import { DataBunch, type DataBunchOptions, type DataBunchRow } from '../../src/data/databunch/databunch.js';
+import { writeNifti } from '../../src/data/nifti/writer.js';
+import { Volume } from '../../src/data/volume.js';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
 
 await tf.setBackend('cpu');
@@ -127,6 +130,32 @@ describe('resume fingerprints (data and model)', () => {
     const same = new Learner(source(), tinyClassifier(42, 0), { seed: 5 });
     await same.fit(2, { ...fitOptions, resume: dir });
     done(same);
+  });
+});
+
+describe('resume fingerprints on a DataBunch', () => {
+  it('refuses a DataBunch with minMax instead of zScore, or another split seed', async () => {
+    const data = join(root, 'bunch');
+    mkdirSync(data);
+    const rows: DataBunchRow[] = [];
+    for (let s = 0; s < 12; s++) {
+      const file = join(data, `s${s}.nii`);
+      await writeNifti(file, new Volume({ data: Float32Array.from({ length: 16 }, (_, i) => s + (i % 5) + (s % 2) * 3), shape: [4, 4, 1] }));
+      rows.push({ path: file, id: `s${s}`, subject: `s${s}`, label: s % 2 ? 'AD' : 'CN' });
+    }
+    const bunch = (options: DataBunchOptions) => DataBunch.fromRows(rows, { cacheDir: join(data, 'cache'), onWarning: () => {}, split: { valid: 0.25, test: 0.25, seed: 1 }, pipeline: { steps: [{ op: 'zScore' }] }, ...options });
+    const model = () => tf.sequential({ layers: [tf.layers.flatten({ inputShape: [4, 4, 1, 1] }), tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) })] });
+    const dir = join(root, 'bunch-ck');
+    const first = new Learner(await bunch({}), model(), { seed: 5, batchSize: 2, callbacks: [{ beforeEpoch: (s) => { if (s.epoch === 1) throw new Error('killed'); } }] });
+    await expect(first.fit(2, { ...fitOptions, checkpoint: dir })).rejects.toThrow('killed');
+    done(first);
+    const resume = async (options: DataBunchOptions) => {
+      const l = new Learner(await bunch(options), model(), { seed: 5, batchSize: 2 });
+      return l.fit(2, { ...fitOptions, resume: dir }).finally(() => done(l));
+    };
+    await expect(resume({ pipeline: { steps: [{ op: 'minMax' }] } })).rejects.toThrow(/pipeline differs \(steps\[0\]\.op: "zScore" saved, "minMax" now\)/);
+    await expect(resume({ split: { valid: 0.25, test: 0.25, seed: 2 } })).rejects.toThrow(/split assignment differs \(/);
+    expect(await resume({})).toHaveLength(2);
   });
 });
 
