@@ -130,7 +130,8 @@ export async function runOnQueue(jobs: readonly SweepJobSpec[], options: QueueRu
           hooks.log(`Redis at ${options.url} unreachable (${(err as Error).message}); waiting for it`);
         }
       }
-      if (pending.size > 0) await new Promise((r) => setTimeout(r, options.pollMs));
+      // at most ~500 job lookups a second however large the sweep
+      if (pending.size > 0) await new Promise((r) => setTimeout(r, Math.max(options.pollMs, (pending.size / 500) * 1000)));
     }
   } finally {
     await queue.close().catch(() => {});
