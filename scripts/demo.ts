@@ -43,7 +43,7 @@ import type { BatchSource, Experiment, StudentView, VolumeSplit } from '../src/i
 import { parseCli, parseSeeds } from './lib/cli.js';
 import { isEntryPoint, writeResultsAndTable } from './lib/experiment.js';
 import { pretrainCae, trainScratch, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
-import { syntheticSites } from './lib/synthetic-sites.js';
+import { syntheticPool, syntheticSites } from './lib/synthetic-sites.js';
 import { demoTable, interpretDemo, summarizeDemo, type DemoScore, type DemoSeedRow, type DemoSummary } from './lib/demo-summary.js';
 
 const spec = {
@@ -57,6 +57,7 @@ const spec = {
     size: 24,
     severity: '0.2,0.6',
     labelled: 0.25,
+    pool: 0,
     aeEpochs: 15,
     clfEpochs: 30,
     studentEpochs: 40,
@@ -73,6 +74,7 @@ const spec = {
     size: { type: 'number', help: 'volume edge in voxels' },
     severity: { type: 'string', help: "range 'lo,hi' of the disease severity, uniform in [0, 1] (the cohort's default 0.5,1 is easy to see on a few slices)" },
     labelled: { type: 'number', help: "fraction (0, 1] of site B's training subjects whose labels are used; the others' scans are the distillation's transfer set" },
+    pool: { type: 'number', help: "site-B subjects of a second cohort (same population, seed + 1000003) whose scans join the distillation's transfer set unlabelled; 0 = none" },
     aeEpochs: { type: 'number', help: 'epochs of CAE pretraining on site A' },
     clfEpochs: { type: 'number', help: 'base epochs of the 3D classifiers on site B (each trains clfEpochs + ceil(clfEpochs / 3))' },
     studentEpochs: { type: 'number', help: 'epochs of the 2D student, plain and distilled alike' },
@@ -168,7 +170,10 @@ async function runSeed(cfg: DemoConfig, seed: number, out: string, log: (l: stri
   log(`   seed ${seed}: 3D test BA transfer ${transferScore.balancedAccuracy.toFixed(3)}, scratch ${scratchScore.balancedAccuracy.toFixed(3)} (teacher: ${teacherKind})`);
 
   // The 2D student, from the same initial weights: plainly on the labelled scans, or distilled with the unlabelled ones added.
-  const trainOf = { plain: splits, distilled: { ...splits, train: rest ? withUnlabelled(labelled, rest, 'unlabelled/') : labelled } };
+  const pool = await syntheticPool(dir, { seed, subjects: cfg.pool, size: cfg.size, flip: cfg.flip, severity: parseSeverity(cfg.severity) });
+  let transferSet = rest ? withUnlabelled(labelled, rest, 'unlabelled/') : labelled;
+  if (pool) transferSet = withUnlabelled(transferSet, await loadSplit(pool, 'train'), 'pool/');
+  const trainOf = { plain: splits, distilled: { ...splits, train: transferSet } };
   const students: Partial<Record<'plain' | 'distilled', DemoScore>> = {};
   let studentLearner: Learner | undefined;
   for (const method of ['plain', 'distilled'] as const) {
@@ -205,7 +210,7 @@ async function runSeed(cfg: DemoConfig, seed: number, out: string, log: (l: stri
     plain: students.plain!,
     distilled: students.distilled!,
     labelledScans: labelled.ids.length,
-    unlabelledScans: rest?.ids.length ?? 0,
+    unlabelledScans: transferSet.ids.length - labelled.ids.length,
     seconds: (Date.now() - ts) / 1000,
   };
 }
@@ -222,6 +227,7 @@ interface ReportParts {
 function checkConfig(cfg: DemoConfig): void {
   parseSeverity(cfg.severity);
   if (!(cfg.labelled > 0 && cfg.labelled <= 1)) throw new OptionError('--labelled', `must be in (0, 1], got ${cfg.labelled}`);
+  if (!Number.isInteger(cfg.pool) || cfg.pool < 0) throw new OptionError('--pool', `must be an integer ≥ 0, got ${cfg.pool}`);
   for (const key of ['subjects', 'size', 'aeEpochs', 'clfEpochs', 'studentEpochs', 'batchSize', 'bootstrap'] as const) {
     if (!Number.isInteger(cfg[key]) || cfg[key] < 1) throw new OptionError(`--${key}`, `must be a positive integer, got ${cfg[key]}`);
   }
