@@ -113,6 +113,11 @@ export class SampleCache {
   /** Why the cache folder cannot be written (e.g. 'EACCES', 'EROFS'), or undefined when it can: then nothing is written. */
   readonly readOnly: string | undefined;
 
+  /** Number of distinct samples this process has read from or written to the cache. */
+  get knownEntries(): number {
+    return this.entries.size;
+  }
+
   private constructor(dir: string, opts: Required<CacheOptions>, readOnly?: string) {
     this.dir = dir;
     this.opts = opts;
@@ -298,7 +303,8 @@ export class SampleCache {
     const st = await fs.stat(key.source);
     const sample = await key.produce();
     if (this.readOnly) {
-      this.opts.onMessage(`cache ${this.dir} is read-only (${this.readOnly}): ${key.id} is missing or stale in it; built in memory, not stored`);
+      // once: a cold read-only cache would otherwise repeat this for every sample of every epoch
+      if (this.counters.builds === 0) this.opts.onMessage(`cache ${this.dir} is read-only (${this.readOnly}): ${key.id} is missing or stale in it; built in memory, not stored (so are any others; counters.builds counts them)`);
       this.counters.builds += 1;
       return sample;
     }
