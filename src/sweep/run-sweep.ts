@@ -167,10 +167,10 @@ export function sweepExperiment(cfg: SweepConfig, codeVersion: string, s: SweepS
     config: { experiment: cfg.experiment.name ?? `${cfg.experiment.module}#${cfg.experiment.export}`, codeVersion, seeds: cfg.seeds.join(', '), folds: cfg.folds ?? 'none', baseline: cfg.baseline, settings: cfg.settings.map((x) => x.label).join(' | '), attempts: cfg.attempts, bootstrap: cfg.bootstrap },
     metrics,
     seedValues,
-    timings: [
-      { name: 'sweep wall time (this call)', seconds },
-      { name: 'sum of job wall times', seconds: s.jobSeconds },
+    timings: [{ name: 'sweep wall time (this call)', seconds }],
+    notes: [
+      `The finished jobs took ${s.jobSeconds.toFixed(1)} s of wall time in all (${s.jobs.done > 0 ? (s.jobSeconds / s.jobs.done).toFixed(2) : '0'} s each).`,
+      ...s.failures.map((f) => `failed: ${f.setting}, seed ${f.seed}${f.fold === null ? '' : `, fold ${f.fold}`} after ${f.attempts} tries: ${f.error}`),
     ],
-    notes: s.failures.map((f) => `failed: ${f.setting}, seed ${f.seed}${f.fold === null ? '' : `, fold ${f.fold}`} after ${f.attempts} tries: ${f.error}`),
   };
 }
