@@ -3,12 +3,14 @@
  * preprocessed by a JSON pipeline fitted on the training split only, cached on disk, and
  * streamed as batches of plain typed arrays (a {@link BatchSource} for the Learner).
  */
+import path from 'node:path';
 import { DataError, OptionError, rejectUnknownOptions } from '../../backend/errors.js';
 import { Rng } from '../../backend/rng.js';
 import type { Batch, BatchSource, BatchStreamOptions, SplitName } from '../batch.js';
 import type { Volume } from '../volume.js';
 import { inverseFrequencyWeights, oversampledOrder, undersample } from './balance.js';
 import { SampleCache, sha1, type CacheKey } from './cache.js';
+import { commonDir, defaultCacheDir, directorySize, formatBytes } from './cache-location.js';
 import { kFoldPartition } from './kfold.js';
 import { inputWithNonFinite, loadMasks, loadSample, maskDigests } from './loaders.js';
 import { checkSampleFiles } from './check-files.js';
@@ -68,6 +70,9 @@ export class DataBunch implements BatchSource {
   private readonly masks: Map<string, Volume>;
   /** Cache key of the cached pipeline prefix (loader, static steps, mask file contents). */
   private readonly cacheHash: string;
+  /** Distinct sample files (cache entries once filled). */
+  private readonly fileCount: number;
+  private fillReported = false;
   private readonly indexOf: Map<string, number>;
   private readonly labelIds: Int32Array;
   private readonly image2d: boolean;
@@ -90,6 +95,7 @@ export class DataBunch implements BatchSource {
     this.fitted = init.pipeline;
     this.pipeline = init.pipeline.toJSON();
     this.cache = init.cache;
+    this.fileCount = new Set(init.samples.map((s) => s.file)).size;
     this.opts = init.opts;
     this.masks = init.masks;
     this.cacheHash = init.cacheHash;
@@ -160,7 +166,8 @@ export class DataBunch implements BatchSource {
    */
   static async fromCsv(csvPath: string, options: DataBunchOptions & CsvSourceOptions = {}): Promise<DataBunch> {
     const [source, rest] = pick(options, DEFAULT_CSV_SOURCE);
-    return DataBunch.fromRows(await csvRows(csvPath, source, rest.onWarning ?? DEFAULT_DATABUNCH.onWarning), rest);
+    const cacheDir = rest.cacheDir ?? (await defaultCacheDir(path.dirname(csvPath), rest.onWarning ?? DEFAULT_DATABUNCH.onWarning));
+    return DataBunch.fromRows(await csvRows(csvPath, source, rest.onWarning ?? DEFAULT_DATABUNCH.onWarning), { ...rest, cacheDir });
   }
 
   /**
@@ -172,7 +179,8 @@ export class DataBunch implements BatchSource {
    */
   static async fromBids(root: string, options: DataBunchOptions & BidsSourceOptions = {}): Promise<DataBunch> {
     const [source, rest] = pick(options, DEFAULT_BIDS_SOURCE);
-    return DataBunch.fromRows(await bidsRows(root, source, rest.onWarning ?? DEFAULT_DATABUNCH.onWarning), rest);
+    const cacheDir = rest.cacheDir ?? (await defaultCacheDir(root, rest.onWarning ?? DEFAULT_DATABUNCH.onWarning));
+    return DataBunch.fromRows(await bidsRows(root, source, rest.onWarning ?? DEFAULT_DATABUNCH.onWarning), { ...rest, cacheDir });
   }
 
   /**
@@ -190,7 +198,8 @@ export class DataBunch implements BatchSource {
     const given = rest.pipeline;
     const pipeline = given === undefined ? { input, steps: [] } : 'formatVersion' in given || given.input ? given : { ...given, input };
     const split = { ...(hasTestFolder ? { test: 0 } : {}), ...rest.split };
-    return DataBunch.fromRows(rows, { ...rest, pipeline, split });
+    const cacheDir = rest.cacheDir ?? (await defaultCacheDir(root, rest.onWarning ?? DEFAULT_DATABUNCH.onWarning));
+    return DataBunch.fromRows(rows, { ...rest, pipeline, split, cacheDir });
   }
 
   private static async build(samples: DataBunchSample[], splits: SplitIds, classes: string[], opts: ResolvedOptions, near: NearState): Promise<DataBunch> {
@@ -199,7 +208,8 @@ export class DataBunch implements BatchSource {
     // every split's files, before anything is read for training: all bad files in one error
     const byIdEarly = new Map(samples.map((s) => [s.id, s]));
     await checkSampleFiles(SPLIT_NAMES.flatMap((split) => splits[split].map((id) => ({ id, file: (byIdEarly.get(id) as DataBunchSample).file, split }))), pipeline.input);
-    const cache = await SampleCache.open(opts.cacheDir, { onMessage: opts.onWarning, ...opts.cache });
+    const cacheDir = opts.cacheDir ?? (await defaultCacheDir(commonDir(samples.map((s) => s.file)), opts.onWarning));
+    const cache = await SampleCache.open(cacheDir, { onMessage: opts.onWarning, ...opts.cache });
     // digests before loading: a mask changed in between costs a rebuild later, never a stale entry
     const digests = await maskDigests(pipeline.steps);
     pipeline = pipeline.withMaskDigests(digests);
@@ -262,6 +272,7 @@ export class DataBunch implements BatchSource {
     if (index === undefined) throw new DataError(`DataBunch: unknown sample id "${id}"`);
     const s = this.samples[index];
     const cached = await this.cache.get(this.cacheKey(s));
+    await this.reportFill();
     return this.fitted.applyOnline(cached.data, cached.shape, undefined, this.masks);
   }
 
@@ -270,9 +281,18 @@ export class DataBunch implements BatchSource {
     const n = this.volumeShape.reduce((a, b) => a * b, 1);
     const slot = out.subarray(offset, offset + n);
     const shape = await this.cache.getInto(this.cacheKey(this.samples[index]), slot, 0);
+    await this.reportFill();
     // another shape was not written; the stream reports it
     if (shape.length === this.volumeShape.length && shape.every((d, a) => d === this.volumeShape[a])) this.fitted.applyOnlineInPlace(slot, shape);
     return shape;
+  }
+
+  /** Once every sample file went through the cache and this process built some: the cache's size on disk, through onWarning. */
+  private async reportFill(): Promise<void> {
+    if (this.fillReported || this.cache.counters.builds === 0 || this.cache.knownEntries < this.fileCount) return;
+    this.fillReported = true;
+    const bytes = await directorySize(this.cache.dir);
+    this.opts.onWarning(`DataBunch: cache ${this.cache.dir} filled: ${formatBytes(bytes)} for ${this.fileCount} samples (DataBunchOptions.cacheDir chooses the folder)`);
   }
 
   private cacheKey(s: DataBunchSample): CacheKey {

@@ -1,7 +1,6 @@
 /**
  * Rows, options and helpers of {@link DataBunch} (kept apart so databunch.ts stays one class).
  */
-import os from 'node:os';
 import path from 'node:path';
 import { DataError, rejectUnknownOptions } from '../../backend/errors.js';
 import type { SplitName } from '../batch.js';
@@ -51,7 +50,12 @@ export interface DataBunchOptions {
   balance?: 'none' | 'undersample';
   /** Training batches draw every class equally often (rare samples repeat); default false. */
   oversample?: boolean;
-  /** Cache directory; default `<os tmpdir>/transmri-cache`. */
+  /**
+   * Cache directory; default next to the data, `<data folder>/.transmri-cache`: the CSV's folder
+   * (fromCsv), the root (fromFolder, fromBids), else the deepest folder holding every sample file
+   * (fromRows); for read-only data, `<os tmpdir>/transmri-cache/<hash of the data folder>`, with a
+   * warning. Its size is printed (through onWarning) once this DataBunch has filled it.
+   */
   cacheDir?: string;
   /** Cache options (dtype, checksum checks); default {}. */
   cache?: CacheOptions;
@@ -100,7 +104,7 @@ export const DEFAULT_DATABUNCH = {
   classes: undefined as string[] | undefined,
   balance: 'none' as 'none' | 'undersample',
   oversample: false,
-  cacheDir: path.join(os.tmpdir(), 'transmri-cache'),
+  cacheDir: undefined as string | undefined,
   cache: {} as CacheOptions,
   view: undefined as { slices: SliceView } | undefined,
   views: {} as { volume?: boolean },
