@@ -21,10 +21,11 @@ const KILLS = 3;
 
 /**
  * Runs the child to the end, or, with `kill`, kills it at a random moment of a random epoch among
- * those it has left (never the last). Resolves with whether it was killed (a child much faster than
- * the timing run may finish first).
+ * those it has left (never the last): anywhere in the epoch, or (`inSave`) within the time a
+ * checkpoint write takes after that epoch's write starts. Resolves with whether it was killed (a
+ * child much faster than the timing run may finish first).
  */
-function runChild(dir: string, out: string, kill?: { rng: Rng; epochMs: number; log: string[] }): Promise<boolean> {
+function runChild(dir: string, out: string, kill?: { rng: Rng; epochMs: number; saveMs: number; inSave: boolean; log: string[] }): Promise<boolean> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fit-child.ts'), dir, out, String(EPOCHS)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRANSMRI_THREADS: '1' } });
   let stdout = '';
   let stderr = '';
@@ -37,10 +38,10 @@ function runChild(dir: string, out: string, kill?: { rng: Rng; epochMs: number; 
       const [what, n] = line.split(' ');
       if (kill && what === 'fitting') {
         const start = Number(n);
-        armed = { epoch: start + kill.rng.int(EPOCHS - 1 - start), delay: kill.rng.uniform(0, kill.epochMs) };
-        kill.log.push(`epoch ${armed.epoch} + ${armed.delay.toFixed(0)} ms`);
+        armed = { epoch: start + kill.rng.int(EPOCHS - 1 - start), delay: kill.rng.uniform(0, kill.inSave ? kill.saveMs : kill.epochMs) };
+        kill.log.push(`epoch ${armed.epoch}${kill.inSave ? ' save' : ''} + ${armed.delay.toFixed(1)} ms`);
       }
-      if (armed && what === 'epoch' && Number(n) === armed.epoch) setTimeout(() => child.kill('SIGKILL'), armed.delay);
+      if (armed && what === (kill?.inSave ? 'saving' : 'epoch') && Number(n) === armed.epoch) setTimeout(() => child.kill('SIGKILL'), armed.delay);
     }
   });
   return new Promise((resolve, reject) => {
@@ -62,6 +63,9 @@ describe('kill and resume (fault test)', () => {
       await reference.fit(EPOCHS, { ...FAULT_FIT, checkpoint: join(root, 'ref') });
       const epochMs = (performance.now() - t0) / EPOCHS;
       const expected = weightValues(reference.model).map((w) => Array.from(w));
+      const t1 = performance.now();
+      for (let i = 0; i < 3; i++) await reference.save(join(root, 'ref'));
+      const saveMs = (performance.now() - t1) / 3;
       reference.dispose();
       reference.model.dispose();
 
@@ -70,7 +74,8 @@ describe('kill and resume (fault test)', () => {
       const rng = new Rng(21);
       const log: string[] = [];
       let killed = 0;
-      for (let k = 0; k < KILLS && !existsSync(out); k++) if (await runChild(dir, out, { rng, epochMs, log })) killed += 1;
+      // every other kill aims at a checkpoint write (temp folder half written, or between the two renames)
+      for (let k = 0; k < KILLS && !existsSync(out); k++) if (await runChild(dir, out, { rng, epochMs, saveMs, inSave: k % 2 === 1, log })) killed += 1;
       expect(killed, log.join('; ')).toBeGreaterThanOrEqual(KILLS - 1);
       if (!existsSync(out)) expect(await runChild(dir, out)).toBe(false);
       expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(expected);

@@ -1,7 +1,8 @@
 /**
  * Helper process for fault.test.ts: fits the toy classifier with a checkpoint after every epoch,
  * resuming from the checkpoint when there is one; prints `fitting <first epoch>` when the fit starts,
- * `epoch <n>` as each epoch starts and `done <ms of fitting>` at the end, and writes the final
+ * `epoch <n>` as each epoch starts, `saving <n>` just before epoch n's checkpoint is written and
+ * `done <ms of fitting>` at the end, and writes the final
  * weights to a JSON file.
  * Usage: node --import tsx fit-child.ts <checkpointDir> <weightsOut> <epochs>
  */
@@ -24,7 +25,11 @@ try {
 const t0 = performance.now();
 const learner = new Learner(toySource(), tinyClassifier(1, 0.25), {
   seed: 4,
-  callbacks: [{ beforeFit: (s) => void process.stdout.write(`fitting ${s.epoch}\n`), beforeEpoch: (s) => void process.stdout.write(`epoch ${s.epoch}\n`) }],
+  callbacks: [
+    { beforeFit: (s) => void process.stdout.write(`fitting ${s.epoch}\n`), beforeEpoch: (s) => void process.stdout.write(`epoch ${s.epoch}\n`) },
+    // right before the checkpoint callback (order 100): the next thing this process does is write the checkpoint
+    { order: 99, afterEpoch: (s) => void process.stdout.write(`saving ${s.epoch}\n`) },
+  ],
 });
 await learner.fit(Number(epochsArg), { ...FAULT_FIT, checkpoint: dir, ...(resume ? { resume } : {}) });
 writeFileSync(out, JSON.stringify(weightValues(learner.model).map((w) => Array.from(w))));
