@@ -38,7 +38,7 @@ export const ALZHEIMER_DEFAULTS = {
   fineTuneEpochs: 3,
   batchSize: 16,
   lr: 1e-3,
-  nearThreshold: 4,
+  nearThreshold: 0.98,
   noContrast: false,
   noOversample: false,
   noClassWeights: false,
@@ -66,7 +66,7 @@ export const ALZHEIMER_SPEC = {
     fineTuneEpochs: { type: 'number', help: 'with a backbone: epochs after unfreezing, backbone at 0.1 × the head rate' },
     batchSize: { type: 'number', help: 'images per batch' },
     lr: { type: 'number', help: 'Adam learning rate (of the head)' },
-    nearThreshold: { type: 'number', help: 'Hamming distance (0..64) of the difference hashes counted as near-duplicates' },
+    nearThreshold: { type: 'number', help: 'Pearson r (0.5..1) of the centred 32×32 grey thumbnails at or above which two images count as near-duplicates' },
     noContrast: { type: 'boolean', help: 'skip the contrast pipeline' },
     noOversample: { type: 'boolean', help: 'do not oversample rare classes in the training stream' },
     noClassWeights: { type: 'boolean', help: 'plain cross-entropy (no inverse-frequency class weights)' },
@@ -111,8 +111,8 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   });
   bunch.printStats(log);
   const leaks = await bunch.leakage({ nearDuplicates: { threshold: cfg.nearThreshold } });
-  const leakage = { byteIdentical: leaks.bytes.length, nearDuplicates: leaks.near.length, testDuplicates: leaks.testDuplicates.length, testNearDuplicates: leaks.testNearDuplicates.length, validDuplicates: leaks.validDuplicates.length };
-  log(`leakage: ${leakage.byteIdentical} byte-identical pairs across splits (${leakage.testDuplicates} test images), ${leakage.nearDuplicates} more near-duplicate pairs at Hamming ≤ ${cfg.nearThreshold} (${leakage.testNearDuplicates} test images)`);
+  const leakage = { byteIdentical: leaks.bytes.length, nearDuplicates: leaks.near.length, testDuplicates: leaks.testDuplicates.length, testNearDuplicates: leaks.testNearDuplicates.length, validDuplicates: leaks.validDuplicates.length, contamination: leaks.contamination ?? null };
+  log(`leakage: ${leakage.byteIdentical} byte-identical pairs across splits (${leakage.testDuplicates} test images), ${leakage.nearDuplicates} more near-duplicate pairs at r ≥ ${cfg.nearThreshold} (${leakage.testNearDuplicates} test images)`);
 
   const numClasses = bunch.classes.length;
   const weights = !cfg.noClassWeights ? bunch.classWeights() : undefined;

@@ -9,7 +9,7 @@ import { DEFAULT_LEARNER, Learner, type LearnerOptions } from '../learner.js';
 import type { LossFunction } from '../loss-spec.js';
 import type { ModelHandle } from '../model-handle.js';
 import { batchOrthogonality, similarityPreserving, type SimilarityPreservingOptions } from './feature-losses.js';
-import { decoupledKd, hintonKd, logitMatching, type DecoupledKdOptions, type HintonKdOptions } from './losses.js';
+import { checkClassWeights, decoupledKd, hintonKd, logitMatching, type DecoupledKdOptions, type HintonKdOptions } from './losses.js';
 import { DistillTeacherCallback, TeacherCache, type TeacherSpec } from './teacher.js';
 
 /** The terms of the distillation loss; the total is their weighted sum. */
@@ -26,10 +26,16 @@ export interface DistillLossOptions {
   similarity?: (SimilarityPreservingOptions & { weight?: number }) | false;
   /** Weight of the batch-orthogonality term on the student features; default 0. */
   orthogonality?: number;
+  /**
+   * Class weights of every cross-entropy term (the `ce` term and Hinton's (1−α)·CE), one per class,
+   * e.g. `bunch.classWeights()` (N / (K·n_k)) so that a rare class is still predicted; the teacher
+   * terms are unweighted. Give them here or in `hinton.classWeights`, not both. Default undefined (all 1).
+   */
+  classWeights?: number[];
 }
 
 /** Defaults of {@link DistillLossOptions}. */
-export const DEFAULT_DISTILL_LOSS: Required<DistillLossOptions> = { ce: 0, hinton: {}, logitMatching: 0, dkd: false, similarity: false, orthogonality: 0 };
+export const DEFAULT_DISTILL_LOSS: Required<Omit<DistillLossOptions, 'classWeights'>> & Pick<DistillLossOptions, 'classWeights'> = { ce: 0, hinton: {}, logitMatching: 0, dkd: false, similarity: false, orthogonality: 0, classWeights: undefined };
 
 /** Options of {@link distill}. */
 export interface DistillOptions {
@@ -67,6 +73,10 @@ export function distillationLoss(teacher: TeacherCache, options: DistillLossOpti
   const ce = weight('DistillLossOptions.ce', o.ce);
   const lm = weight('DistillLossOptions.logitMatching', o.logitMatching);
   const orth = weight('DistillLossOptions.orthogonality', o.orthogonality);
+  const classWeights = o.classWeights;
+  if (classWeights !== undefined && o.hinton !== false && o.hinton.classWeights !== undefined) throw new OptionError('DistillLossOptions.classWeights', 'given twice (also hinton.classWeights): give them once');
+  if (classWeights !== undefined) checkClassWeights('DistillLossOptions.classWeights', classWeights, classWeights.length);
+  const hinton = o.hinton === false ? false : { ...o.hinton, ...(classWeights ? { classWeights } : {}) };
   let dkd: { w: number; opts: DecoupledKdOptions } | undefined;
   if (o.dkd !== false) {
     const { weight: w, ...opts } = o.dkd;
@@ -86,8 +96,8 @@ export function distillationLoss(teacher: TeacherCache, options: DistillLossOpti
       return tf.tidy(() => {
         if (t.logits.shape[1] !== logits.shape[1]) throw new ShapeError('distillationLoss: teacher and student must have the same number of classes', logits.shape, t.logits.shape);
         const terms: tf.Tensor[] = [];
-        if (ce > 0) terms.push(tf.mul(ce, hintonKd(logits, t.logits, y, { alpha: 0 })));
-        if (o.hinton !== false) terms.push(hintonKd(logits, t.logits, y, o.hinton));
+        if (ce > 0) terms.push(tf.mul(ce, hintonKd(logits, t.logits, y, { alpha: 0, ...(classWeights ? { classWeights } : {}) })));
+        if (hinton !== false) terms.push(hintonKd(logits, t.logits, y, hinton));
         if (lm > 0) terms.push(tf.mul(lm, logitMatching(logits, t.logits)));
         if (dkd) terms.push(tf.mul(dkd.w, decoupledKd(logits, t.logits, y, dkd.opts)));
         if (sim) terms.push(tf.mul(sim.w, similarityPreserving(features, t.features!, sim.opts)));

@@ -25,13 +25,22 @@ function checkTemperature(where: string, t: number): void {
 }
 
 /**
- * Mean of −log softmax(logits)[label] over the labelled samples of the batch (label ≥ 0); 0 when
- * none is labelled. (tf.oneHot of −1 is a row of zeros, so unlabelled rows add nothing to the sum.)
+ * Σ w_y·(−log softmax(logits)[y]) / Σ w_y over the labelled samples of the batch (label ≥ 0), with
+ * w the class weights (all 1: the plain mean; PyTorch's CrossEntropyLoss(weight) otherwise); 0 when
+ * none is labelled. (tf.oneHot of −1 is a row of zeros, so unlabelled rows add nothing to either sum.)
  */
-function plainCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
+function weightedCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, classWeights?: readonly number[]): tf.Scalar {
   const oneHot = tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor1D, logits.shape[1] as number);
-  const labelled = tf.maximum(tf.sum(oneHot), 1);
-  return tf.div(tf.sum(tf.mul(oneHot, tf.neg(tf.logSoftmax(logits)))), labelled) as tf.Scalar;
+  const w = classWeights ? tf.mul(oneHot, tf.tensor1d(classWeights as number[])) : oneHot; // [N, C]: w_y in column y
+  const total = tf.sum(w);
+  return tf.div(tf.sum(tf.mul(w, tf.neg(tf.logSoftmax(logits)))), tf.where(tf.greater(total, 0), total, tf.onesLike(total))) as tf.Scalar;
+}
+
+/** Checks class weights: one finite value ≥ 0 per class. */
+export function checkClassWeights(where: string, weights: readonly number[] | undefined, numClasses: number): void {
+  if (weights === undefined) return;
+  if (!Array.isArray(weights) || weights.length !== numClasses) throw new OptionError(where, `expected ${numClasses} class weights (one per class), got ${JSON.stringify(weights)}`);
+  if (weights.some((w) => typeof w !== 'number' || !Number.isFinite(w) || w < 0)) throw new OptionError(where, `must be finite and ≥ 0, got [${weights.join(', ')}]`);
 }
 
 /** Per-sample KL(softmax(t/T) ‖ softmax(s/T)), summed over classes: shape [batch]. */
@@ -53,17 +62,25 @@ export interface HintonKdOptions {
    * (use it to reproduce code written that way); default 'batchmean'.
    */
   reduction?: 'batchmean' | 'mean';
+  /**
+   * Class weights of the cross-entropy term, one per class (e.g. `bunch.classWeights()`, N / (K·n_k)):
+   * the term becomes Σ w_y·CE / Σ w_y over the labelled samples, as PyTorch's
+   * `CrossEntropyLoss(weight=w)`, so a rare class is not drowned out; the KL term is left as it is
+   * (it follows the teacher's whole distribution). Default undefined (all 1).
+   */
+  classWeights?: number[];
 }
 
 /** Defaults of {@link HintonKdOptions}. */
-export const DEFAULT_HINTON_KD: Required<HintonKdOptions> = { temperature: 4, alpha: 0.9, reduction: 'batchmean' };
+export const DEFAULT_HINTON_KD: Required<Omit<HintonKdOptions, 'classWeights'>> & Pick<HintonKdOptions, 'classWeights'> = { temperature: 4, alpha: 0.9, reduction: 'batchmean', classWeights: undefined };
 
 /**
  * Hinton et al. (2015) distillation loss:
  * (1−α)·CE(softmax(s), y) + α·T²·KL(softmax(t/T) ‖ softmax(s/T)).
  * With α = 0 it is exactly the plain cross-entropy; the T² keeps the soft gradients' scale when T changes.
  * Unlabelled samples (label −1, a transfer set as in Hinton et al.) take part in the KL term only:
- * the CE is averaged over the labelled samples of the batch, the KL over all of them.
+ * the CE is averaged over the labelled samples of the batch, the KL over all of them. With
+ * `classWeights` the CE is the weighted mean Σ w_y·CE / Σ w_y (PyTorch's semantics).
  * @param studentLogits [batch, classes]
  * @param teacherLogits [batch, classes] (constants for training: pass precomputed logits or a frozen teacher's output)
  * @param labels int32 class indices [batch]; −1 = unlabelled
@@ -72,13 +89,14 @@ export const DEFAULT_HINTON_KD: Required<HintonKdOptions> = { temperature: 4, al
  */
 export function hintonKd(studentLogits: tf.Tensor, teacherLogits: tf.Tensor, labels: tf.Tensor, options: HintonKdOptions = {}): tf.Scalar {
   rejectUnknownOptions('HintonKdOptions', options, DEFAULT_HINTON_KD);
-  const { temperature: T, alpha, reduction } = { ...DEFAULT_HINTON_KD, ...options };
+  const { temperature: T, alpha, reduction, classWeights } = { ...DEFAULT_HINTON_KD, ...options };
   checkLogits('hintonKd', studentLogits, teacherLogits, labels);
+  checkClassWeights('HintonKdOptions.classWeights', classWeights, studentLogits.shape[1] as number);
   checkTemperature('HintonKdOptions', T);
   if (!(alpha >= 0 && alpha <= 1)) throw new OptionError('HintonKdOptions.alpha', `must be in [0, 1], got ${alpha}`);
   if (reduction !== 'batchmean' && reduction !== 'mean') throw new OptionError('HintonKdOptions.reduction', `expected 'batchmean' or 'mean', got ${JSON.stringify(reduction)}`);
   return tf.tidy(() => {
-    const ce = plainCrossEntropy(studentLogits, labels);
+    const ce = weightedCrossEntropy(studentLogits, labels, classWeights);
     if (alpha === 0) return ce;
     const divisor = reduction === 'mean' ? (studentLogits.shape[1] as number) : 1;
     const kl = tf.div(tf.mean(klPerSample(studentLogits, teacherLogits, T)), divisor);

@@ -95,6 +95,29 @@ describe('distill', () => {
     teacher.dispose();
   });
 
+  it('class weights weigh the cross-entropy part: validation loss equals hintonKd with the same weights (and differs from the unweighted one)', async () => {
+    const source = new TinySource(1, { train: 6, valid: 6, test: 0 });
+    const teacher = teacher3d(1);
+    const student = sliceCnn({ inputShape: [8, 8, 1], widths: [4], seed: 2 }, 2);
+    const kd = { temperature: 2, alpha: 0.3 };
+    const { learner } = distill({ model: teacher, input: 'volume' }, student, source, { loss: { hinton: kd, classWeights: [1, 4] }, learner: { batchSize: 16 } });
+    const { loss } = await learner.validate('valid');
+    let batch: Batch | undefined;
+    for await (const b of source.batches('valid', { batchSize: 16, shuffle: false })) batch = b;
+    const [weighted, plain] = tf.tidy(() => {
+      const s = (student.model.predict(tf.tensor(batch!.x.data, batch!.x.shape)) as tf.Tensor[])[0];
+      const t = (teacher.predict(tf.tensor(batch!.views!.volume.data, batch!.views!.volume.shape)) as tf.Tensor[])[0];
+      const y = tf.tensor1d(batch!.y, 'int32');
+      return [hintonKd(s, t, y, { ...kd, classWeights: [1, 4] }).dataSync()[0], hintonKd(s, t, y, kd).dataSync()[0]];
+    });
+    expect(loss).toBeCloseTo(weighted, 5);
+    expect(Math.abs(weighted - plain)).toBeGreaterThan(1e-4);
+    expect(() => distill({ model: teacher, input: 'volume' }, student, source, { loss: { hinton: { classWeights: [1, 1] }, classWeights: [1, 4] } })).toThrow(/DistillLossOptions\.classWeights: given twice/);
+    learner.dispose();
+    student.model.dispose();
+    teacher.dispose();
+  });
+
   it('trains the student only, runs the cached teacher once per sample, and the KD + similarity loss falls', async () => {
     const source = new TinySource(2, { train: 16, valid: 4, test: 0 });
     const teacher = teacher3d(3);

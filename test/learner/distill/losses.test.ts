@@ -107,6 +107,25 @@ describe('hintonKd', () => {
   });
 });
 
+describe('hintonKd with class weights', () => {
+  // sample 1: logits [0, 0], label 0 → p = 0.5, CE ln 2 = 0.693147; sample 2: logits [ln 3, 0], label 1 → p_1 = 0.25, CE ln 4 = 1.386294
+  // weights [1, 3]: (1·ln 2 + 3·ln 4) / (1 + 3) = 4.852030 / 4 = 1.213008 (unweighted: 1.039721)
+  const s = (): tf.Tensor => tf.tensor2d([[0, 0], [Math.log(3), 0]]);
+  it('α = 0 gives the weighted mean CE 1.213008 (PyTorch CrossEntropyLoss(weight)); an unlabelled sample changes nothing', () => {
+    expect(value(() => hintonKd(s(), s(), tf.tensor1d([0, 1], 'int32'), { alpha: 0, classWeights: [1, 3] }))).toBeCloseTo(1.213008, 5);
+    expect(value(() => hintonKd(s(), s(), tf.tensor1d([0, 1], 'int32'), { alpha: 0 }))).toBeCloseTo(1.039721, 5);
+    const s3 = (): tf.Tensor => tf.tensor2d([[0, 0], [Math.log(3), 0], [5, -5]]);
+    expect(value(() => hintonKd(s3(), s3(), tf.tensor1d([0, 1, -1], 'int32'), { alpha: 0, classWeights: [1, 3] }))).toBeCloseTo(1.213008, 5);
+  });
+  it('the KL term is not weighted: teacher = student at α = 0.5 gives 0.5 · 1.213008 = 0.606504', () => {
+    expect(value(() => hintonKd(s(), s(), tf.tensor1d([0, 1], 'int32'), { alpha: 0.5, temperature: 1, classWeights: [1, 3] }))).toBeCloseTo(0.606504, 5);
+  });
+  it('rejects weights of the wrong length or sign, naming the option', () => {
+    expect(() => tf.tidy(() => hintonKd(s(), s(), tf.tensor1d([0, 1], 'int32'), { classWeights: [1, 2, 3] }))).toThrow(/HintonKdOptions\.classWeights: expected 2 class weights/);
+    expect(() => tf.tidy(() => hintonKd(s(), s(), tf.tensor1d([0, 1], 'int32'), { classWeights: [1, -1] }))).toThrow(OptionError);
+  });
+});
+
 describe('logitMatching', () => {
   it('is the mean squared logit difference, with gradient 2(s − t)/n', () => {
     // ((2−1)² + (0.5−2)² + (−1−0)²)/3 = (1 + 2.25 + 1)/3 = 1.416667
