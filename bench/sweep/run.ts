@@ -2,7 +2,8 @@
  * Sweep bench: 12 short CPU-bound jobs (about `--jobSeconds` each on a quiet core) on 1 and 2 local
  * worker processes and on 2 BullMQ workers (`transmri worker` processes against a redis-server
  * started here on a free loopback port). Reports wall times, the scaling efficiency of 2 workers
- * (T1 / (2 · T2)) and the overhead per job ((workers · wall − Σ job seconds) / jobs). Goals: overhead
+ * (T1 / (2 · T2)) and the overhead per job ((workers · wall − Σ job seconds) / jobs; also without the
+ * start-up of the worker processes, i.e. from the first job's start). Goals: overhead
  * < 0.5 s per job, efficiency ≥ 0.85 with 2 workers on 2 cores (on a quiet machine). Writes
  * bench/results/sweep.json.
  * Usage: npm run bench:sweep [-- --jobSeconds 1.5]
@@ -13,7 +14,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runSweep, type SweepResult } from '../../src/index.js';
+import { runSweep, type RunSweepOptions } from '../../src/index.js';
 import { RespClient } from '../../src/sweep/resp-client.js';
 import { spin } from './spin-job.js';
 
@@ -37,11 +38,16 @@ n = Math.round(rate * jobSeconds);
 const module = path.join(here, 'spin-job.ts');
 const config = (name: string) => ({ name, experiment: { module }, settings: { list: [{ iterations: n }] }, seeds: JOBS, out: path.join(tmp, name), codeVersion: `bench-${Date.now()}` });
 
-function summary(label: string, workers: number, r: SweepResult) {
+/** Runs one configuration; `startup` = seconds until the first job started (worker processes starting). */
+async function measure(label: string, workers: number, name: string, options: RunSweepOptions) {
+  const t0 = performance.now();
+  let startup: number | undefined;
+  const r = await runSweep(config(name), { ...options, report: false, onProgress: (p) => { if (startup === undefined && p.running > 0) startup = (performance.now() - t0) / 1000; } });
   const jobSum = r.records.reduce((s, x) => s + x.seconds, 0);
   const overhead = (workers * r.seconds - jobSum) / JOBS;
-  console.log(`${label.padEnd(22)} wall ${r.seconds.toFixed(2)} s, jobs ${(jobSum / JOBS).toFixed(2)} s each, overhead ${overhead.toFixed(3)} s/job`);
-  return { workers, wallSeconds: r.seconds, meanJobSeconds: jobSum / JOBS, overheadSecondsPerJob: overhead };
+  const steady = (workers * (r.seconds - (startup ?? 0)) - jobSum) / JOBS;
+  console.log(`${label.padEnd(22)} wall ${r.seconds.toFixed(2)} s (first job after ${(startup ?? 0).toFixed(2)} s), jobs ${(jobSum / JOBS).toFixed(2)} s each, overhead ${overhead.toFixed(3)} s/job (${steady.toFixed(3)} s/job after start-up)`);
+  return { workers, wallSeconds: r.seconds, startupSeconds: startup, meanJobSeconds: jobSum / JOBS, overheadSecondsPerJob: overhead, overheadAfterStartupSecondsPerJob: steady };
 }
 
 async function freePort(): Promise<number> {
@@ -62,10 +68,10 @@ async function until(check: () => Promise<boolean>, what: string): Promise<void>
 }
 
 console.log(`sweep bench: ${JOBS} jobs of ${n.toLocaleString()} iterations (~${jobSeconds} s each here), ${os.availableParallelism()} cores, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-const one = summary('local pool, 1 worker', 1, await runSweep(config('local-1'), { workers: 1, report: false }));
-const two = summary('local pool, 2 workers', 2, await runSweep(config('local-2'), { workers: 2, report: false }));
+const one = await measure('local pool, 1 worker', 1, 'local-1', { workers: 1 });
+const two = await measure('local pool, 2 workers', 2, 'local-2', { workers: 2 });
 
-let queue: ReturnType<typeof summary> | undefined;
+let queue: Awaited<ReturnType<typeof measure>> | undefined;
 const procs: ChildProcess[] = [];
 if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0) {
   const port = await freePort();
@@ -89,7 +95,7 @@ if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0) 
     procs.push(p);
   }
   await until(async () => outputs.every((o) => o.includes('waiting for jobs')), 'the 2 workers');
-  queue = summary('BullMQ, 2 workers', 2, await runSweep(config('queue-2'), { queue: url, report: false, pollMs: 100 }));
+  queue = await measure('BullMQ, 2 workers', 2, 'queue-2', { queue: url, pollMs: 100 });
 } else {
   console.log('redis-server not found: BullMQ row skipped (apt-get install redis-server)');
 }

@@ -95,7 +95,7 @@ const bin = fileURLToPath(new URL('../../bin/transmri.js', import.meta.url));
 
 /** A `transmri worker` process; resolves once it waits for jobs. */
 export async function startWorker(url: string, name: string, extra: string[] = []): Promise<{ proc: ChildProcess; output: () => string }> {
-  const proc = spawn(process.execPath, [bin, 'worker', '--queue', url, '--name', name, '--threads', '1', '--lock-seconds', '2', '--stalled-seconds', '1', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [bin, 'worker', '--queue', url, '--name', name, '--threads', '1', '--lock-seconds', '4', '--stalled-seconds', '1', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
