@@ -165,7 +165,7 @@ export type { LossSpec, LossFunction, LossInputs } from './learner/loss-spec.js'
 export type { OptimizerSpec } from './learner/optim.js';
 export { scheduleLr, scheduleMomentum, DEFAULT_SCHEDULE } from './learner/schedule.js';
 export type { ScheduleSpec } from './learner/schedule.js';
-export { CHECKPOINT_VERSION } from './learner/checkpoint.js';
+export { CHECKPOINT_VERSION, loadModel, readManifest } from './learner/checkpoint.js';
 export type { CheckpointManifest, FitPlan } from './learner/checkpoint.js';
 export { exportModel, DEFAULT_EXPORT } from './learner/export/export-model.js';
 export type { ExportOptions, ExportResult } from './learner/export/export-model.js';
