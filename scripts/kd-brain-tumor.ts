@@ -1,38 +1,14 @@
 /**
- * Edge-distillation reproduction on the brain-tumour MRI set (notes/kd.md §3, notes/kd-anchor.md):
- * a from-scratch teacher CNN, then the 12,628-parameter edge student trained with cross-entropy and
- * with Hinton KD (T = 1, α = 0.5, PyTorch 'mean' reduction, as published; plus a small sweep), over
- * several seeds. Test accuracy is reported on all Testing images and without those byte-identical to a
- * Training image, beside the paper's 95.67 / 90.98 / 92.15.
+ * Edge distillation on the brain-tumour MRI set: a from-scratch teacher CNN, then the
+ * 12,628-parameter edge student trained with cross-entropy and with Hinton KD, over several seeds;
+ * test accuracy on all Testing images and without those byte-identical to a Training image.
+ * Setup, deviations from the paper and results: docs/experiments/kd-brain-tumor.md.
  *
  *   npx tsx scripts/kd-brain-tumor.ts --help
  *   npx tsx scripts/kd-brain-tumor.ts --perClass 10 --size 64 --teacherWidths 8,16 --teacherEpochs 1 --studentEpochs 1 --seeds 1   (smoke run)
  *
  * The teacher is saved to `<out>/teacher`; `--teacher DIR` reuses a saved one, so several student runs
- * (e.g. one process per seed) can share it.
- *
- * Deviations: images are z-scored with the training split's mean/std by default (`--normalize imagenet`
- * uses per-channel ImageNet statistics, as the paper and the anchor); the teacher is a ResNet trained here (no ImageNet VGG16 offline); epochs are picked on
- * the validation split (10% of Training, stratified), not on the test set.
- *
- * Result (2026-11-23, full data, 5,141 / 571 / 1,311 with 103 test duplicates, cpu + native kernels, 1–2 threads
- * per process with 3–5 processes on a 2-core machine; code 58cb3d5): teacher = resnet2d 32/64/128/192 (886,820
- * parameters), 16 epochs, flips + whole-pixel shifts ≤ 8 px, best validation epoch 15 (97.72 %), 42.5 min.
- * Test % (all / without duplicates / balanced), mean ± sd over student seeds 1–5 (T=4: seeds 1–3):
- *   teacher                 98.17 / 98.10 / 98.04        (anchor 96.95, published 95.67)
- *   CE, wd 0.01             89.98 ± 1.16 / 89.37 ± 1.19 / 89.25 ± 1.19   (anchor 88.15 ± 0.31, published 90.98)
- *   KD T=1, α=0.5 (mean)    90.34 ± 1.36 / 89.88 ± 1.44 / 89.72 ± 1.46   (anchor 90.34 ± 0.97, published 92.15)
- *   KD T=4, α=0.7           89.73 ± 0.76 / 89.18 ± 0.77 / 88.95 ± 0.82   (anchor 88.60 ± 1.56)
- * KD T=1 − CE per seed: +0.38, −0.38, +1.98, 0.00, −0.15 (mean +0.37 ± 0.95 pp; dedup +0.51, balanced +0.47). The KD
- * student equals the anchor's; the CE student is 1.8 pp above the anchor's, so the gain is a sixth of the anchor's +2.2.
- * Not the initialisation: with --studentInit torch (PyTorch's default, as the paper's code), seeds 1–2: CE 90.77 / 89.55,
- * KD T=1 91.23 / 90.24 (KD − CE +0.46, +0.69).
- * Not the normalisation either: with --normalize imagenet (the saved teacher behind an exact input adapter, still 98.17 %),
- * seeds 1–5, code 50156aa, 3 processes on 2 cores: CE 89.46 ± 0.97 / 88.89 ± 0.99 / 88.69 ± 1.02, KD T=1 89.63 ± 0.95 /
- * 89.12 ± 0.85 / 88.92 ± 1.01; KD − CE per seed +0.30, −0.76, +0.61, −0.23, +0.92 (mean +0.17 ± 0.67 pp). Both students
- * lose about half a point and KD still adds nothing, so the z-score stays the default.
- * Student epochs took 22–50 s (1 thread, shared cores). The session-2 teacher (a 99 k-parameter BN CNN trained with
- * interpolated sub-pixel shifts) scored 85.43 % and KD with it gained +0.30 pp.
+ * (e.g. one process per seed) can share it; `--merge` pools their results.json files.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -47,26 +23,29 @@ import {
   edgeCnn,
   folderRows,
   initBackend,
+  loadModel,
   meanSd,
   normalizationAffine,
+  readManifest,
   report,
   resnet2d,
   sliceCnn,
   summarize,
   withInputAffine,
+  type Callback,
+  type EpochRecord,
   type Experiment,
+  type FitState,
   type StepSpec,
 } from '../src/index.js';
-import type { Callback, EpochRecord, FitState } from '../src/learner/callback.js';
-import { loadModel, readManifest } from '../src/learner/checkpoint.js';
 import { parseCli } from './lib/cli.js';
 import { isEntryPoint, markdownTable, writeResults } from './lib/experiment.js';
 
 export const KD_BRAIN_TUMOR_SPEC = {
   name: 'scripts/kd-brain-tumor.ts',
-  description: 'teacher → edge student with and without KD on brain-tumor-mri (Training/Testing folders)',
+  description: 'teacher → edge student with and without KD on a 2D class-folder set (brain-tumor-mri: Training/Testing folders)',
   defaults: {
-    root: '/work/shared/data/brain-tumor-mri',
+    root: '',
     out: 'out/kd-brain-tumor',
     seed: 42,
     perClass: 0,
@@ -85,10 +64,12 @@ export const KD_BRAIN_TUMOR_SPEC = {
     cacheDir: '',
     noCe: false,
     merge: '',
+    classWeights: false,
+    groupBy: 'subject',
     quiet: false,
   },
   options: {
-    root: { type: 'string', help: 'dataset root with Training/ and Testing/ class folders' },
+    root: { type: 'string', help: 'dataset root (required): Training/ and Testing/ folders of class folders, or <class>/ folders (then 15 % is held out for test); published figures are printed only for brain-tumor-mri' },
     out: { type: 'string', help: 'output folder (cache, teacher, results.json, table.md, report.html)' },
     seed: { type: 'number', help: 'seed of the train/validation split and of the teacher' },
     perClass: { type: 'number', help: 'use N images per class and folder, drawn at random (seeded by --seed) (0 = all), for quick runs' },
@@ -112,9 +93,11 @@ export const KD_BRAIN_TUMOR_SPEC = {
     cacheDir: { type: 'string', help: 'preprocessed-image cache folder, shareable between runs (empty: <out>/cache)' },
     noCe: { type: 'boolean', help: 'skip the plain cross-entropy students (run only the --kd settings)' },
     merge: { type: 'string', help: 'comma-separated results.json files of earlier runs: write their pooled table.md and results.json to --out and stop' },
+    classWeights: { type: 'boolean', help: 'weigh the cross-entropy terms (CE students, and the (1−α)·CE of KD) by inverse class frequency N / (K·n_k) of the training split' },
+    groupBy: { type: 'string', help: "'subject' (each image alone) or 'nearDuplicates' (near-duplicate images form one pseudo-subject, so validation is cut like a held-out test)" },
     quiet: { type: 'boolean', help: 'print nothing' },
   },
-  epilog: 'Data: <root>/Training/<class>/*.jpg and <root>/Testing/<class>/*.jpg (the Kaggle brain-tumor-mri layout).',
+  epilog: 'Data: <root>/Training/<class>/*.jpg and <root>/Testing/<class>/*.jpg (the Kaggle brain-tumor-mri layout), or <root>/<class>/*. Epochs are chosen by validation balanced accuracy.',
 } as const;
 
 /** One KD setting of the sweep. */
@@ -149,17 +132,21 @@ class EpochLog implements Callback {
   ) {}
   afterEpoch(state: FitState): void {
     const r = state.record;
-    if (r) this.log(`  ${this.label} epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, valid accuracy ${(r.metrics.accuracy ?? NaN).toFixed(4)}, ${r.seconds.toFixed(1)} s`);
+    if (r) this.log(`  ${this.label} epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, valid accuracy ${(r.metrics.accuracy ?? NaN).toFixed(4)}, balanced ${(r.metrics.balancedAccuracy ?? NaN).toFixed(4)}, ${r.seconds.toFixed(1)} s`);
   }
 }
 
-/** Test accuracy (%) on all test images and without the duplicates, and the balanced accuracy (%) on all. */
+/** Test accuracy (%) on all test images and without the duplicates, the balanced accuracy (%), per-class recall (%) and the confusion matrix on all. */
 interface TestScores {
   all: number;
   dedup: number;
   balanced: number;
   n: number;
   nDedup: number;
+  /** Recall (%) of each class, in class order (absent in results written before it was recorded). */
+  recall?: number[];
+  /** confusion[true][predicted] on all test images. */
+  confusion?: number[][];
 }
 
 async function testScores(learner: Learner, duplicates: Set<string>): Promise<TestScores> {
@@ -175,7 +162,8 @@ async function testScores(learner: Learner, duplicates: Set<string>): Promise<Te
       nDedup++;
     }
   });
-  return { all: (100 * ok) / p.ids.length, dedup: (100 * okDedup) / Math.max(1, nDedup), balanced: 100 * p.metrics!.balancedAccuracy, n: p.ids.length, nDedup };
+  const m = p.metrics!;
+  return { all: (100 * ok) / p.ids.length, dedup: (100 * okDedup) / Math.max(1, nDedup), balanced: 100 * m.balancedAccuracy, n: p.ids.length, nDedup, recall: m.recall.map((r) => 100 * r), confusion: m.confusion };
 }
 
 const fmt = (xs: number[]): string => {
@@ -186,31 +174,48 @@ const fmt = (xs: number[]): string => {
 /** A student run's scores as written to results.json. */
 export type StudentRun = { method: string; seed: number; bestEpoch: number; secondsPerEpoch: number } & TestScores;
 
+/** The edge-distillation paper's test accuracies (%) on brain-tumor-mri: shown for that set only. */
 const PUBLISHED: Record<string, string> = { teacher: '95.67', 'CE, wd 0.01': '90.98', 'KD T=1, α=0.5 (mean)': '92.15' };
 
-/** The markdown table: the teacher, then each method's mean ± sd over its seeds, beside the published figures. */
-export function resultsTable(teacher: TestScores | undefined, methods: readonly string[], runs: readonly StudentRun[], duplicates: number): string {
+/** The classes of brain-tumor-mri, the only set the published figures belong to. */
+export const BRAIN_TUMOR_CLASSES = ['glioma', 'meningioma', 'notumor', 'pituitary'];
+
+/** Whether the published figures apply: the classes are brain-tumor-mri's (results without classes predate other sets). */
+export const publishedApplies = (classes: readonly string[] | undefined): boolean => classes === undefined || classes.join() === BRAIN_TUMOR_CLASSES.join();
+
+/**
+ * The markdown table: the teacher, then each method's mean ± sd over its seeds: accuracy on all
+ * test images and without the duplicates, balanced accuracy, the recall of each class (with
+ * `classes`), and the published figures when the set is brain-tumor-mri.
+ */
+export function resultsTable(teacher: TestScores | undefined, methods: readonly string[], runs: readonly StudentRun[], duplicates: number, classes?: readonly string[]): string {
+  const published = publishedApplies(classes);
+  const recalls = (rs: readonly TestScores[]): string[] =>
+    (classes ?? []).map((_, k) => (rs.every((r) => r.recall !== undefined) && rs.length > 0 ? fmt(rs.map((r) => (r.recall as number[])[k])) : '–'));
   const rows = [
-    ...(teacher ? [['teacher', '1', teacher.all.toFixed(2), teacher.dedup.toFixed(2), teacher.balanced.toFixed(2), PUBLISHED.teacher]] : []),
+    ...(teacher ? [['teacher', '1', teacher.all.toFixed(2), teacher.dedup.toFixed(2), teacher.balanced.toFixed(2), ...recalls([teacher]), ...(published ? [PUBLISHED.teacher] : [])]] : []),
     ...methods.map((method) => {
       const rs = runs.filter((r) => r.method === method);
-      return [method, String(rs.length), fmt(rs.map((r) => r.all)), fmt(rs.map((r) => r.dedup)), fmt(rs.map((r) => r.balanced)), PUBLISHED[method] ?? '–'];
+      return [method, String(rs.length), fmt(rs.map((r) => r.all)), fmt(rs.map((r) => r.dedup)), fmt(rs.map((r) => r.balanced)), ...recalls(rs), ...(published ? [PUBLISHED[method] ?? '–'] : [])];
     }),
   ];
   const nTest = teacher?.n ?? runs[0]?.n ?? 0;
-  return markdownTable(['model', 'seeds', `all ${nTest} test`, `without ${duplicates} duplicates`, 'balanced', 'published'], rows);
+  return markdownTable(['model', 'seeds', `all ${nTest} test`, `without ${duplicates} duplicates`, 'balanced', ...(classes ?? []).map((c) => `recall ${c}`), ...(published ? ['published'] : [])], rows);
 }
 
 /**
  * Merges the results.json of several runs (e.g. one process per seed, sharing a saved teacher) into one
  * table: runs are pooled by method, the teacher comes from the first run that scored one.
  */
-export async function mergeResults(files: readonly string[]): Promise<{ table: string; teacher: TestScores | undefined; runs: StudentRun[]; duplicates: number }> {
+export async function mergeResults(files: readonly string[]): Promise<{ table: string; teacher: TestScores | undefined; runs: StudentRun[]; duplicates: number; classes?: string[] }> {
   let teacher: TestScores | undefined;
   let duplicates: number | undefined;
+  let classes: string[] | undefined;
   const runs: StudentRun[] = [];
   for (const file of files) {
-    const r = JSON.parse(await readFile(file, 'utf8')) as { teacher: TestScores | null; runs: StudentRun[]; duplicates: number };
+    const r = JSON.parse(await readFile(file, 'utf8')) as { teacher: TestScores | null; runs: StudentRun[]; duplicates: number; classes?: string[] };
+    if (classes !== undefined && r.classes !== undefined && r.classes.join() !== classes.join()) throw new OptionError('--merge', `${file} has classes ${r.classes.join(', ')}, the others ${classes.join(', ')}: not the same data`);
+    classes ??= r.classes;
     if (duplicates !== undefined && r.duplicates !== duplicates) throw new OptionError('--merge', `${file} counts ${r.duplicates} duplicates, the others ${duplicates}: not the same data`);
     duplicates = r.duplicates;
     teacher ??= r.teacher ?? undefined;
@@ -221,7 +226,7 @@ export async function mergeResults(files: readonly string[]): Promise<{ table: s
     }
   }
   const methods = [...new Set(runs.map((r) => r.method))];
-  return { table: resultsTable(teacher, methods, runs, duplicates ?? 0), teacher, runs, duplicates: duplicates ?? 0 };
+  return { table: resultsTable(teacher, methods, runs, duplicates ?? 0, classes), teacher, runs, duplicates: duplicates ?? 0, ...(classes ? { classes } : {}) };
 }
 
 const toHistory = (records: readonly EpochRecord[]) => records.map((r) => ({ epoch: r.epoch, trainLoss: r.trainLoss, validLoss: r.validLoss, ...r.metrics }));
@@ -251,20 +256,25 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     return results;
   }
   if (!(Number.isInteger(cfg.size) && cfg.size > 0 && cfg.size % 4 === 0)) throw new OptionError('--size', `expected a positive multiple of 4, got ${cfg.size}`);
+  if (!cfg.root) throw new OptionError('--root', 'is required: a 2D class-folder set (Training/ and Testing/ folders of class folders, or <class>/ folders)');
+  const groupBy: string = cfg.groupBy;
+  if (groupBy !== 'subject' && groupBy !== 'nearDuplicates') throw new OptionError('--groupBy', `expected 'subject' or 'nearDuplicates', got "${groupBy}"`);
   await initBackend();
   const t0 = Date.now();
   const out = path.resolve(cfg.out);
   await mkdir(out, { recursive: true });
   const { rows, hasTestFolder: hasTest } = await folderRows(cfg.root, { extensions: ['.jpg', '.jpeg', '.png'], limit: cfg.perClass, limitSeed: cfg.seed });
-  if (!hasTest) throw new OptionError('--root', `${cfg.root} needs Training/ and Testing/ class folders`);
   const input = { kind: 'image2d' as const, mode: 'rgb' as const, size: [cfg.size, cfg.size] as [number, number] };
-  const common = { split: { valid: 0.1, test: 0, seed: cfg.seed }, seed: cfg.seed, cacheDir: cfg.cacheDir ? path.resolve(cfg.cacheDir) : path.join(out, 'cache'), onWarning: (m: string) => log(`note: ${m}`) };
+  const common = { split: { valid: 0.1, test: hasTest ? 0 : 0.15, seed: cfg.seed, groupBy: groupBy as 'subject' | 'nearDuplicates' }, seed: cfg.seed, cacheDir: cfg.cacheDir ? path.resolve(cfg.cacheDir) : path.join(out, 'cache'), onWarning: (m: string) => log(`note: ${m}`) };
   const normStep = normalizationStep(cfg.normalize);
   const bunch = await DataBunch.fromRows(rows, { ...common, pipeline: { input, steps: [normStep] } });
   bunch.printStats(log);
-  const leaks = await bunch.leakage();
+  const leaks = await bunch.leakage(bunch.nearScan ? { nearDuplicates: { threshold: bunch.nearScan.threshold } } : {});
   const duplicates = new Set(leaks.testDuplicates);
   log(`test images byte-identical to a training/validation image: ${duplicates.size}`);
+  const classWeights = cfg.classWeights ? bunch.classWeights() : undefined;
+  if (classWeights) log(`class weights (N / (K·n_k)): ${bunch.classes.map((c, k) => `${c} ${classWeights[k].toFixed(3)}`).join(', ')}`);
+  const published = publishedApplies(bunch.classes);
   const inputShape = [...bunch.sampleShape] as [number, number, number];
   const numClasses = bunch.classes.length;
   const timings: Array<{ name: string; seconds: number }> = [];
@@ -304,7 +314,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     log(`\nTeacher: ${arch === 'resnet' ? 'ResNet' : 'BN CNN'}, widths ${widths.join('/')}, ${cfg.teacherEpochs} epochs${augment.length ? `, flips and ±${shift} px shifts` : ''}`);
     const teacher = arch === 'resnet' ? resnet2d({ inputShape, widths, seed: cfg.seed, name: 'teacher' }, numClasses) : sliceCnn({ inputShape, widths, seed: cfg.seed, name: 'teacher' }, numClasses);
     log(summarize(teacher.model).text);
-    const keep = new BestModelCheckpoint({ monitor: 'accuracy', mode: 'max', restore: true });
+    const keep = new BestModelCheckpoint({ monitor: 'balancedAccuracy', mode: 'max', restore: true });
     const learner = new Learner(teacherBunch, { model: teacher.model, kind: 'classifier' }, { optimizer: 'adamw', weightDecay: 1e-4, batchSize: cfg.batchSize, seed: cfg.seed, callbacks: [keep, new EpochLog('teacher', log)] });
     histories.push({ name: 'teacher', epochs: toHistory(await learner.fit(cfg.teacherEpochs, { lr: 1e-3, schedule: 'cosine' })) });
     await learner.save(path.join(out, 'teacher'));
@@ -318,21 +328,23 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     const teacherEval = new Learner(bunch, { model: teacherModel, kind: 'classifier' }, { batchSize: cfg.batchSize });
     teacherScores = await testScores(teacherEval, duplicates);
     teacherEval.dispose();
-    log(`teacher: test ${teacherScores.all.toFixed(2)}% (without duplicates ${teacherScores.dedup.toFixed(2)}%, balanced ${teacherScores.balanced.toFixed(2)}%)`);
+    log(`teacher: test ${teacherScores.all.toFixed(2)}% (without duplicates ${teacherScores.dedup.toFixed(2)}%, balanced ${teacherScores.balanced.toFixed(2)}%; recall ${recallText(bunch.classes, teacherScores)})`);
   }
 
-  const initLabel = `${init === 'torch' ? ', torch init' : ''}${(cfg.normalize as string) === 'imagenet' ? ', ImageNet norm' : ''}`;
+  const initLabel = `${init === 'torch' ? ', torch init' : ''}${(cfg.normalize as string) === 'imagenet' ? ', ImageNet norm' : ''}${classWeights ? ', class weights' : ''}`;
   const methods: Array<{ method: string; kd?: KdSetting }> = [...(cfg.noCe ? [] : [{ method: `CE, wd 0.01${initLabel}` }]), ...kdSettings.map((kd) => ({ method: `${kdName(kd)}${initLabel}`, kd }))];
   const runs: StudentRun[] = [];
   // results.json is rewritten (atomically) after the teacher and after every student, so a run stopped part-way
   // keeps what it finished (`complete: false`); --merge pools such files like finished ones.
   const resultsSoFar = (complete: boolean) => {
-    const table = resultsTable(teacherScores, methods.map((m) => m.method), runs, duplicates.size);
+    const table = resultsTable(teacherScores, methods.map((m) => m.method), runs, duplicates.size, bunch.classes);
     return {
       config: cfg,
       classes: bunch.classes,
       samples: { train: bunch.size('train'), valid: bunch.size('valid'), test: teacherScores?.n ?? runs[0]?.n ?? 0 },
       duplicates: duplicates.size,
+      contamination: leaks.contamination ?? null,
+      publishedFigures: published,
       teacher: teacherScores ? { ...teacherInfo, ...teacherScores } : null,
       runs: [...runs],
       table,
@@ -345,17 +357,17 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     for (const m of methods) {
       const sStart = Date.now();
       const student = edgeCnn({ inputShape, seed, init }, numClasses);
-      const keep = new BestModelCheckpoint({ monitor: 'accuracy', mode: 'max', restore: true });
+      const keep = new BestModelCheckpoint({ monitor: 'balancedAccuracy', mode: 'max', restore: true });
       const learner = m.kd
-        ? distill({ model: teacherModel! }, student, bunch, { loss: { hinton: m.kd }, learner: { optimizer: 'adam', batchSize: cfg.batchSize, seed, callbacks: [keep, new EpochLog(`${m.method}, seed ${seed}`, log)] } }).learner
-        : new Learner(bunch, { model: student.model, kind: 'classifier' }, { optimizer: 'adamw', weightDecay: 0.01, batchSize: cfg.batchSize, seed, callbacks: [keep, new EpochLog(`${m.method}, seed ${seed}`, log)] });
+        ? distill({ model: teacherModel! }, student, bunch, { loss: { hinton: m.kd, ...(classWeights ? { classWeights } : {}) }, learner: { optimizer: 'adam', batchSize: cfg.batchSize, seed, callbacks: [keep, new EpochLog(`${m.method}, seed ${seed}`, log)] } }).learner
+        : new Learner(bunch, { model: student.model, kind: 'classifier' }, { optimizer: 'adamw', weightDecay: 0.01, batchSize: cfg.batchSize, seed, ...(classWeights ? { loss: { kind: 'classifier' as const, classWeights } } : {}), callbacks: [keep, new EpochLog(`${m.method}, seed ${seed}`, log)] });
       const records = await learner.fit(cfg.studentEpochs, { lr: 1e-3 });
       const scores = await testScores(learner, duplicates);
       const secondsPerEpoch = records.reduce((a, h) => a + h.seconds, 0) / Math.max(1, records.length);
       runs.push({ method: m.method, seed, ...scores, bestEpoch: keep.bestEpoch, secondsPerEpoch });
       histories.push({ name: `${m.method}, seed ${seed}`, epochs: toHistory(records) });
       timings.push({ name: `${m.method}, seed ${seed}`, seconds: (Date.now() - sStart) / 1000 });
-      log(`${m.method}, seed ${seed}: best epoch ${keep.bestEpoch}, test ${scores.all.toFixed(2)}% (without duplicates ${scores.dedup.toFixed(2)}%), ${secondsPerEpoch.toFixed(1)} s/epoch (train + valid)`);
+      log(`${m.method}, seed ${seed}: best epoch ${keep.bestEpoch} (valid balanced accuracy), test ${scores.all.toFixed(2)}% (without duplicates ${scores.dedup.toFixed(2)}%, balanced ${scores.balanced.toFixed(2)}%; recall ${recallText(bunch.classes, scores)}), ${secondsPerEpoch.toFixed(1)} s/epoch (train + valid)`);
       await writeResults(out, resultsSoFar(false));
       learner.dispose();
       student.model.dispose();
@@ -368,17 +380,26 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   await writeFile(path.join(out, 'table.md'), `${table}\n`);
   const file = await writeResults(out, results);
   const experiment: Experiment = {
-    title: 'Edge distillation on brain-tumor-mri',
-    description: `Teacher CNN → edge CNN student (12,628 parameters at 128×128×3), plain CE vs Hinton KD, ${seeds.length} seed(s), test accuracy with and without the test images that duplicate training images.`,
+    title: `Edge distillation on ${path.basename(path.resolve(cfg.root))}`,
+    description: `Teacher CNN → edge CNN student (12,628 parameters at 128×128×3), plain CE vs Hinton KD, ${seeds.length} seed(s), epochs chosen by validation balanced accuracy; test accuracy with and without the test images that duplicate training images, balanced accuracy and per-class recall.${published ? '' : ' The edge-distillation paper\'s figures belong to brain-tumor-mri and are not shown.'}`,
     seed: cfg.seed,
     config: cfg,
     dataStats: bunch.stats(),
-    leakage: { 'byte-identical pairs': leaks.bytes, 'test duplicates': leaks.testDuplicates },
+    leakage: { 'byte-identical pairs': leaks.bytes, 'test duplicates': leaks.testDuplicates, 'near-duplicate pairs (r ≥ threshold)': leaks.near, 'test near-duplicates': leaks.testNearDuplicates },
     histories,
     metrics: [
       ...(teacherScores ? [{ name: 'teacher accuracy (%)', value: teacherScores.all, split: 'test' as const }] : []),
-      ...methods.map((m) => ({ name: `${m.method} accuracy (%)`, value: meanSd(runs.filter((r) => r.method === m.method).map((r) => r.all)).mean, split: 'test' as const })),
+      ...(teacherScores ? [{ name: 'teacher balanced accuracy (%)', value: teacherScores.balanced, split: 'test' as const }, ...bunch.classes.map((c, k) => ({ name: `teacher recall ${c} (%)`, value: teacherScores!.recall![k], split: 'test' as const }))] : []),
+      ...methods.flatMap((m) => {
+        const rs = runs.filter((r) => r.method === m.method);
+        return [
+          { name: `${m.method} accuracy (%)`, value: meanSd(rs.map((r) => r.all)).mean, split: 'test' as const },
+          { name: `${m.method} balanced accuracy (%)`, value: meanSd(rs.map((r) => r.balanced)).mean, split: 'test' as const },
+          ...bunch.classes.map((c, k) => ({ name: `${m.method} recall ${c} (%)`, value: meanSd(rs.map((r) => r.recall![k])).mean, split: 'test' as const })),
+        ];
+      }),
     ],
+    ...(teacherScores?.confusion ? { confusion: { matrix: teacherScores.confusion, classes: bunch.classes } } : runs.length > 0 ? { confusion: { matrix: runs[runs.length - 1].confusion!, classes: bunch.classes } } : {}),
     timings,
     notes: [table],
   };
@@ -386,6 +407,11 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   log(`wrote ${file}, ${path.join(out, 'table.md')} and ${written.path}`);
   teacherModel?.dispose();
   return results;
+}
+
+/** Per-class recall as "class 93.3 %, …". */
+function recallText(classes: readonly string[], s: TestScores): string {
+  return classes.map((c, k) => `${c} ${(s.recall?.[k] ?? NaN).toFixed(1)} %`).join(', ');
 }
 
 /** ImageNet's per-channel mean and std on 0..255 pixels (torchvision's Normalize constants × 255). */

@@ -1,99 +1,50 @@
 /**
- * 3D → 2D knowledge distillation on the synthetic two-site cohort, over several seeds (issue 7):
- * for each seed, a new cohort; the 3D teacher trained on site B (see --teacher); then each 2D
- * student trained twice on site B's training split, from the same initialisation:
- *
- *   plain      cross-entropy on the labels;
- *   distilled  Hinton KD ((1−α)·CE + α·T²·KL at temperature T) + a similarity-preserving term
- *              (batch similarity graphs of student vs teacher features compared by MSE).
- *
- * Students (middle slices across the axial axis of the volume):
- *   slice    2D CNN on the middle slice          early    k slices as the channels of one 2D CNN
- *   joint    one shared 2D CNN per slice of k    dynamic  rank-pooled image of K slices, then a 2D CNN
- *   lstm     shared 2D CNN per slice, LSTM over K  edge   the ~12 k-parameter edge CNN on the middle slice
- *
- * Reports site-B test balanced accuracy (per scan) as mean ± sd over the seeds, the paired
- * distilled − plain difference, and the teacher's, in results.json and table.md.
+ * 3D → 2D knowledge distillation on the synthetic two-site cohort, over several seeds: for each
+ * seed a new cohort, a 3D teacher trained on site B (see --teacher), then each 2D student (slice,
+ * early, joint, dynamic, lstm, edge) trained plainly and distilled (Hinton KD + similarity-preserving)
+ * from the same initialisation; site-B test balanced accuracy as mean ± sd over the seeds and the
+ * paired distilled − plain difference, in results.json and table.md.
+ * Setup, pilots and results: docs/experiments/kd-synthetic.md.
  *
  *   npx tsx scripts/kd-synthetic.ts --help
  *   TRANSMRI_THREADS=1 npm run kd-synthetic
- *
- * Cohort and teacher (defaults): 192 subjects (96 on site B: 68 training, 48 validation and 76 test scans of 34,
- * 24 and 38 subjects) with mild disease, severity U[0.2, 0.6] instead of the cohort's U[0.5, 1]. At the cohort's default
- * severity (64 subjects, 8a45416) the plain 2D students already matched the 3D teacher (0.94), so there was nothing
- * to distil. Teacher = the issue's classifier from the site-A CAE encoder, fine-tuned ('finetune': head alone for 14
- * epochs, then the whole network for 40 at one learning rate, --encoderLr 1). On the pilot seeds 100 and 101 the frozen encoder's classifier ('transfer') and the fine-tune at the usual 0.1× encoder rate stayed near
- * chance (128 subjects, severity 0.2–0.6, test BA 0.558/0.558 and 0.596/0.654); fine-tuned at 1× it gave 0.827/0.865,
- * the from-scratch classifier 0.712/0.865.
- *
- * Pilots (seeds 100, 101, students slice/early/edge, teacher 'finetune' at 1×; criterion chosen beforehand: mean
- * teacher − plain test BA, want ≥ 0.05): 128 subjects, severity 0.2–0.6: +0.061; 128, 0.1–0.4: −0.007 (teacher
- * 0.615/0.788: too little signal for the 3D net); 192, 0.2–0.6: +0.107 (teacher 0.789/0.895) ← chosen. Pilot
- * runs took 176 s + ~100 s (teacher check) + 125 s + 157 s. KD settings were not touched (T = 4, α = 0.5, similarity 5, cosine-max).
- *
- * Result (2026-11-23, defaults, seeds 0–4 run once, cpu + native kernels, 1 thread on a 2-core machine at load ~5,
- * 1458 s, code 48b0d53), test balanced accuracy plain → distilled, mean ± sd: teacher 0.832 ± 0.093 (seed 4: 0.671);
- * slice 0.732 → 0.716, early 0.850 → 0.874 (better on 4 of 5 seeds), joint 0.587 → 0.518 (worse on 5 of 5),
- * dynamic 0.837 → 0.853 (better on 4 of 5), lstm 0.832 → 0.834, edge 0.671 → 0.653; distilled − plain averaged
- * over the students −0.010 ± 0.017 (without joint +0.002). The teacher now beats the plain students (by 0.080 on
- * average, on 4 of 5 seeds), but distillation still does not beat plain training on average: it helps the
- * multi-slice students (early, dynamic: +0.024 ± 0.025, +0.016 ± 0.020), not the single-slice ones, and the joint-fusion
- * student is near chance even plain (0.587) and loses with distillation every time.
- *
- * That was a bug (fixed in bdcff2a): tfjs' TimeDistributed ran the shared slice CNN once per slice position, so its
- * batch norm normalised each position with that position's batch statistics in training and with one moving average
- * in inference (pilot seed 101: training loss 0.005, inference-mode loss on the same set 0.41); the CNN now runs once
- * on the N·k slices folded into the batch. Rerun of the two affected students (seeds 0–4, defaults, `--students
- * joint,lstm`, 1 thread at load ~5, 723 s; the teacher reproduced 0.832 ± 0.093 exactly), plain → distilled:
- * joint 0.847 ± 0.071 → 0.824 ± 0.065 (better on 2 of 5), lstm 0.847 ± 0.057 → 0.847 ± 0.069 (3 of 5). With the
- * other four rows above: distilled − plain over the six students −0.003 ± 0.024; teacher − mean plain student +0.034
- * (4 of 5 seeds). Joint still loses a little with distillation, Hinton alone as much (pilot seeds 100–101: −0.059 vs
- * −0.053 with the similarity term), where the teacher is no better than the plain student (seed 100: 0.789 both).
- * The earlier result below predates the fix for joint and lstm.
- *
- * Why distillation gains nothing here: the students are limited by what their slices show, and the teacher is no
- * better than they are. Run of 2026-11-23 (seeds 0–4, defaults + `--transfer 96 --oracle`, code 058a003, two
- * processes merged with --merge, 3482 s; the plain students and the teacher reproduce the table above exactly):
- * - a transfer set of 192 unlabelled site-B scans of 96 new subjects (2.8× the 68 labelled ones), which the
- *   distilled students learn from through the teacher alone: distilled − plain −0.030 ± 0.025 over the students
- *   (slice −0.003, early −0.032, joint −0.076, dynamic −0.026, lstm −0.026, edge −0.016): the students copy the
- *   teacher's mistakes on the new scans (teacher 0.832; the multi-slice students 0.84–0.85 alone);
- * - the oracle, the same students trained plainly on those 192 scans with their true labels: oracle − plain
- *   +0.039, +0.013, −0.005, +0.013, +0.018, +0.021 (mean +0.017, each within one sd). Almost four times the
- *   labels add two points at most, so no teacher, on these scans or through soft targets on the 68, has much to add.
- * Pilots on seeds 100–103 (scripts outside the repo), for the teacher: with 16 or 36 labelled scans the 3D
- * classifier (from scratch, or fine-tuned from a CAE pretrained on site B's scans + the pool) scores 0.42–0.71,
- * the 2D students 0.53–0.93 (early fusion 0.70–0.92): the 3D network needs more labels than the 2D ones, so a label-scarce
- * setting does not make a better teacher either; at 68 labels, CAE pretraining on the unlabelled site-B scans
- * gives 0.78–0.91, like site A's; a 3D BN CNN (outside the library: tfjs has no rank-5 batch norm) 0.83–0.96,
- * level with the best students. Distilling needs a cohort whose label the middle slices show less well than the
- * whole volume, with students that still have labels to gain.
- *
- * Label-scarce setting, where distillation wins (2026-11-23, code 5c5bc4e): `--labelled 0.25 --teacherBatchNorm
- * --teacher scratch,finetune --transfer 96 --oracle`: 16 labelled site-B scans (8 subjects), the teacher's CAE with batch
- * norm (from scratch or pretrained on site A and fine-tuned, picked on validation), the transfer set = the other 52
- * site-B training scans + 192 new ones, unlabelled. Criterion fixed before the pilots: mean distilled − plain over
- * the six students ≥ +0.02 on pilot seeds 100–101; they gave +0.013 and +0.125. Seeds 0–4, run once (two processes
- * merged, 1827 s): teacher 0.837 ± 0.052 (scratch on 3 seeds, fine-tuned on 2); distilled − plain slice +0.037 ± 0.070,
- * early +0.029 ± 0.089, joint +0.074 ± 0.075, dynamic +0.103 ± 0.111, lstm +0.013 ± 0.041, edge +0.053 ± 0.053;
- * mean over the students +0.051 ± 0.030, positive on every seed. The oracle (those 244 scans labelled) gains
- * +0.042 to +0.142: here the students have labels to gain, and the teacher is better than they are.
- *
- * Earlier result (64 subjects, severity 0.5–1, from-scratch teacher, 746 s, 8a45416): teacher 0.942 ± 0.081,
- * students 0.88–0.99 plain, distilled − plain −0.039 ± 0.029; ablations on it (slice, early, dynamic, edge):
- * Hinton only −0.021, similarity only −0.004, T = 1 −0.006, similarity 3000 'rows' −0.035, all within the spread.
  */
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { ArrayBatchSource, DataError, Learner, OptionError, cnnLstm, distill, dynamicImage, earlyFusion, edgeCnn, initBackend, jointFusion, sliceCnn } from '../src/index.js';
-import type { BatchSource, LearnerOptions, StudentModel } from '../src/index.js';
+import {
+  ArrayBatchSource,
+  DataError,
+  Learner,
+  OptionError,
+  VolumeViewSource,
+  backendForReport,
+  cnnLstm,
+  distill,
+  dynamicImage,
+  earlyFusion,
+  edgeCnn,
+  flipX,
+  formatMeanSd,
+  initBackend,
+  jointFusion,
+  keepLabelled,
+  loadSplit,
+  pairedDifference,
+  seedSummary,
+  sliceCnn,
+  winTieLoss,
+  withUnlabelled,
+  type BatchSource,
+  type LearnerOptions,
+  type SeedSummary,
+  type StudentModel,
+  type StudentView,
+  type VolumeSplit,
+} from '../src/index.js';
 import { parseCli, parseList, parseSeeds } from './lib/cli.js';
 import { isEntryPoint, markdownTable, writeResultsAndTable } from './lib/experiment.js';
-import { backendForReport } from '../src/index.js';
-import { formatMeanSd, pairedDifference, seedSummary, winTieLoss, type SeedSummary } from '../src/index.js';
 import { classifierEpochs, pretrainCae, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
 import { syntheticPool, syntheticSites } from './lib/synthetic-sites.js';
-import { VolumeViewSource, flipX, keepLabelled, loadSplit, withUnlabelled, type StudentView, type VolumeSplit } from '../src/data/views/volume-views.js';
 
 const spec = {
   name: 'scripts/kd-synthetic.ts',

@@ -1,33 +1,13 @@
 /**
- * Transfer vs scratch on the demo's synthetic two-site cohort, over several seeds: for each seed,
- * a new cohort (and splits and initialisations), the CAE pretrained on site A, and four classifiers
- * on site B's few labelled subjects, all trained for the same number of epochs:
- *
- *   transfer   the pretrained encoder frozen, a new head trained (the demo's classifier)
- *   unfrozen   the same, then every layer fine-tuned with discriminative learning rates (encoder 0.1×)
- *   multitask  the encoder of a CAE + head pretrained on site A WITH its labels (0.7·MSE + 0.3·CE), frozen, new head
- *   scratch    the same architecture with fresh weights, every layer trained (the demo's comparison)
- *
- * Reports site-B test balanced accuracy as mean ± sd over the seeds (and paired differences to
- * scratch) in results.json and table.md.
+ * Transfer vs scratch on the demo's synthetic two-site cohort, over several seeds: for each seed a
+ * new cohort, the CAE pretrained on site A, and four classifiers on site B's few labelled subjects
+ * (transfer: frozen encoder; unfrozen: then fine-tuned; multitask: encoder pretrained with site A's
+ * labels; scratch), trained for the same number of epochs; site-B test balanced accuracy as
+ * mean ± sd over the seeds, with paired differences to scratch, in results.json and table.md.
+ * Results: docs/experiments/transfer-seeds.md.
  *
  *   npx tsx scripts/transfer-seeds.ts --help
  *   TRANSMRI_THREADS=1 npm run transfer-seeds -- --seeds 0,1,2,3,4
- *
- * Result (2026-11-23, defaults, seeds 0–4, cpu + native kernels, 1 thread on a loaded 2-core machine, 2137 s;
- * code of 77debe5, before the one-cycle momentum change e76f1ff): site-B test balanced accuracy, mean ± sd,
- * transfer 0.675 ± 0.090, unfrozen 0.767 ± 0.109, multitask 0.775 ± 0.086, scratch 0.925 ± 0.104.
- * Scratch beats every transfer variant (paired differences −0.250 ± 0.169, −0.158 ± 0.080, −0.150 ± 0.140;
- * scratch worse on one seed of fifteen pairs). AUC 0.849 / 0.928 / 0.910 / 0.986: the frozen encoder ranks
- * better than its balanced accuracy says. On this cohort the class effect (ventricles, cortex) is strong
- * enough for ~11 labelled subjects to train the whole network; the site-A autoencoder's average-pooled code
- * carries less of it. Seed 0 reproduces the demo's 0.542 vs 1.000.
- *
- * Rerun (2026-11-23, code of aff2a99, same defaults and seeds, 1 thread at load ~2, 390 s):
- * transfer 0.725 ± 0.070, unfrozen 0.750 ± 0.147, multitask 0.808 ± 0.037, scratch 0.950 ± 0.075; scratch minus
- * each −0.225 ± 0.100, −0.200 ± 0.165, −0.142 ± 0.100, scratch never worse (two ties). The figures moved with the
- * one-cycle momentum change and later fixes, the conclusion did not: on this cohort the site-A autoencoder's
- * code does not beat training the same network from scratch on site B.
  */
 import path from 'node:path';
 import { initBackend } from '../src/index.js';
