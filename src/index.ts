@@ -93,7 +93,8 @@ export { Pipeline, PIPELINE_FORMAT_VERSION } from './data/databunch/pipeline.js'
 export type { PipelineSpec, PipelineJSON, InputSpec } from './data/databunch/pipeline.js';
 export type { StepSpec } from './data/databunch/steps.js';
 export { SampleCache, CACHE_FORMAT_VERSION, DEFAULT_CACHE } from './data/databunch/cache.js';
-export type { CacheOptions, CacheManifest, CacheEntry } from './data/databunch/cache.js';
+export type { CacheOptions, CacheManifest } from './data/databunch/cache.js';
+export type { CacheEntry, SourceIdentity } from './data/databunch/cache-entry.js';
 export { SampleFilesError } from './data/databunch/check-files.js';
 export type { SliceView } from './data/databunch/stream.js';
 export { dHash, hamming, DEFAULT_LEAKAGE } from './data/databunch/leakage.js';
