@@ -7,7 +7,7 @@ import type { Stats } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { CacheEntry } from './cache.js';
+import type { CacheEntry } from './cache-entry.js';
 
 /** The file holding the format version. */
 export const MANIFEST = 'manifest.json';
