@@ -52,6 +52,12 @@ export function checkOptions<S extends z.ZodType>(schema: S, value: unknown, sou
     const known = knownKeys(schema);
     throw new OptionError(key, `unknown key in ${source}${known.length ? ` (known: ${known.join(', ')})` : ''}`);
   }
+  let given: unknown = value;
+  for (const key of issue.path) given = given === null || typeof given !== 'object' ? undefined : (given as Record<PropertyKey, unknown>)[key];
+  if (given === undefined && issue.path.length === 1) {
+    const flag = String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    throw new OptionError(path, `required: give --${flag} or "${path}" in the config file`);
+  }
   throw new OptionError(path || '(options)', `${issue.message} (in ${source})`);
 }
 

@@ -18,6 +18,11 @@ import { Command, CommanderError } from 'commander';
 import { TransmriError } from '../backend/errors.js';
 import { packageVersion } from './paths.js';
 import { ExitCode } from './exit.js';
+import { pretrainCommand } from './commands/pretrain.js';
+import { transferCommand } from './commands/transfer.js';
+import { distillCommand } from './commands/distill.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { sweepCommand } from './commands/sweep.js';
 import { workerCommand } from './commands/worker.js';
@@ -34,6 +39,11 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces of errors (accepted anywhere on the line)')
     .enablePositionalOptions()
     .showSuggestionAfterError(true);
+  program.addCommand(pretrainCommand());
+  program.addCommand(transferCommand());
+  program.addCommand(distillCommand());
+  program.addCommand(evaluateCommand());
+  program.addCommand(reportCommand());
   program.addCommand(runCommand());
   program.addCommand(sweepCommand());
   program.addCommand(workerCommand());

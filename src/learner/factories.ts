@@ -2,6 +2,7 @@
  * Learner factories (fastai style): build the model for a source with the
  * models builders, pick the matching loss, and return a Learner.
  */
+import * as tf from '@tensorflow/tfjs';
 import { OptionError, rejectUnknownOptions } from '../backend/errors.js';
 import type { BatchSource } from '../data/batch.js';
 import { buildCae, type CaeOptions } from '../models/cae.js';
@@ -9,6 +10,7 @@ import { buildClassifier, buildMultitask, classifierFromEncoder, type BackboneOp
 import type { VolumeInputShape } from '../models/building-blocks.js';
 import { buildSrcae, type SrcaeOptions } from '../models/srcae.js';
 import { DEFAULT_LEARNER, Learner, type LearnerOptions } from './learner.js';
+import type { ModelHandle } from './model-handle.js';
 
 /** A backbone without its input shape (taken from the source). */
 export type BackboneSpec = ({ architecture: 'cae' } & Omit<CaeOptions, 'inputShape'>) | ({ architecture: 'srcae' } & Omit<SrcaeOptions, 'inputShape'>);
@@ -129,13 +131,23 @@ export function classifierLearner(source: BatchSource, options: ClassifierLearne
 export function classifierLearnerFromEncoder(aeLearner: Learner, targetSource: BatchSource, options: TransferLearnerOptions = {}): Learner {
   rejectUnknownOptions('TransferLearnerOptions', options, { head: 0, freeze: 0, classWeights: 0, labelSmoothing: 0, learner: 0 });
   noLoss(options.learner, 'TransferLearnerOptions');
-  const encoder = aeLearner.handle.encoder;
+  const encoder = aeLearner.handle.encoder ?? encoderFromNames(aeLearner.handle);
   if (!encoder) throw new OptionError('classifierLearnerFromEncoder.aeLearner', `the learner's ${aeLearner.handle.kind} model has no encoder`);
   const seed = options.learner?.seed ?? aeLearner.options.seed;
   const clf = classifierFromEncoder(encoder, { numClasses: targetSource.classes.length, seed, ...options.head });
   const learner = new Learner(targetSource, clf, { ...options.learner, seed, loss: { kind: 'classifier', ...ceSpec(options) } });
   if (options.freeze ?? DEFAULT_FACTORY.freeze) learner.freeze();
   return learner;
+}
+
+/**
+ * The encoder of a model whose handle names its encoder layers but holds no encoder model (a learner
+ * loaded from a checkpoint): the model cut after its last encoder layer, sharing its weights.
+ */
+function encoderFromNames(handle: ModelHandle): tf.LayersModel | undefined {
+  const names = new Set(handle.encoderLayerNames ?? []);
+  const last = handle.model.layers.filter((l) => names.has(l.name)).pop();
+  return last === undefined ? undefined : tf.model({ inputs: handle.model.inputs, outputs: last.output as tf.SymbolicTensor, name: `${handle.model.name}_encoder` });
 }
 
 /**
