@@ -1,7 +1,7 @@
 /**
- * The Learner: fits a model on a BatchSource, validates on the 'valid' split
- * every epoch, predicts and encodes. Everything else (early stopping,
- * checkpoints, progress, logging) is a callback.
+ * The Learner: holds a model, its layer groups and optimizers, and fits (through the training loop
+ * of loop.ts), validates, predicts and encodes. Everything else (schedule, validation history,
+ * checkpoints, early stopping, progress, logging, the lr range test) is a callback.
  */
 import * as tf from '@tensorflow/tfjs';
 import { DataError, OptionError, rejectUnknownOptions } from '../backend/errors.js';
