@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IMAGENET_NORMALIZE, main, mergeResults, normalizationStep, parseKdSettings } from '../../scripts/kd-brain-tumor.js';
+import { IMAGENET_NORMALIZE, main, mergeResults, normalizationStep, parseKdSettings, resultsTable } from '../../scripts/kd-brain-tumor.js';
 import { OptionError } from '../../src/backend/errors.js';
 
 describe('kd-brain-tumor --kd parsing', () => {
@@ -27,6 +27,27 @@ describe('kd-brain-tumor --normalize', () => {
     expect(normalizationStep('zscore')).toEqual({ op: 'zScore' });
     expect(normalizationStep('imagenet')).toBe(IMAGENET_NORMALIZE);
     expect(() => normalizationStep('minmax')).toThrow(/--normalize/);
+  });
+});
+
+describe('kd-brain-tumor on any class-folder set', () => {
+  const score = (all: number, recall: number[]) => ({ all, dedup: all, balanced: all - 1, n: 40, nDedup: 40, recall });
+  it('--root is required (no machine-specific default)', async () => {
+    await expect(main(['--quiet'])).rejects.toThrow(/--root: is required/);
+  });
+  it('per-class recall columns (mean ± sd over seeds); the published column only for brain-tumor-mri\'s classes', () => {
+    const runs = [
+      { method: 'CE, wd 0.01', seed: 1, bestEpoch: 1, secondsPerEpoch: 1, ...score(80, [90, 70]) },
+      { method: 'CE, wd 0.01', seed: 2, bestEpoch: 1, secondsPerEpoch: 1, ...score(82, [94, 74]) },
+    ];
+    const other = resultsTable(score(90, [100, 80]), ['CE, wd 0.01'], runs, 0, ['AD', 'CN']).split('\n');
+    expect(other[0]).toBe('| model | seeds | all 40 test | without 0 duplicates | balanced | recall AD | recall CN |');
+    expect(other[2]).toBe('| teacher | 1 | 90.00 | 90.00 | 89.00 | 100.00 | 80.00 |');
+    // recall AD 90, 94 → 92 ± 2.83 (sample sd √8); CN 70, 74 → 72 ± 2.83
+    expect(other[3]).toBe('| CE, wd 0.01 | 2 | 81.00 ± 1.41 | 81.00 ± 1.41 | 80.00 ± 1.41 | 92.00 ± 2.83 | 72.00 ± 2.83 |');
+    const tumour = resultsTable(undefined, ['CE, wd 0.01'], runs, 0, ['glioma', 'meningioma', 'notumor', 'pituitary']).split('\n');
+    expect(tumour[0]).toMatch(/\| recall pituitary \| published \|$/);
+    expect(tumour[2]).toMatch(/\| 90\.98 \|$/);
   });
 });
 
@@ -69,7 +90,7 @@ describe.skipIf(!existsSync(ROOT))(`scripts/kd-brain-tumor.ts on ${ROOT} (skippe
   it('short run on a few hundred images: teacher, CE and KD students, duplicates excluded, results.json, table.md, report.html; a saved teacher reloads', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'kd-tumour-'));
     try {
-      const args = ['--perClass', '40', '--size', '32', '--teacherWidths', '8,16', '--teacherEpochs', '2', '--studentEpochs', '2', '--seeds', '1', '--kd', '1/0.5/mean', '--out', out, '--quiet'];
+      const args = ['--root', ROOT, '--perClass', '40', '--size', '32', '--teacherWidths', '8,16', '--teacherEpochs', '2', '--studentEpochs', '2', '--seeds', '1', '--kd', '1/0.5/mean', '--out', out, '--quiet'];
       const results = (await main(args)) as {
         classes: string[];
         samples: { train: number; valid: number; test: number };

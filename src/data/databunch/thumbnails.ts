@@ -74,6 +74,7 @@ export function centredThumbnail(img: Float32Array, h: number, w: number, size: 
   }
   const cy = m > 0 ? my / m : h / 2;
   const cx = m > 0 ? mx / m : w / 2;
+  if (h === 2 * size && w === 2 * size) return centredHalving(img, size, cy, cx, min);
   const sy = h / size;
   const sx = w / size;
   // bilinear value at continuous position (y, x) in pixel-centre coordinates
@@ -93,6 +94,41 @@ export function centredThumbnail(img: Float32Array, h: number, w: number, size: 
       // mean of four bilinear samples at the box's quarter points: a box of sy × sx around (y, x)
       out[r * size + c] = (at(y - sy / 4, x - sx / 4) + at(y - sy / 4, x + sx / 4) + at(y + sy / 4, x - sx / 4) + at(y + sy / 4, x + sx / 4)) / 4;
     }
+  }
+  return out;
+}
+
+/**
+ * The same as the general case when the image is 2·size square (the quarter points of the boxes
+ * then fall on a regular grid of step 1): shift the image by (cy − size, cx − size) with bilinear
+ * weights, one pass per axis, then average 2 × 2 blocks. About 50× cheaper than sampling point by point.
+ */
+function centredHalving(img: Float32Array, size: number, cy: number, cx: number, fill: number): Float32Array {
+  const n = 2 * size;
+  const shift = (d: number): { i0: number; f: number } => ({ i0: Math.floor(d), f: d - Math.floor(d) });
+  const { i0: oy, f: fy } = shift(cy - size);
+  const { i0: ox, f: fx } = shift(cx - size);
+  // rows: tmp[k][c] = (1 − fy)·img[k + oy][c] + fy·img[k + oy + 1][c]
+  const tmp = new Float32Array(n * n);
+  for (let k = 0; k < n; k++) {
+    const a = k + oy;
+    const b = a + 1;
+    const inA = a >= 0 && a < n;
+    const inB = b >= 0 && b < n;
+    for (let c = 0; c < n; c++) tmp[k * n + c] = (1 - fy) * (inA ? img[a * n + c] : fill) + fy * (inB ? img[b * n + c] : fill);
+  }
+  // columns, then 2 × 2 block means
+  const out = new Float32Array(size * size);
+  const row = new Float32Array(n);
+  for (let k = 0; k < n; k++) {
+    for (let j = 0; j < n; j++) {
+      const a = j + ox;
+      const b = a + 1;
+      // outside the image the row pass gave `fill` too: fill is the same in both passes
+      row[j] = (1 - fx) * (a >= 0 && a < n ? tmp[k * n + a] : fill) + fx * (b >= 0 && b < n ? tmp[k * n + b] : fill);
+    }
+    const r = k >> 1;
+    for (let c = 0; c < size; c++) out[r * size + c] += (row[2 * c] + row[2 * c + 1]) / 4;
   }
   return out;
 }

@@ -151,6 +151,39 @@ describe('centredThumbnail', () => {
   });
 });
 
+describe('centredThumbnail on a 2·size image (separable fast path)', () => {
+  it('equals the point-by-point definition: mean of 4 bilinear samples per box, the minimum outside', () => {
+    const rng = new Rng(5);
+    const h = 32;
+    const img = Float32Array.from({ length: h * h }, (_, k) => 10 + 200 * Math.exp(-(((k % h) - 22) ** 2 + (Math.floor(k / h) - 9) ** 2) / 30) + rng.uniform(0, 5));
+    let min = Infinity;
+    for (const v of img) min = Math.min(min, v);
+    let m = 0;
+    let my = 0;
+    let mx = 0;
+    img.forEach((v, k) => {
+      m += v - min;
+      my += (v - min) * (Math.floor(k / h) + 0.5);
+      mx += (v - min) * ((k % h) + 0.5);
+    });
+    const [cy, cx] = [my / m, mx / m];
+    const at = (y: number, x: number): number => {
+      const [y0, x0] = [Math.floor(y - 0.5), Math.floor(x - 0.5)];
+      const [fy, fx] = [y - 0.5 - y0, x - 0.5 - x0];
+      const p = (a: number, b: number): number => (a >= 0 && a < h && b >= 0 && b < h ? img[a * h + b] : min);
+      return (1 - fy) * ((1 - fx) * p(y0, x0) + fx * p(y0, x0 + 1)) + fy * ((1 - fx) * p(y0 + 1, x0) + fx * p(y0 + 1, x0 + 1));
+    };
+    const got = centredThumbnail(img, h, h, 16);
+    for (let r = 0; r < 16; r++) {
+      for (let c = 0; c < 16; c++) {
+        const [y, x] = [cy + (r + 0.5 - 8) * 2, cx + (c + 0.5 - 8) * 2];
+        const want = (at(y - 0.5, x - 0.5) + at(y - 0.5, x + 0.5) + at(y + 0.5, x - 0.5) + at(y + 0.5, x + 0.5)) / 4;
+        expect(got[r * 16 + c]).toBeCloseTo(want, 3);
+      }
+    }
+  });
+});
+
 describe('contamination', () => {
   it('counts valid/test samples with a near-duplicate in train, and warns when valid is more than twice as contaminated as test', () => {
     // samples 0..3 train, 4..7 valid, 8..11 test; pairs: valid 4-train 0, valid 5-train 1, valid 6-test 8 (not train), test 9-train 2
