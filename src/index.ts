@@ -178,6 +178,8 @@ export { writeOnScanGrid, DEFAULT_WRITE_ON_SCAN_GRID } from './learner/saliency-
 export type { WriteOnScanGridOptions } from './learner/saliency-nifti.js';
 export { preprocessVolume, modelInput, invertIntensity, resampleToGrid } from './data/preprocess.js';
 export type { IntensityQuantity } from './data/preprocess.js';
+export { writeApp } from './app/write-app.js';
+export type { AppFiles } from './app/write-app.js';
 export { DEFAULT_ENCODE } from './learner/inference.js';
 export type { EncodeOptions, Encoding } from './learner/inference.js';
 export { METRIC_NAMES } from './learner/metrics/epoch.js';

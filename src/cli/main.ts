@@ -27,6 +27,8 @@ import { runCommand } from './commands/run.js';
 import { sweepCommand } from './commands/sweep.js';
 import { workerCommand } from './commands/worker.js';
 import { leakageCommand } from './commands/leakage.js';
+import { exportCommand } from './commands/export.js';
+import { appCommand } from './commands/app.js';
 
 /** Exit code of a user error (bad option, bad data, missing file). */
 export const EXIT_USAGE = 2;
@@ -48,6 +50,8 @@ export function buildProgram(): Command {
   program.addCommand(sweepCommand());
   program.addCommand(workerCommand());
   program.addCommand(leakageCommand());
+  program.addCommand(exportCommand());
+  program.addCommand(appCommand());
   inheritSettings(program);
   return program;
 }

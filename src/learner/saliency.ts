@@ -7,7 +7,6 @@ import * as tf from '@tensorflow/tfjs';
 import { OptionError, ShapeError, rejectUnknownOptions } from '../backend/errors.js';
 import { resize3d } from '../models/upsampling3d.js';
 import type { Learner } from './learner.js';
-import { gradcamLayerOf } from './export/export-model.js';
 import { logitsIndex } from './inference.js';
 import type { ModelHandle } from './model-handle.js';
 
@@ -218,4 +217,17 @@ async function occlusionMap(
     });
   }
   return sum.map((s, i) => (count[i] > 0 ? s / count[i] : 0));
+}
+
+/** The last top-level layer whose output is spatial (rank 4 or 5): Grad-CAM's default layer. */
+export function gradcamLayerOf(model: tf.LayersModel): string | undefined {
+  let found: string | undefined;
+  for (const layer of model.layers) {
+    if (layer.getClassName() === 'InputLayer') continue;
+    const shape = layer.outputShape as Array<number | null> | Array<Array<number | null>>;
+    if (Array.isArray(shape[0])) continue;
+    const rank = (shape as Array<number | null>).length;
+    if ((rank === 4 || rank === 5) && layer.getClassName() !== 'TimeDistributed' && layer.getClassName() !== 'TransmriTimeDistributed') found = layer.name;
+  }
+  return found;
 }

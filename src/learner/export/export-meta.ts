@@ -26,6 +26,8 @@ export interface ExportMeta {
   inputShape: number[];
   /** The fitted preprocessing of the training data (loader + steps with their fitted values), when known. */
   pipeline?: PipelineJSON;
+  /** The grid (RAS+ shape, voxel size in mm) of the training scans, when known: a dropped volume of another grid is refused. */
+  grid?: { shape: number[]; spacing: number[] };
   /** How a 2D model sees a preprocessed volume (middle slices), when it was trained on slices of volumes. */
   view?: StudentView;
   /** Name of the last layer with a spatial output (Grad-CAM's default layer), when the model has one. */

@@ -9,10 +9,12 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FormatError, OptionError, rejectUnknownOptions } from '../../backend/errors.js';
 import type { PipelineJSON } from '../../data/databunch/pipeline.js';
+import { readNifti } from '../../data/nifti/reader.js';
 import { viewShape, type StudentView } from '../../data/views/volume-views.js';
 import { loadModel, readManifest } from '../checkpoint.js';
 import type { Learner } from '../learner.js';
 import type { ModelKind } from '../model-handle.js';
+import { gradcamLayerOf } from '../saliency.js';
 import { EXPORT_FORMAT, EXPORT_META_FILE, EXPORT_VERSION, type ExportMeta } from './export-meta.js';
 import { TRANSMRI_LAYER_CLASSES, toStockTopology, topologyClassNames } from './stock-topology.js';
 
@@ -25,10 +27,12 @@ export interface ExportOptions {
   view?: StudentView;
   /** Which model output to export; default by kind (classifier 0, multitask 2 = logits; autoencoder 0 = reconstruction). */
   output?: number;
+  /** Grid of the training scans (RAS+ shape, spacing in mm); default read from the first training scan of a DataBunch source, else none. */
+  grid?: { shape: number[]; spacing: number[] };
 }
 
 /** Defaults of {@link ExportOptions}. */
-export const DEFAULT_EXPORT: Readonly<ExportOptions> = { view: undefined, output: undefined };
+export const DEFAULT_EXPORT: Readonly<ExportOptions> = { view: undefined, output: undefined, grid: undefined };
 
 /** What {@link exportModel} wrote. */
 export interface ExportResult {
@@ -51,7 +55,8 @@ export interface ExportResult {
 export async function exportModel(from: Learner | string, outDir: string, options: ExportOptions = {}): Promise<ExportResult> {
   rejectUnknownOptions('ExportOptions', options, DEFAULT_EXPORT);
   if (typeof outDir !== 'string' || outDir === '') throw new OptionError('exportModel.outDir', 'must be a non-empty path');
-  const src = typeof from === 'string' ? await fromCheckpoint(from) : fromLearner(from);
+  const src = typeof from === 'string' ? await fromCheckpoint(from) : await fromLearner(from);
+  if (options.grid) src.grid = options.grid;
   try {
     return await writeExport(src, resolve(outDir), options);
   } finally {
@@ -64,12 +69,24 @@ interface ExportSource {
   kind: ModelKind;
   classes: string[];
   pipeline?: PipelineJSON;
+  grid?: { shape: number[]; spacing: number[] };
 }
 
-function fromLearner(learner: Learner): ExportSource {
+async function fromLearner(learner: Learner): Promise<ExportSource> {
   const raw = (learner.source as { pipeline?: unknown }).pipeline;
   const json = raw && typeof (raw as { toJSON?: unknown }).toJSON === 'function' ? (raw as { toJSON(): unknown }).toJSON() : raw;
-  return { model: learner.model, kind: learner.handle.kind, classes: [...learner.source.classes], pipeline: asPipeline(json) };
+  const pipeline = asPipeline(json);
+  return { model: learner.model, kind: learner.handle.kind, classes: [...learner.source.classes], pipeline, grid: await trainingGrid(learner.source, pipeline) };
+}
+
+/** The RAS+ grid of the first training scan of a DataBunch-like source with a NIfTI pipeline. */
+async function trainingGrid(source: unknown, pipeline: PipelineJSON | undefined): Promise<ExportSource['grid']> {
+  const samplesOf = (source as { samplesOf?: (split: string) => Array<{ path?: string }> }).samplesOf;
+  if (!pipeline || pipeline.input.kind !== 'nifti' || typeof samplesOf !== 'function') return undefined;
+  const first = samplesOf.call(source, 'train')[0]?.path;
+  if (first === undefined) return undefined;
+  const vol = await readNifti(first, { reorient: pipeline.input.reorient ?? true, nonFinite: 'zero' });
+  return { shape: [...vol.shape], spacing: [...vol.spacing] };
 }
 
 async function fromCheckpoint(dir: string): Promise<ExportSource> {
@@ -138,6 +155,7 @@ async function writeExport(src: ExportSource, dir: string, options: ExportOption
     classes: task === 'classification' ? [...src.classes] : [],
     inputShape: inputShape as number[],
     ...(src.pipeline ? { pipeline: src.pipeline } : {}),
+    ...(src.grid ? { grid: src.grid } : {}),
     ...(options.view ? { view: { ...options.view } } : {}),
     ...(gradcamLayerOf(model) !== undefined ? { gradcamLayer: gradcamLayerOf(model) } : {}),
     parameters,
@@ -158,19 +176,6 @@ async function writeExport(src: ExportSource, dir: string, options: ExportOption
     throw error;
   }
   return { dir, meta, bytes: weights.byteLength + Buffer.byteLength(modelText) };
-}
-
-/** The last top-level layer whose output is spatial (rank 4 or 5): Grad-CAM's default layer. */
-export function gradcamLayerOf(model: tf.LayersModel): string | undefined {
-  let found: string | undefined;
-  for (const layer of model.layers) {
-    if (layer.getClassName() === 'InputLayer') continue;
-    const shape = layer.outputShape as Array<number | null> | Array<Array<number | null>>;
-    if (Array.isArray(shape[0])) continue;
-    const rank = (shape as Array<number | null>).length;
-    if ((rank === 4 || rank === 5) && layer.getClassName() !== 'TimeDistributed' && layer.getClassName() !== 'TransmriTimeDistributed') found = layer.name;
-  }
-  return found;
 }
 
 /** A view must give the model's input: [h, w, 1] (slice), [h, w, k] (channels), [k, h, w, 1] (sequence). */

@@ -1,0 +1,182 @@
+/**
+ * The exported app in Debian's headless Chromium: loads offline from file://, predicts 20
+ * brain-tumor-mri images and 3 IXI volumes as Node does (probabilities within 1e-4), renders the
+ * saliency overlay, and gives clear messages for bad files. Tiny models trained for one epoch.
+ * Per-image latency is printed with TRANSMRI_BROWSER_LOG=1 (cpu and, when Chromium has it, webgl).
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Page } from 'playwright-core';
+import { DataBunch } from '../../src/data/databunch/databunch.js';
+import { Learner } from '../../src/learner/learner.js';
+import { exportModel } from '../../src/learner/export/export-model.js';
+import { writeApp } from '../../src/app/write-app.js';
+import { sliceCnn } from '../../src/models/students/slice.js';
+import { buildCae } from '../../src/models/cae.js';
+import { classifierFromEncoder } from '../../src/models/classifier.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const DATA = process.env.TRANSMRI_DATA ?? '/work/shared/data';
+const TUMOR = join(DATA, 'brain-tumor-mri');
+const IXI = join(DATA, 'ixi-t1-2mm');
+const ARGS = ['--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
+const log = (...a: unknown[]) => {
+  if (process.env.TRANSMRI_BROWSER_LOG) console.log(...a);
+};
+
+interface AppResult { file: string; probabilities: number[]; predicted: string; ms: number; backend: string; saliency?: { method: string; max: number } }
+
+/** Trains a tiny classifier for one epoch, exports it and writes its app; returns Node's probabilities by file. */
+async function trainExportApp(bunch: DataBunch, learner: Learner, root: string, name: string): Promise<{ app: string; node: Map<string, number[]> }> {
+  await learner.fit(1, { lr: 3e-3 });
+  const pred = await learner.predict('test');
+  const c = bunch.classes.length;
+  const node = new Map(pred.ids.map((id, i) => [id, Array.from(pred.probabilities!.subarray(i * c, (i + 1) * c))]));
+  await exportModel(learner, join(root, `${name}-export`));
+  const { index } = await writeApp(join(root, `${name}-export`), join(root, `${name}-app`));
+  return { app: index, node };
+}
+
+async function openApp(page: Page, index: string, backend: string): Promise<{ errors: string[]; requests: string[] }> {
+  const errors: string[] = [];
+  const requests: string[] = [];
+  const url = `${pathToFileURL(index).href}?backend=${backend}`;
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith('file://') && !u.startsWith('data:') && !u.startsWith('blob:')) requests.push(u);
+  });
+  await page.goto(url, { waitUntil: 'load' });
+  await page.waitForFunction(() => document.body.dataset.ready !== 'false', undefined, { timeout: 60_000 });
+  expect(await page.evaluate(() => document.body.dataset.ready), await page.textContent('#message') ?? '').toBe('true');
+  return { errors, requests };
+}
+
+async function classifyIn(page: Page, file: string, show = false): Promise<AppResult> {
+  const b64 = readFileSync(file).toString('base64');
+  const name = file.split('/').pop() as string;
+  return page.evaluate(([n, data, s]) => (window as unknown as { transmriApp: { classify(n: string, d: string, s: boolean): Promise<AppResult> } }).transmriApp.classify(n as string, data as string, s as boolean), [name, b64, show] as const);
+}
+
+const haveData = existsSync(TUMOR) && existsSync(IXI);
+const reason = !existsSync(CHROMIUM) ? `${CHROMIUM} not installed (apt-get install chromium)` : `${DATA} absent (brain-tumor-mri and ixi-t1-2mm; set TRANSMRI_DATA)`;
+
+describe.skipIf(!existsSync(CHROMIUM) || !haveData)(`exported app in headless Chromium (skipped when ${reason})`, () => {
+  it('loads offline, predicts 20 images and 3 volumes as Node does, renders the saliency overlay, explains bad files', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'transmri-app-browser-'));
+    const profile = mkdtempSync(join(tmpdir(), 'transmri-chromium-profile-'));
+    try {
+      // 2D: 4 classes, 12 training and 5 test images per class (the test images come from Testing/)
+      const classes = ['glioma', 'meningioma', 'notumor', 'pituitary'];
+      const rows = classes.flatMap((label) => [
+        ...readdirSync(join(TUMOR, 'Training', label)).sort().slice(0, 12).map((f) => ({ path: join(TUMOR, 'Training', label, f), label, split: 'train' as const })),
+        ...readdirSync(join(TUMOR, 'Testing', label)).sort().slice(0, 5).map((f) => ({ path: join(TUMOR, 'Testing', label, f), label, split: 'test' as const })),
+      ]);
+      const images = await DataBunch.fromRows(rows, { pipeline: { input: { kind: 'image2d', mode: 'grey', size: [32, 32] }, steps: [{ op: 'zScore' }] }, cacheDir: join(root, 'cache2d'), seed: 0 });
+      const student = sliceCnn({ inputShape: [32, 32, 1], widths: [4, 8], seed: 0 }, 4);
+      const l2 = new Learner(images, { model: student.model, kind: 'classifier' }, { seed: 0, batchSize: 16 });
+      const app2d = await trainExportApp(images, l2, root, 'tumor');
+      expect(app2d.node.size).toBe(20);
+
+      // 3D: sex from 8 training and 3 test IXI volumes, zoomed to 4 mm and cropped
+      const participants = readFileSync(join(IXI, 'participants.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+      const ixiRows = participants.filter(([id]) => existsSync(join(IXI, 't1', `${id}_T1.nii.gz`))).slice(0, 11).map(([id, , sex], i) => ({ path: join(IXI, 't1', `${id}_T1.nii.gz`), label: sex, split: i < 8 ? ('train' as const) : ('test' as const) }));
+      const vols = await DataBunch.fromRows(ixiRows, { pipeline: { input: { kind: 'nifti' }, steps: [{ op: 'zoom', factor: 0.5 }, { op: 'cropOrPad', shape: [28, 28, 24] }, { op: 'zScore' }] }, cacheDir: join(root, 'cache3d'), seed: 0, classes: ['F', 'M'] });
+      const cae = buildCae({ inputShape: [28, 28, 24, 1], widths: [2, 4], seed: 0 });
+      const clf = classifierFromEncoder(cae.encoder, { numClasses: 2, hidden: 4, dropout: 0 });
+      const l3 = new Learner(vols, clf, { seed: 0, batchSize: 4 });
+      const app3d = await trainExportApp(vols, l3, root, 'ixi');
+      expect(app3d.node.size).toBe(3);
+
+      const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1300, height: 900 } });
+      try {
+        const latency: Record<string, { backend: string; msPerImage: number }> = {};
+        for (const backend of ['cpu', 'webgl']) {
+          const page = await context.newPage();
+          const { errors, requests } = await openApp(page, app2d.app, backend);
+          const actual = (await page.evaluate(() => (window as unknown as { transmriApp: { backend(): string } }).transmriApp.backend()));
+          if (actual !== backend) {
+            log(`backend ${backend} unavailable in this Chromium (got ${actual}): not measured`);
+            await page.close();
+            continue;
+          }
+          let maxDiff = 0;
+          const ms: number[] = [];
+          for (const [file, want] of app2d.node) {
+            const r = await classifyIn(page, file);
+            ms.push(r.ms);
+            maxDiff = Math.max(maxDiff, ...r.probabilities.map((p, k) => Math.abs(p - want[k])));
+          }
+          log(`2D (${backend}): max |browser - node| = ${maxDiff.toExponential(2)} over 20 images`);
+          expect(maxDiff).toBeLessThan(1e-4);
+          latency[`slice-cnn 32x32 ${backend}`] = { backend, msPerImage: ms.slice(1).reduce((a, b) => a + b, 0) / (ms.length - 1) };
+          expect(errors).toEqual([]);
+          expect(requests).toEqual([]);
+          await page.close();
+        }
+        expect(Object.keys(latency).length).toBeGreaterThan(0);
+
+        // 3D volumes, the drop path (file input) with the overlay drawn, and the error messages (cpu backend)
+        const page = await context.newPage();
+        const { errors, requests } = await openApp(page, app3d.app, 'cpu');
+        let maxDiff3 = 0;
+        for (const [file, want] of app3d.node) {
+          const r = await classifyIn(page, file);
+          maxDiff3 = Math.max(maxDiff3, ...r.probabilities.map((p, k) => Math.abs(p - want[k])));
+          latency[`cae-classifier 28x28x24 cpu (${file.split('/').pop()})`] = { backend: 'cpu', msPerImage: r.ms };
+        }
+        log(`3D (cpu): max |browser - node| = ${maxDiff3.toExponential(2)} over 3 volumes`);
+        expect(maxDiff3).toBeLessThan(1e-4);
+        const [firstVolume] = app3d.node.keys();
+        await page.setInputFiles('#file', firstVolume);
+        await page.waitForFunction(() => /IXI.*: [FM]$/.test(document.getElementById('message')?.textContent ?? ''), undefined, { timeout: 60_000 });
+        const overlay = await page.evaluate(() => {
+          const c = document.getElementById('overlay') as HTMLCanvasElement;
+          const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          let coloured = 0;
+          let nonBlack = 0;
+          for (let p = 0; p < d.length; p += 4) {
+            if (d[p] > 0 || d[p + 1] > 0 || d[p + 2] > 0) nonBlack++;
+            if (d[p] > d[p + 2] + 40) coloured++;
+          }
+          return { w: c.width, h: c.height, nonBlack, coloured };
+        });
+        log('overlay', overlay);
+        expect(overlay.w * overlay.h).toBeGreaterThan(100);
+        expect(overlay.nonBlack).toBeGreaterThan(overlay.w * overlay.h * 0.1);
+        expect(overlay.coloured).toBeGreaterThan(0);
+        const shot = await page.locator('#overlay').screenshot();
+        expect(shot.byteLength).toBeGreaterThan(500);
+        if (process.env.TRANSMRI_KEEP_SCREENSHOT) await page.screenshot({ path: join(tmpdir(), 'transmri-app.png'), fullPage: true });
+
+        const errorFor = async (name: string, bytes: Buffer): Promise<string> => {
+          await page.setInputFiles('#file', { name, mimeType: 'application/octet-stream', buffer: bytes });
+          await page.waitForFunction((n) => (document.getElementById('message')?.textContent ?? '').includes(n) && document.getElementById('message')?.className === 'error', name, { timeout: 30_000 });
+          return (await page.textContent('#message')) ?? '';
+        };
+        expect(await errorFor('notes.txt', Buffer.from('hello, not an image'))).toMatch(/notes\.txt: not an image or a NIfTI volume/);
+        expect(await errorFor('Te-gl.jpg', readFileSync([...app2d.node.keys()][0]))).toMatch(/JPEG image, but this model takes NIfTI volumes/);
+        // a volume of another grid than the training scans (cropOrPad would have hidden it)
+        const small = await import('../../src/data/nifti/writer.js').then(async ({ encodeNifti1 }) => {
+          const { Volume } = await import('../../src/data/volume.js');
+          return Buffer.from(encodeNifti1(new Volume({ data: new Float32Array(20 * 20 * 20).fill(1), shape: [20, 20, 20] })));
+        });
+        expect(await errorFor('small.nii', small)).toMatch(/small\.nii: a volume of grid \[20, 20, 20\] at 1 × 1 × 1 mm; the model was trained on scans of grid \[\d+, \d+, \d+\] at 2 × 2 × 2 mm/);
+        expect(errors).toEqual([]);
+        expect(requests).toEqual([]);
+        console.log(`browser latency (ms per input, after the first): ${JSON.stringify(latency)}`);
+        await page.close();
+      } finally {
+        await context.close();
+      }
+      l2.dispose();
+      l3.dispose();
+    } finally {
+      rmSync(profile, { recursive: true, force: true });
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
