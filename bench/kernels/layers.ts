@@ -4,6 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { CAE_LAYERS, setUpBenchChild } from './cae.js';
 import { timeMs } from './timing.js';
+import { loadAddon } from '../../src/backend/native/register.js';
+import type { NativeAddon } from '../../src/backend/native/addon.js';
 
 const [mode, shapeKey, repsArg, warmArg, only, parts] = process.argv.slice(2);
 const shape = await setUpBenchChild(mode, shapeKey);
@@ -11,7 +13,13 @@ const reps = Number(repsArg);
 const warmup = Number(warmArg);
 const want = only && only !== 'all' ? only.split(',') : CAE_LAYERS.map((l) => l.name);
 const which = parts ? parts.split(',') : ['fwd', 'dx', 'dw'];
-const out: Record<string, number> = {};
+const out: Record<string, number | string> = {};
+if (mode === 'native') {
+  // The instruction-set path in use and its measured FMA peak per thread (GFLOP/s).
+  const addon = loadAddon().addon as NativeAddon;
+  out.simd = addon.simd();
+  out.peakPerThread = addon.peakGflops(300).perThread;
+}
 for (const l of CAE_LAYERS.filter((c) => want.includes(c.name))) {
   const dims = shape.size.map((s) => s / l.scale) as [number, number, number];
   const x = tf.randomNormal([shape.batch, ...dims, l.ci]) as tf.Tensor5D;
