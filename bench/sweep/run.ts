@@ -99,7 +99,10 @@ if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0) 
 } else {
   console.log('redis-server not found: BullMQ row skipped (apt-get install redis-server)');
 }
-for (const p of procs.reverse()) p.kill('SIGTERM');
+// workers first (each finishes and disconnects), then the server
+for (const p of procs.slice(1)) p.kill('SIGTERM');
+await Promise.all(procs.slice(1).map((p) => (p.exitCode === null ? new Promise((r) => p.once('exit', r)) : undefined)));
+procs[0]?.kill('SIGTERM');
 
 const efficiency = one.wallSeconds / (2 * two.wallSeconds);
 const queueEfficiency = queue === undefined ? undefined : one.wallSeconds / (2 * queue.wallSeconds);

@@ -92,12 +92,19 @@ export async function startSweepWorker(options: SweepWorkerOptions): Promise<Swe
   counter.on('error', () => {});
   let closing: Promise<void> | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
+  let markDone: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    markDone = resolve;
+    worker.on('closed', () => resolve());
+  });
   const close = (): Promise<void> => {
     closing ??= (async () => {
       clearInterval(idleTimer);
-      await worker.close();
-      await counter.close();
-      await connection.quit().catch(() => {});
+      // with Redis gone, BullMQ's close waits for it: give up after a lock period (the job's lock lapses anyway)
+      const giveUp = new Promise<void>((r) => setTimeout(r, o.lockSeconds * 1000).unref());
+      await Promise.race([Promise.all([worker.close(), counter.close()]), giveUp]);
+      await Promise.race([connection.quit().catch(() => {}), giveUp]);
+      markDone();
     })();
     return closing;
   };
@@ -120,6 +127,5 @@ export async function startSweepWorker(options: SweepWorkerOptions): Promise<Swe
   }
   await worker.waitUntilReady();
   o.log(`[${o.name}] waiting for jobs on ${o.queue} (queue ${o.queueName}, ${o.threads} thread(s), concurrency ${o.concurrency})`);
-  const done = new Promise<void>((resolve) => worker.on('closed', () => resolve()));
   return { name: o.name, close, done, processed: () => processed };
 }

@@ -42,12 +42,14 @@ export function workerCommand(): Command {
     if (threads !== undefined) process.env.TRANSMRI_THREADS = String(threads); // read by initBackend in the jobs
     const handle = await startSweepWorker({ ...o, ...(threads === undefined ? {} : { threads }) });
     const stop = (): void => {
-      console.log(`[${handle.name}] stopping after the running job`);
+      console.log(`[${handle.name}] stopping after the running job (a second signal stops at once)`);
       void handle.close();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     await handle.done;
     console.log(`[${handle.name}] stopped after ${handle.processed()} job(s)`);
+    // a connection still trying to reach a Redis that went away must not keep the process alive
+    setTimeout(() => process.exit(0), 2000).unref();
   });
 }
