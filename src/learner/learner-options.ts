@@ -2,6 +2,7 @@
  * Options of the Learner and of fit, with their defaults.
  */
 import type { Callback } from './callback.js';
+import type { ProgressReporterOptions } from './callbacks/progress-reporter.js';
 import type { MetricName } from './metrics/epoch.js';
 import type { LossSpec } from './loss-spec.js';
 import type { OptimizerSpec } from './optim.js';
@@ -25,6 +26,12 @@ export interface LearnerOptions {
   batchSize?: number;
   /** Bootstrap resamples of predict's confidence intervals; default 1000. */
   bootstrap?: number;
+  /**
+   * Progress of `fit` (a `ProgressReporter` added to each fit): the bar in a terminal, one line
+   * per epoch (losses, metrics, time, ETA) otherwise; options pick the stream or mode; `false` is
+   * silent. Default true (in Node; none when a ProgressBar or ProgressReporter is among `callbacks`).
+   */
+  progress?: boolean | ProgressReporterOptions;
 }
 
 /** Defaults of {@link LearnerOptions}. */
@@ -37,6 +44,7 @@ export const DEFAULT_LEARNER = {
   seed: 0,
   batchSize: 8,
   bootstrap: 1000,
+  progress: true as boolean | ProgressReporterOptions,
 };
 
 /** Options of {@link Learner.fit}. */

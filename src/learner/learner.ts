@@ -123,6 +123,8 @@ export class Learner {
     const start = options.resume !== undefined ? await (await import('./checkpoint.js')).loadCheckpointInto(this, options.resume, plan, { allowDataChange: options.allowDataChange ?? false }) : 0;
     const state: FitState = { learner: this, epochs, epoch: start, batch: 0, batchesPerEpoch: this.batchesPerEpoch, step: 0, lr: plan.lr, loss: NaN, resumed: options.resume !== undefined };
     const callbacks: Callback[] = [new ParamScheduler(plan), new Recorder(), ...(options.checkpoint !== undefined ? [new CheckpointSaver(options.checkpoint, plan)] : [])];
+    const progress = await this.progressReporter();
+    if (progress) callbacks.push(progress);
     // Batch order and dropout masks follow the learner's epoch count (history), so a second fit
     // (e.g. after unfreezing) sees new orders, and a resumed fit (history restored) the same ones.
     let dataEpoch = this.history.length;
@@ -132,6 +134,16 @@ export class Learner {
     };
     await runLoop(this, { start, state, callbacks, batches, dropoutKey: (_, b) => `${dataEpoch}/${b}` });
     return this.history;
+  }
+
+  /** The default progress reporter of a fit (see LearnerOptions.progress), loaded only when used (Node only). */
+  private async progressReporter(): Promise<Callback | undefined> {
+    const p = this.options.progress;
+    if (typeof p !== 'boolean' && (p === null || typeof p !== 'object')) throw new OptionError('LearnerOptions.progress', `expected true, false or ProgressReporterOptions, got ${JSON.stringify(p)}`);
+    if (p === false || typeof process === 'undefined' || !process.stdout) return undefined;
+    if (this.callbacks.some((cb) => ['ProgressBar', 'ProgressReporter'].includes(callbackName(cb)))) return undefined;
+    const { ProgressReporter } = await import('./callbacks/progress-reporter.js');
+    return new ProgressReporter(p === true ? {} : p);
   }
 
   /** Metrics recorded each epoch. */

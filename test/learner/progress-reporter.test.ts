@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Writable } from 'node:stream';
 import { Learner } from '../../src/learner/learner.js';
 import { ProgressReporter, formatDuration } from '../../src/learner/callbacks/progress-reporter.js';
+import { ProgressBar } from '../../src/learner/callbacks/progress-bar.js';
 import type { EpochRecord, FitState } from '../../src/learner/callback.js';
 import { OptionError } from '../../src/backend/errors.js';
 import { tinyClassifier, toySource } from './helpers.js';
@@ -83,5 +84,43 @@ describe('ProgressReporter', () => {
     expect(formatDuration(5.25)).toBe('5.3 s');
     expect(formatDuration(65)).toBe('1m05s');
     expect(formatDuration(3725)).toBe('1h02m');
+  });
+});
+
+describe('the default progress of fit()', () => {
+  /** Runs `fn` with process.stdout.write captured. */
+  async function stdoutOf(fn: () => Promise<void>): Promise<string> {
+    let out = '';
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((t) => ((out += String(t)), true));
+    try {
+      await fn();
+    } finally {
+      spy.mockRestore();
+    }
+    return out;
+  }
+
+  it('prints one line per epoch on stdout (not a TTY here) without any option', async () => {
+    const l = new Learner(toySource(), tinyClassifier());
+    const out = await stdoutOf(async () => void (await l.fit(2)));
+    expect(out).toMatch(/^epoch 1\/2 {2}train loss [\d.]+ {2}valid loss [\d.]+ {2}accuracy [\d.]+ {2}balancedAccuracy [\d.]+ {2}[\d.]+ s {2}ETA [\d.]+ s\nepoch 2\/2 .* s\n$/);
+    expect(l.callbackNames).toEqual([]); // added per fit: not a learner callback, not in checkpoints
+    l.dispose();
+  });
+
+  it('progress: false is silent; options choose the stream; an explicit ProgressBar replaces it', async () => {
+    const quiet = new Learner(toySource(), tinyClassifier(), { progress: false });
+    expect(await stdoutOf(async () => void (await quiet.fit(1)))).toBe('');
+    quiet.dispose();
+    const { stream, text } = sink();
+    const own = new Learner(toySource(), tinyClassifier(), { progress: { stream } });
+    expect(await stdoutOf(async () => void (await own.fit(1)))).toBe('');
+    expect(text()).toMatch(/^epoch 1\/1 {2}train loss/);
+    own.dispose();
+    const bar = new Learner(toySource(), tinyClassifier(), { callbacks: [new ProgressBar({ stream: sink().stream })] });
+    expect(await stdoutOf(async () => void (await bar.fit(1)))).toBe('');
+    bar.dispose();
+    expect(() => new Learner(toySource(), tinyClassifier(), { progress: 'yes' as never })).not.toThrow();
+    await expect(new Learner(toySource(), tinyClassifier(), { progress: 'yes' as never }).fit(1)).rejects.toThrow(/LearnerOptions\.progress: expected true, false or ProgressReporterOptions/);
   });
 });
