@@ -107,6 +107,12 @@ export interface DemoResults {
   cpuSeconds: number;
 }
 
+/**
+ * Where the distilled student runs in a browser (the portable-models work, issue 20, fills this in);
+ * the report and docs/demo.md link it when set.
+ */
+export const STUDENT_APP_URL: string | undefined = undefined;
+
 const STUDENT_VIEW: StudentView = { kind: 'channels', axis: 2, count: 3 };
 const STUDENT_WIDTHS = [16, 32, 64];
 const KD_LOSS = { hinton: { temperature: 4, alpha: 0.5 }, similarity: { weight: 5, normalize: 'cosine-max' as const } };
@@ -291,7 +297,10 @@ export async function runDemo(cfg: DemoConfig, log: (line: string) => void = con
         { name: 'transfer − scratch', value: summary.transferMinusScratch.mean, ci: summary.transferMinusScratch.ci },
         { name: 'distilled − plain', value: summary.distilledMinusPlain.mean, ci: summary.distilledMinusPlain.ci },
       ],
-      notes: [...interpretation, `${seeds.length} seeds in ${seconds.toFixed(0)} s (${cpuSeconds.toFixed(0)} CPU s), load average ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}.`, table],
+      notes: [
+        ...interpretation,
+        STUDENT_APP_URL ? `Run the distilled student in your browser: ${STUDENT_APP_URL}` : 'Browser app of the distilled student: not yet available (see docs/demo.md).',
+        `${seeds.length} seeds in ${seconds.toFixed(0)} s (${cpuSeconds.toFixed(0)} CPU s), load average ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}.`, table],
       timings: perSeed.map((r) => ({ name: `seed ${r.seed}`, seconds: r.seconds })),
     },
     { out: path.join(out, 'report.html') },
