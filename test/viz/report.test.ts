@@ -47,3 +47,21 @@ describe('report', () => {
     await expect(renderReport({ title: 't' }, { outt: 'x' } as never)).rejects.toThrow(/ReportOptions.outt/);
   });
 });
+
+describe('report data section: contamination', () => {
+  it('shows the near-duplicate-in-train column and warns when valid is more than twice as contaminated as test', async () => {
+    const { dataSection } = await import('../../src/viz/report/sections.js');
+    const stats = [
+      { split: 'train', samples: 10, labels: { a: 5, b: 5 } },
+      { split: 'valid', samples: 4, labels: { a: 2, b: 2 }, nearDuplicateInTrain: { n: 4, flagged: 2, share: 0.5 } },
+      { split: 'test', samples: 5, labels: { a: 3, b: 2 }, nearDuplicateInTrain: { n: 5, flagged: 1, share: 0.2 } },
+    ];
+    const html = dataSection({ title: 't', dataStats: stats });
+    expect(html).toMatch(/near-duplicate in train/);
+    expect(html).toMatch(/2 \/ 4 \(50\.0 %\)/);
+    // 0.5 > 2 × 0.2: optimistic model selection
+    expect(html).toMatch(/class="warn">Validation is more contaminated than test \(50\.0 % vs 20\.0 %/);
+    const calm = dataSection({ title: 't', dataStats: [stats[0], stats[1], { ...stats[2], nearDuplicateInTrain: { n: 5, flagged: 2, share: 0.4 } }] });
+    expect(calm).not.toMatch(/more contaminated/);
+  });
+});

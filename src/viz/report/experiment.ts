@@ -19,6 +19,8 @@ export interface ExperimentSplitStats {
   age?: { mean: number; sd: number; n: number };
   sex?: Record<string, number>;
   site?: Record<string, number>;
+  /** valid/test: samples with a near-duplicate in train (DataBunch's scan), as flagged / n and share. */
+  nearDuplicateInTrain?: { n: number; flagged: number; share: number };
 }
 
 /** One metric with an optional 95% confidence interval. */

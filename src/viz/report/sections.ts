@@ -45,12 +45,18 @@ export function dataSection(e: Experiment): string {
   const parts: string[] = [];
   if (e.dataStats && e.dataStats.length > 0) {
     const classes = [...new Set(e.dataStats.flatMap((s) => Object.keys(s.labels ?? {})))];
-    const header = ['split', 'samples', 'subjects', ...classes, 'age mean ± sd'];
+    const near = e.dataStats.some((s) => s.nearDuplicateInTrain);
+    const header = ['split', 'samples', 'subjects', ...classes, 'age mean ± sd', ...(near ? ['near-duplicate in train'] : [])];
     const rows = e.dataStats.map((s) => [
       s.split, s.samples, s.subjects ?? '', ...classes.map((c) => s.labels?.[c] ?? 0),
       s.age ? `${s.age.mean.toFixed(1)} ± ${s.age.sd.toFixed(1)} (n = ${s.age.n})` : '',
+      ...(near ? [s.nearDuplicateInTrain ? `${s.nearDuplicateInTrain.flagged} / ${s.nearDuplicateInTrain.n} (${(100 * s.nearDuplicateInTrain.share).toFixed(1)} %)` : ''] : []),
     ]);
     parts.push(`<h3>Splits</h3>${table(header, rows, 'stats')}`);
+    const c = Object.fromEntries(e.dataStats.filter((s) => s.nearDuplicateInTrain).map((s) => [s.split, s.nearDuplicateInTrain as { n: number; flagged: number; share: number }]));
+    if (c.valid && c.test && c.valid.flagged > 0 && c.test.n > 0 && c.valid.share > 2 * c.test.share) {
+      parts.push(`<p class="warn">Validation is more contaminated than test (${(100 * c.valid.share).toFixed(1)} % vs ${(100 * c.test.share).toFixed(1)} % of images with a near-duplicate in train): epochs and models chosen on validation look better than they are.</p>`);
+    }
   }
   if (e.leakage) {
     const rows = Object.entries(e.leakage).map(([check, items]) => {
