@@ -3,7 +3,9 @@
  * worker processes and on 2 BullMQ workers (`transmri worker` processes against a redis-server
  * started here on a free loopback port). Reports wall times, the scaling efficiency of 2 workers
  * (T1 / (2 · T2)) and the overhead per job ((workers · wall − Σ job seconds) / jobs; also without the
- * start-up of the worker processes, i.e. from the first job's start). Goals: overhead
+ * start-up of the worker processes, i.e. from the first job's start) and the busy fraction (Σ job seconds /
+ * (workers · wall): the share of the workers' time spent in jobs, which the machine's load does not change
+ * the way it changes the efficiency). Goals: overhead
  * < 0.5 s per job, efficiency ≥ 0.85 with 2 workers on 2 cores (on a quiet machine). Writes
  * bench/results/sweep.json.
  * Usage: npm run bench:sweep [-- --jobSeconds 1.5]
@@ -46,8 +48,10 @@ async function measure(label: string, workers: number, name: string, options: Ru
   const jobSum = r.records.reduce((s, x) => s + x.seconds, 0);
   const overhead = (workers * r.seconds - jobSum) / JOBS;
   const steady = (workers * (r.seconds - (startup ?? 0)) - jobSum) / JOBS;
-  console.log(`${label.padEnd(22)} wall ${r.seconds.toFixed(2)} s (first job after ${(startup ?? 0).toFixed(2)} s), jobs ${(jobSum / JOBS).toFixed(2)} s each, overhead ${overhead.toFixed(3)} s/job (${steady.toFixed(3)} s/job after start-up)`);
-  return { workers, wallSeconds: r.seconds, startupSeconds: startup, meanJobSeconds: jobSum / JOBS, overheadSecondsPerJob: overhead, overheadAfterStartupSecondsPerJob: steady };
+  // busy fraction: how much of the workers' wall time went into jobs (1 = no idle worker, whatever the machine's load)
+  const busy = jobSum / (workers * r.seconds);
+  console.log(`${label.padEnd(22)} wall ${r.seconds.toFixed(2)} s (first job after ${(startup ?? 0).toFixed(2)} s), jobs ${(jobSum / JOBS).toFixed(2)} s each, overhead ${overhead.toFixed(3)} s/job (${steady.toFixed(3)} s/job after start-up), busy ${busy.toFixed(2)}`);
+  return { workers, wallSeconds: r.seconds, startupSeconds: startup, meanJobSeconds: jobSum / JOBS, overheadSecondsPerJob: overhead, overheadAfterStartupSecondsPerJob: steady, busyFraction: busy };
 }
 
 async function freePort(): Promise<number> {
