@@ -142,7 +142,7 @@ export function loadSweepConfig(file: string): SweepConfig {
   } catch (err) {
     throw new DataError(`malformed ${ext === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`, { file });
   }
-  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !('name' in value)) value = { ...value, name: basename(file, ext) };
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !('name' in value)) value = { ...value, name: basename(file, ext).replace(/[^A-Za-z0-9_.-]/g, '-') };
   return parseSweepConfig(value, basename(file), dirname(resolve(file)));
 }
 
