@@ -157,6 +157,11 @@ export class VolumeViewSource implements BatchSource {
   readonly sampleShape: readonly number[];
   private readonly volumeSize: number;
 
+  /** The seed of its shuffling and flips: a Learner on this source takes it as its default seed (docs/seeds.md). */
+  get seed(): number {
+    return this.o.seed;
+  }
+
   constructor(private readonly o: VolumeViewSourceOptions) {
     const [nx, ny, nz, c] = o.volumeShape;
     if (o.volumeShape.length !== 4 || c !== 1) throw new ShapeError('VolumeViewSource: volumes must be [nx, ny, nz, 1]', [nx, ny, nz, 1], [...o.volumeShape]);
