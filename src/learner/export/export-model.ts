@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FormatError, OptionError, rejectUnknownOptions } from '../../backend/errors.js';
+import type { BatchSource } from '../../data/batch.js';
 import type { PipelineJSON } from '../../data/databunch/pipeline.js';
 import { readNifti } from '../../data/nifti/reader.js';
 import { viewShape, type StudentView } from '../../data/views/volume-views.js';
@@ -29,10 +30,15 @@ export interface ExportOptions {
   output?: number;
   /** Grid of the training scans (RAS+ shape, spacing in mm); default read from the first training scan of a DataBunch source, else none. */
   grid?: { shape: number[]; spacing: number[] };
+  /**
+   * The data whose fitted pipeline (and training grid) the export records, when the learner's source is not
+   * it, e.g. the DataBunch under the volume views a distilled student trained on; default the learner's source.
+   */
+  data?: BatchSource;
 }
 
 /** Defaults of {@link ExportOptions}. */
-export const DEFAULT_EXPORT: Readonly<ExportOptions> = { view: undefined, output: undefined, grid: undefined };
+export const DEFAULT_EXPORT: Readonly<ExportOptions> = { view: undefined, output: undefined, grid: undefined, data: undefined };
 
 /** What {@link exportModel} wrote. */
 export interface ExportResult {
@@ -55,7 +61,8 @@ export interface ExportResult {
 export async function exportModel(from: Learner | string, outDir: string, options: ExportOptions = {}): Promise<ExportResult> {
   rejectUnknownOptions('ExportOptions', options, DEFAULT_EXPORT);
   if (typeof outDir !== 'string' || outDir === '') throw new OptionError('exportModel.outDir', 'must be a non-empty path');
-  const src = typeof from === 'string' ? await fromCheckpoint(from) : await fromLearner(from);
+  if (typeof from === 'string' && options.data) throw new OptionError('ExportOptions.data', 'applies to a Learner; a checkpoint records its own pipeline');
+  const src = typeof from === 'string' ? await fromCheckpoint(from) : await fromLearner(from, options.data ?? from.source);
   if (options.grid) src.grid = options.grid;
   try {
     return await writeExport(src, resolve(outDir), options);
@@ -72,11 +79,11 @@ interface ExportSource {
   grid?: { shape: number[]; spacing: number[] };
 }
 
-async function fromLearner(learner: Learner): Promise<ExportSource> {
-  const raw = (learner.source as { pipeline?: unknown }).pipeline;
+async function fromLearner(learner: Learner, data: BatchSource): Promise<ExportSource> {
+  const raw = (data as { pipeline?: unknown }).pipeline;
   const json = raw && typeof (raw as { toJSON?: unknown }).toJSON === 'function' ? (raw as { toJSON(): unknown }).toJSON() : raw;
   const pipeline = asPipeline(json);
-  return { model: learner.model, kind: learner.handle.kind, classes: [...learner.source.classes], pipeline, grid: await trainingGrid(learner.source, pipeline) };
+  return { model: learner.model, kind: learner.handle.kind, classes: [...learner.source.classes], pipeline, grid: await trainingGrid(data, pipeline) };
 }
 
 /** The RAS+ grid of the first training scan of a DataBunch-like source with a NIfTI pipeline. */

@@ -26,6 +26,7 @@ import { UpSampling3D } from '../../../src/models/upsampling3d.js';
 import { ZeroPadding3D } from '../../../src/models/padding3d.js';
 import { Rng } from '../../../src/backend/rng.js';
 import { tinyClassifier, toySource } from '../helpers.js';
+import { ArrayBatchSource } from '../../../src/data/array-source.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -175,6 +176,29 @@ describe('exportModel', () => {
     try {
       await expect(exportModel(learner, path.join(dir, 'x'))).rejects.toThrow(/layer tri_up.*trilinear/);
       await expect(exportModel(learner, path.join(dir, 'x'), { output: 5 })).rejects.toThrow(OptionError);
+    } finally {
+      model.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('exportModel metadata', () => {
+  expectNoTensorLeaks();
+
+  it('records the pipeline of options.data (a distilled student trained on views of a DataBunch) and a checked student view', async () => {
+    const { model } = sliceCnn({ inputShape: [6, 5, 3], widths: [2] }, 2);
+    const learner = new Learner(shapeSource([6, 5, 3]), { model, kind: 'classifier' });
+    const pipeline = { formatVersion: 1, input: { kind: 'nifti' as const }, steps: [{ op: 'zScore' as const, mean: 1, std: 2 }] };
+    const data = new ArrayBatchSource({ classes: ['a', 'b'], sampleShape: [6, 5, 4, 1], splits: {}, pipeline });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'transmri-export-meta-'));
+    try {
+      const { meta } = await exportModel(learner, path.join(dir, 'e'), { data, view: { kind: 'channels', axis: 2, count: 3 } });
+      expect(meta.pipeline).toEqual(pipeline);
+      expect(meta.view).toEqual({ kind: 'channels', axis: 2, count: 3 });
+      expect(JSON.parse(await readFile(path.join(dir, 'e', 'transmri.json'), 'utf8'))).toEqual(meta);
+      await expect(exportModel(learner, path.join(dir, 'f'), { view: { kind: 'slice', axis: 2, count: 1 } })).rejects.toThrow(/ExportOptions\.view.*gives inputs \[6, 5, 1\].*takes \[6, 5, 3\]/);
+      await expect(exportModel(learner, path.join(dir, 'g'), { nope: 1 } as never)).rejects.toThrow(/ExportOptions/);
     } finally {
       model.dispose();
       await rm(dir, { recursive: true, force: true });
