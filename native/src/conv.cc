@@ -63,6 +63,9 @@ bool setSimd(const char* name) {
   return true;
 }
 
+// Every element of dst is written once: rows that receive input are copied
+// and only their borders zeroed (not the whole plane first, which would write
+// the large first and last layers' buffers twice).
 void padInput(const float* src, int N, int D, int H, int W, int C, int dd, int dh, int dw, int pf,
               int pt, int pl, float* dst, int PD, int PH, int PW) {
   const size_t plane = (size_t)PH * PW * C, row = (size_t)PW * C;
@@ -70,19 +73,27 @@ void padInput(const float* src, int N, int D, int H, int W, int C, int dd, int d
 #pragma omp parallel for schedule(static) if ((size_t)planes * plane > 65536)
   for (long p = 0; p < planes; p++) {
     float* dp = dst + p * plane;
-    std::memset(dp, 0, sizeof(float) * plane);
     const int n = p / PD, q = p % PD - pf;
-    if (q < 0 || q % dd != 0 || q / dd >= D) continue;
+    if (q < 0 || q % dd != 0 || q / dd >= D) {
+      std::memset(dp, 0, sizeof(float) * plane);
+      continue;
+    }
     const int d = q / dd;
-    for (int h = 0; h < H; h++) {
-      const int ph = pt + h * dh;
-      if (ph >= PH) break;
-      const float* sr = src + (((size_t)n * D + d) * H + h) * W * C;
+    for (int ph = 0; ph < PH; ph++) {
       float* dr = dp + (size_t)ph * row;
-      if (dw == 1) {
-        const int nw = std::min(W, PW - pl);
-        if (nw > 0) std::memcpy(dr + (size_t)pl * C, sr, sizeof(float) * nw * C);
+      const int qh = ph - pt;
+      if (qh < 0 || qh % dh != 0 || qh / dh >= H) {
+        std::memset(dr, 0, sizeof(float) * row);
+        continue;
+      }
+      const float* sr = src + (((size_t)n * D + d) * H + qh / dh) * W * C;
+      const int nw = std::min(W, PW - pl);
+      if (dw == 1 && nw > 0) {
+        std::memset(dr, 0, sizeof(float) * pl * C);
+        std::memcpy(dr + (size_t)pl * C, sr, sizeof(float) * nw * C);
+        std::memset(dr + (size_t)(pl + nw) * C, 0, sizeof(float) * (PW - pl - nw) * C);
       } else {
+        std::memset(dr, 0, sizeof(float) * row);
         for (int w = 0; w < W; w++) {
           const int pw = pl + w * dw;
           if (pw >= PW) break;
