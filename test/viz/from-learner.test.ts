@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { EpochRecord } from '../../src/learner/callback.js';
 import { classificationMetrics } from '../../src/learner/metrics/classification.js';
 import { historyForReport, metricsForReport, rocForReport, versionsForReport } from '../../src/viz/report/from-learner.js';
 
 describe('Learner outputs → report sections', () => {
   it('history: 1-based epochs, metrics flattened, a NaN validation loss left out', () => {
-    const records = [
+    const records: EpochRecord[] = [
       { epoch: 0, trainLoss: 1, validLoss: 0.9, metrics: { accuracy: 0.5 }, lr: 1e-3, seconds: 1 },
       { epoch: 1, trainLoss: 0.8, validLoss: NaN, metrics: {}, lr: 1e-3, seconds: 1 },
     ];
