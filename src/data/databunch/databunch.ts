@@ -130,8 +130,12 @@ export class DataBunch implements BatchSource {
     const classes = resolveClasses(samples, opts.classes);
     if (samples.every((s, i) => rows[i].subject === undefined)) {
       opts.onWarning(
-        `DataBunch: the ${samples.length} samples have no subject ids, so each is split on its own; if several come from one subject ` +
-          '(slices, sessions, augmented copies), that subject can fall on both sides of a split and the scores will be optimistic',
+        opts.split.groupBy === 'nearDuplicates'
+          ? `DataBunch: the ${samples.length} samples have no subject ids; near-duplicate images are split together as pseudo-subjects, ` +
+              'but dissimilar images of one subject (distant slices, other sessions) can still fall on both sides of a split'
+          : `DataBunch: the ${samples.length} samples have no subject ids, so each is split on its own; if several come from one subject ` +
+              '(slices, sessions, augmented copies), that subject can fall on both sides of a split and the scores will be optimistic; ' +
+              "split: { groupBy: 'nearDuplicates' } groups near-duplicate images into pseudo-subjects",
       );
     }
     const near = resolveNearOptions(opts.nearDuplicates);
