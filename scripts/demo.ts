@@ -28,6 +28,7 @@ import {
   VolumeViewSource,
   distill,
   earlyFusion,
+  exportModel,
   flipX,
   initBackend,
   keepLabelled,
@@ -38,6 +39,7 @@ import {
   historyForReport,
   rocForReport,
   versionsForReport,
+  writeApp,
 } from '../src/index.js';
 import type { BatchSource, Experiment, StudentView, VolumeSplit } from '../src/index.js';
 import { parseCli, parseSeeds } from './lib/cli.js';
@@ -252,6 +254,7 @@ export async function runDemo(cfg: DemoConfig, log: (line: string) => void = con
   log(`\nDemo: ${seeds.length} seed(s), ${cfg.subjects} subjects per cohort, ${Math.round(cfg.labelled * 100)} % of site B's training subjects labelled`);
   const perSeed: DemoSeedRow[] = [];
   let experiment: Partial<Experiment> = {};
+  let studentApp: string | undefined;
   for (const [i, seed] of seeds.entries()) {
     const keep =
       i === 0
@@ -265,6 +268,10 @@ export async function runDemo(cfg: DemoConfig, log: (line: string) => void = con
               ],
               roc: [...rocForReport(`transfer (seed ${seed})`, p.transfer.test, p.siteB.classes), ...rocForReport(`scratch (seed ${seed})`, p.scratch.test, p.siteB.classes)],
             };
+            // the distilled student as a static offline app next to the report (issue 20): drop a site-B scan on it
+            await exportModel(p.student, path.join(out, 'student-export'), { view: STUDENT_VIEW, data: p.siteB });
+            await writeApp(path.join(out, 'student-export'), path.join(out, 'student-app'));
+            studentApp = 'student-app/index.html';
           }
         : undefined;
     perSeed.push(await runSeed(cfg, seed, out, log, keep));
@@ -299,7 +306,11 @@ export async function runDemo(cfg: DemoConfig, log: (line: string) => void = con
       ],
       notes: [
         ...interpretation,
-        STUDENT_APP_URL ? `Run the distilled student in your browser: ${STUDENT_APP_URL}` : 'Browser app of the distilled student: not yet available (see docs/demo.md).',
+        STUDENT_APP_URL
+          ? `Run the distilled student in your browser: ${STUDENT_APP_URL}`
+          : studentApp
+            ? `Run the distilled student (seed ${seeds[0]}) in your browser: open ${studentApp} next to this report (offline, also from file://) and drop a site-B scan from seed-${seeds[0]}/.`
+            : 'Browser app of the distilled student: not written.',
         `${seeds.length} seeds in ${seconds.toFixed(0)} s (${cpuSeconds.toFixed(0)} CPU s), load average ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}.`, table],
       timings: perSeed.map((r) => ({ name: `seed ${r.seed}`, seconds: r.seconds })),
     },

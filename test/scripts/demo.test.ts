@@ -62,5 +62,12 @@ describe('npm run demo (CI variant: tiny cohorts, one epoch per phase, two seeds
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(readFileSync(path.join(out, 'table.md'), 'utf8')).toMatch(/distilled − plain/);
     expect(existsSync(path.join(out, 'seed-1', 'cohort', 'cohort.csv'))).toBe(true);
+    // the distilled student of the first seed as an offline app beside the report (issue 20)
+    expect(html).toContain('open student-app/index.html next to this report');
+    for (const f of ['index.html', 'model.js', 'transmri-app.js']) expect(existsSync(path.join(out, 'student-app', f)), f).toBe(true);
+    const meta = JSON.parse(readFileSync(path.join(out, 'student-export', 'transmri.json'), 'utf8'));
+    expect(meta.view).toEqual({ kind: 'channels', axis: 2, count: 3 });
+    expect(meta.pipeline.steps.length).toBeGreaterThan(0);
+    expect(meta.grid.shape).toHaveLength(3);
   });
 });
