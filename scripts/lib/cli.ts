@@ -1,11 +1,11 @@
 /**
  * Shared command line of the experiment scripts: every script takes
- * `--help`, `--config file.json`, `--seed N`, `--out DIR`, plus its own options.
+ * `--help`, `--config file.json|yaml`, `--seed N`, `--out DIR`, plus its own options.
  * Precedence: defaults < --config file < command-line flags.
  */
-import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
-import { OptionError } from '../../src/index.js';
+import { Command, CommanderError, Option } from 'commander';
+import { OptionError, TransmriError } from '../../src/index.js';
+import { parseNumber, readConfigFileSync } from '../../src/cli/config.js';
 
 /** One script option. */
 export interface CliOption {
@@ -29,59 +29,72 @@ export interface CliSpec<T extends Record<string, unknown>> {
   epilog?: string;
 }
 
-/** Parses argv into the typed config, or prints help and exits. */
-export function parseCli<T extends Record<string, unknown>>(spec: CliSpec<T>, argv = process.argv.slice(2)): T {
-  const parseOptions: Record<string, { type: 'string' | 'boolean' }> = {
-    help: { type: 'boolean' },
-    config: { type: 'string' },
-  };
+/**
+ * Parses argv into the typed config (commander: aligned --help with each default shown once;
+ * `--config` takes a JSON or YAML file whose keys are the option names). With `argv` omitted (a
+ * script's entry point), a user error prints one line `<script>: <message>` and exits with code 2,
+ * `--help` prints the help and exits 0; with `argv` given, errors are thrown (OptionError/DataError).
+ */
+export function parseCli<T extends Record<string, unknown>>(spec: CliSpec<T>, argv?: string[]): T {
+  if (argv !== undefined) return parseCliArgs(spec, argv);
+  try {
+    return parseCliArgs(spec, process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof TransmriError)) throw error;
+    process.stderr.write(`${spec.name}: ${error.message}\n`);
+    process.exit(2);
+  }
+}
+
+function cliCommand<T extends Record<string, unknown>>(spec: CliSpec<T>): Command {
+  const cmd = new Command(spec.name)
+    .description(spec.description)
+    .helpOption('-h, --help', 'this text')
+    .option('-c, --config <file>', 'options from a JSON or YAML file (flags win)')
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} });
   for (const [key, opt] of Object.entries(spec.options)) {
     // A flag can only turn a boolean on: one that defaults to true could never be turned off.
     if (opt.type === 'boolean' && spec.defaults[key] !== false) throw new OptionError(`${spec.name}: --${key}`, 'a boolean option must default to false (name it --noX to turn something off)');
-    parseOptions[key] = { type: opt.type === 'boolean' ? 'boolean' : 'string' };
+    const option = new Option(opt.type === 'boolean' ? `--${key}` : `--${key} <${opt.type === 'number' ? 'n' : 'value'}>`, opt.help);
+    if (opt.type === 'number') option.argParser(parseNumber);
+    if (opt.type !== 'boolean') option.default(spec.defaults[key]);
+    cmd.addOption(option);
   }
-  let parsed;
+  if (spec.epilog) cmd.addHelpText('after', `\n${spec.epilog}`);
+  return cmd;
+}
+
+function parseCliArgs<T extends Record<string, unknown>>(spec: CliSpec<T>, argv: string[]): T {
+  const cmd = cliCommand(spec);
   try {
-    parsed = parseArgs({ args: argv, options: parseOptions, allowPositionals: false, strict: true });
+    cmd.parse(argv, { from: 'user' });
   } catch (error) {
-    throw new OptionError('argv', `${(error as Error).message}; run ${spec.name} --help`);
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') process.exit(0);
+      throw new OptionError('argv', `${error.message.replace(/^error: /, '')}; run ${spec.name} --help`);
+    }
+    throw error;
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
-  if (values.help) {
-    process.stdout.write(helpText(spec));
-    process.exit(0);
-  }
+  const values = cmd.opts() as Record<string, unknown>;
   const config: Record<string, unknown> = { ...spec.defaults };
   if (typeof values.config === 'string') {
-    const fromFile = JSON.parse(readFileSync(values.config, 'utf8')) as Record<string, unknown>;
-    for (const [key, value] of Object.entries(fromFile)) {
-      if (!(key in spec.options)) throw new OptionError(`${values.config}: ${key}`, `unknown option (known: ${Object.keys(spec.options).join(', ')})`);
+    for (const [key, value] of Object.entries(readConfigFileSync(values.config))) {
+      if (!(key in spec.options)) throw new OptionError(`${key}`, `unknown key in ${values.config} (known: ${Object.keys(spec.options).join(', ')})`);
+      const type = spec.options[key].type;
+      if (typeof value !== type) throw new OptionError(`${key}`, `expected a ${type} in ${values.config}, got ${JSON.stringify(value)}`);
       config[key] = value;
     }
   }
-  for (const [key, opt] of Object.entries(spec.options)) {
-    const raw = values[key];
-    if (raw === undefined) continue;
-    if (opt.type === 'number') {
-      const n = Number(raw);
-      if (!Number.isFinite(n)) throw new OptionError(`--${key}`, `expected a number, got "${raw}"`);
-      config[key] = n;
-    } else {
-      config[key] = raw;
-    }
+  for (const key of Object.keys(spec.options)) {
+    if (cmd.getOptionValueSource(key) === 'cli') config[key] = values[key];
   }
   return config as T;
 }
 
 /** The --help text. */
 export function helpText<T extends Record<string, unknown>>(spec: CliSpec<T>): string {
-  const lines = [`${spec.name}: ${spec.description}`, '', 'Options:', '  --help              this text', '  --config FILE.json  options from a JSON file (flags win)'];
-  for (const [key, opt] of Object.entries(spec.options)) {
-    const flag = `--${key}${opt.type === 'boolean' ? '' : ` ${opt.type === 'number' ? 'N' : 'VALUE'}`}`;
-    lines.push(`  ${flag.padEnd(20)}${opt.help} (default: ${JSON.stringify(spec.defaults[key])})`);
-  }
-  if (spec.epilog) lines.push('', spec.epilog);
-  return `${lines.join('\n')}\n`;
+  return cliCommand(spec).helpInformation();
 }
 
 /** Parses `0,1,2` (or a single `3`) into distinct integer seeds. */

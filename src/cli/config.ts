@@ -3,6 +3,7 @@
  * < flags given on the command line, checked by a zod schema so that an unknown key or a value
  * of the wrong type is an OptionError naming the key and the file.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -15,16 +16,39 @@ import { DataError, OptionError } from '../backend/errors.js';
  * @throws DataError naming the file when it cannot be read, parsed or is not an object.
  */
 export async function readConfigFile(file: string): Promise<Record<string, unknown>> {
-  const ext = extname(file).toLowerCase();
-  if (ext !== '.json' && ext !== '.yaml' && ext !== '.yml') {
-    throw new DataError(`config file must end in .json, .yaml or .yml (got "${ext || 'no extension'}")`, { file });
-  }
+  configExtension(file);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     throw new DataError(`cannot read config file: ${(err as Error).message}`, { file });
   }
+  return parseConfigText(text, file);
+}
+
+/** {@link readConfigFile}, synchronous (for the experiment scripts' parseCli). */
+export function readConfigFileSync(file: string): Record<string, unknown> {
+  configExtension(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new DataError(`cannot read config file: ${(err as Error).message}`, { file });
+  }
+  return parseConfigText(text, file);
+}
+
+function configExtension(file: string): '.json' | '.yaml' | '.yml' {
+  const ext = extname(file).toLowerCase();
+  if (ext !== '.json' && ext !== '.yaml' && ext !== '.yml') {
+    throw new DataError(`config file must end in .json, .yaml or .yml (got "${ext || 'no extension'}")`, { file });
+  }
+  return ext;
+}
+
+/** Parses a config file's text (JSON or YAML by the file's extension) into its top-level object. */
+export function parseConfigText(text: string, file: string): Record<string, unknown> {
+  const ext = configExtension(file);
   let value: unknown;
   try {
     value = ext === '.json' ? JSON.parse(text) : parseYaml(text);
