@@ -128,15 +128,6 @@ export interface DataBunchSample extends Omit<DataBunchRow, 'label' | 'subject' 
   file: string;
 }
 
-/** The middle slice across the last spatial axis (axis 2), first channel, of a [nx, ny, nz, c] sample. */
-export function middleSlice(data: Float32Array, shape: readonly number[]): Float32Array {
-  const [nx, ny, nz, c] = shape;
-  const k = Math.floor(nz / 2);
-  const out = new Float32Array(nx * ny);
-  for (let i = 0; i < nx * ny; i++) out[i] = data[(i * nz + k) * c];
-  return out;
-}
-
 /** Splits an options object into the keys of `known` and the rest. */
 export function pick<T extends object, K extends object>(options: T, known: K): [Partial<K>, Omit<T, keyof K>] {
   const a: Record<string, unknown> = {};

@@ -11,7 +11,6 @@ import { DataError, OptionError } from '../../backend/errors.js';
 import { readNifti } from '../nifti/reader.js';
 import { sniffImageFormat } from '../read-image2d.js';
 import { areaResize } from './leakage.js';
-import { middleSlice } from './rows.js';
 
 /** Side of the thumbnails near-duplicates are compared on, pixels. */
 export const THUMBNAIL_SIZE = 32;
@@ -169,5 +168,14 @@ export async function thumbnails(files: readonly string[], options: ThumbnailsOp
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  return out;
+}
+
+/** The middle slice across the last spatial axis (axis 2), first channel, of a [nx, ny, nz, c] sample. */
+export function middleSlice(data: Float32Array, shape: readonly number[]): Float32Array {
+  const [nx, ny, nz, c] = shape;
+  const k = Math.floor(nz / 2);
+  const out = new Float32Array(nx * ny);
+  for (let i = 0; i < nx * ny; i++) out[i] = data[(i * nz + k) * c];
   return out;
 }
