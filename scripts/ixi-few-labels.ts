@@ -40,7 +40,8 @@ import {
   type SeedSummary,
 } from '../src/index.js';
 import { parseCli, parseSeeds } from './lib/cli.js';
-import { isEntryPoint, markdownTable, parseShape, projectRows, splitVoxels, writeResultsAndTable } from './lib/experiment.js';
+import { pcaProject } from '../src/index.js';
+import { isEntryPoint, markdownTable, parseShape, splitVoxels, writeResultsAndTable } from './lib/experiment.js';
 import { ixiRows } from './lib/ixi.js';
 import { pairedSummary, type PairedSummary } from './lib/demo-summary.js';
 
@@ -140,7 +141,7 @@ export async function runIxiFewLabels(cfg: IxiFewLabelsConfig, log: (l: string) 
 
   // PCA on every scan (no labels), the counterpart of the CAE pretraining.
   const fit = pca(vox.rows, { components: cfg.pcaComponents });
-  const pcaX = projectRows(vox.rows, fit);
+  const pcaX = pcaProject(vox.rows, fit);
   const out_: IxiFewRow[] = [];
   for (const seed of seeds) {
     // CAE pretrained on all scans without labels (reconstruction monitored on the same scans).

@@ -264,7 +264,7 @@ export { VolumeViewSource, viewShape, cutView, middleSlices, flipX, loadSplit, w
 export type { StudentView, VolumeSplit, VolumeViewSourceOptions } from './data/views/volume-views.js';
 
 // --- viz ---
-export { pca, DEFAULT_PCA } from './viz/pca.js';
+export { pca, pcaProject, pcaReconstructionMse, DEFAULT_PCA } from './viz/pca.js';
 export type { PcaOptions, PcaResult } from './viz/pca.js';
 export { tsne, DEFAULT_TSNE } from './viz/tsne.js';
 export type { TsneOptions, TsneResult } from './viz/tsne.js';

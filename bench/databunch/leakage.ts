@@ -1,7 +1,8 @@
 /**
- * Near-duplicate report on brain-tumor-mri (issue 10): byte-identical test∩train images and,
- * at several Hamming thresholds, how many more test images have a near-duplicate (dHash of the
- * 64×64 grey image) in train or valid. Writes bench/results/databunch-leakage.json.
+ * Near-duplicate report on brain-tumor-mri (issues 10, 17): byte-identical test∩train images and,
+ * at several Pearson-r thresholds of the centred 32×32 grey thumbnails, how many more test images
+ * have a near-duplicate in train or valid. Writes bench/results/databunch-leakage.json.
+ * (Precision/recall against brute-force ground truths: bench/leakage/run.ts.)
  * Usage: npx tsx bench/databunch/leakage.ts [root] [cacheDir]
  */
 import { promises as fs } from 'node:fs';
@@ -14,7 +15,7 @@ const cacheDir = process.argv[3] ?? path.join(os.tmpdir(), 'transmri-bench-leaka
 const t0 = Date.now();
 const bunch = await DataBunch.fromFolder(root, { cacheDir, split: { valid: 0.15, seed: 42 }, pipeline: { input: { kind: 'image2d', size: [64, 64] } } });
 const results: Record<string, unknown>[] = [];
-for (const threshold of [0, 2, 4, 6, 8, 10]) {
+for (const threshold of [0.995, 0.99, 0.98, 0.95]) {
   const r = await bunch.leakage({ voxels: true, nearDuplicates: { threshold } });
   const row = {
     threshold,
@@ -31,4 +32,4 @@ for (const threshold of [0, 2, 4, 6, 8, 10]) {
   results.push(row);
 }
 await fs.mkdir('bench/results', { recursive: true });
-await fs.writeFile('bench/results/databunch-leakage.json', JSON.stringify({ dataset: root, hash: 'dHash 64-bit of the 64x64 grey image; voxel-identical = equal 64x64 grey pixels; near = not identical, Hamming <= threshold', split: { valid: 0.15, seed: 42 }, results }, null, 2) + '\n');
+await fs.writeFile('bench/results/databunch-leakage.json', JSON.stringify({ dataset: root, hash: 'near = not identical, Pearson r of the centred 32x32 grey thumbnails >= threshold; voxel-identical = equal 64x64 grey pixels', split: { valid: 0.15, seed: 42 }, results }, null, 2) + '\n');
