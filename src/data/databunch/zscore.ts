@@ -177,7 +177,8 @@ export function encodeFloat32(a: Float32Array): string {
 
 /** Inverse of {@link encodeFloat32}; `n` values expected. */
 export function decodeFloat32(text: string, n: number, where: string): Float32Array {
-  const bytes = Buffer.from(text, 'base64');
+  // atob where there is no Buffer (the browser runtime replays a voxel z-score too)
+  const bytes = typeof Buffer !== 'undefined' ? Buffer.from(text, 'base64') : Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
   if (bytes.byteLength !== n * 4) throw new OptionError(where, `expected ${n} float32 values (base64 of ${n * 4} bytes), got ${bytes.byteLength} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(n);
