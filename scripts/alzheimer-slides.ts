@@ -8,16 +8,16 @@
  * the backbone is frozen while the head trains, then fine-tuned at a tenth of the rate.
  *
  *   npx tsx scripts/alzheimer-slides.ts --help
- *   npx tsx scripts/alzheimer-slides.ts --limit 20 --size 64 --epochs 1   (smoke run)
+ *   npx tsx scripts/alzheimer-slides.ts --root DATA/brain-tumor-mri --limit 20 --size 64 --epochs 1   (smoke run)
  *
- * Deviations from the study: the default dataset is the brain-tumour set (the Kaggle
- * Alzheimer slices are not on these machines); without --backbone a small CNN is trained from
+ * Deviations from the study: run here on the brain-tumour set (the Kaggle Alzheimer slices
+ * are not on these machines); without --backbone a small CNN is trained from
  * scratch (no ImageNet weights offline); the validation split is 10% of Training, stratified,
  * and the test split is the Testing folder (or 20% when there is none).
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { DataBunch, Learner, backboneClassifier, folderRows, initBackend, report, type Experiment, type NormalizationPreset, type StepSpec } from '../src/index.js';
+import { DataBunch, Learner, OptionError, backboneClassifier, folderRows, initBackend, report, type Experiment, type NormalizationPreset, type StepSpec } from '../src/index.js';
 import { parseCli } from './lib/cli.js';
 import { isEntryPoint, writeResults } from './lib/experiment.js';
 
@@ -28,7 +28,7 @@ const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png'];
 export const ALZHEIMER_DEFAULTS = {
   seed: 0,
   out: 'out/alzheimer-slides',
-  root: '/work/shared/data/brain-tumor-mri',
+  root: '',
   size: 128,
   limit: 0,
   valid: 0.1,
@@ -73,7 +73,7 @@ export const ALZHEIMER_SPEC = {
     cacheDir: { type: 'string', help: 'preprocessing cache (default <out>/cache)' },
     quiet: { type: 'boolean', help: 'no progress messages' },
   },
-  epilog: 'Data: see /work/shared/data/brain-tumor-mri/SOURCE.md (stand-in for the Kaggle Alzheimer MRI slices).',
+  epilog: 'Data: any 2D class-folder set, e.g. the Kaggle Alzheimer MRI slices or brain-tumor-mri (see its SOURCE.md).',
 } as const;
 
 /** A small from-scratch CNN for [size, size, 1] inputs (three conv–BN–ReLU–pool blocks). */
@@ -98,6 +98,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   await initBackend();
   const out = path.resolve(cfg.out);
   const t0 = Date.now();
+  if (!cfg.root) throw new OptionError('--root', 'is required: a 2D class-folder set (<class>/ folders, or Training/ and Testing/ folders of class folders)');
   const { rows, hasTestFolder: hasTest } = await folderRows(cfg.root, { extensions: IMAGE_EXTENSIONS, limit: cfg.limit, limitSeed: cfg.seed });
   // With a backbone the model normalises itself (0..255 in); from scratch, z-score on the training split.
   const steps: StepSpec[] = [...(!cfg.noContrast ? [{ op: 'contrast2d' } as StepSpec] : []), ...(cfg.backbone ? [] : [{ op: 'zScore' } as StepSpec])];

@@ -56,7 +56,7 @@ describe.skipIf(!existsSync(ROOT))(`scripts/alzheimer-slides.ts on ${ROOT} (skip
   it('runs end to end on 40 images for 1 epoch: leakage counts, balanced accuracy, per-class recall, macro-F1, results.json and report.html', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'alz-'));
     try {
-      const results = (await main(['--limit', '5', '--valid', '0.2', '--size', '32', '--epochs', '1', '--batchSize', '8', '--out', out, '--quiet'])) as {
+      const results = (await main(['--root', ROOT, '--limit', '5', '--valid', '0.2', '--size', '32', '--epochs', '1', '--batchSize', '8', '--out', out, '--quiet'])) as {
         classes: string[];
         classWeights: number[];
         leakage: { byteIdentical: number; nearDuplicates: number };
