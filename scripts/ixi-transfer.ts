@@ -18,13 +18,15 @@ import {
   buildCae,
   initBackend,
   pca,
+  pcaProject,
+  pcaReconstructionMse,
   readNifti,
   report,
 } from '../src/index.js';
 import type { DataBunch as Bunch, PipelineSpec, StepSpec } from '../src/index.js';
 import { parseCli } from './lib/cli.js';
 import { formatCi, meanSd, pooledScore, type ScoreWithCi } from '../src/index.js';
-import { isEntryPoint, markdownTable, parseShape, pcaReconstructionMse, projectRows, splitVoxels, writeResults } from './lib/experiment.js';
+import { isEntryPoint, markdownTable, parseShape, splitVoxels, writeResults } from './lib/experiment.js';
 import { ixiRows } from './lib/ixi.js';
 import { balancedAccuracy, fitStandardizer, linearPredict, logisticFit, logisticPredict, meanAbsoluteError, pearson, pick, ridgeFit, standardize, type Features } from '../src/index.js';
 
@@ -208,8 +210,8 @@ export async function main(config: Partial<IxiConfig> = {}): Promise<IxiResults>
       const voxTrain = await splitVoxels(bunch, 'train', cfg.batchSize);
       const voxValid = await splitVoxels(bunch, 'valid', cfg.batchSize);
       const fit = pca(voxTrain.rows, { components: cfg.pcaComponents });
-      const pcaTrain = projectRows(voxTrain.rows, fit);
-      const pcaValid = projectRows(voxValid.rows, fit);
+      const pcaTrain = pcaProject(voxTrain.rows, fit);
+      const pcaValid = pcaProject(voxValid.rows, fit);
       const pcaMse = pcaReconstructionMse(voxValid.rows, pcaValid, fit);
       timings.pca += (Date.now() - t) / 1000;
       t = Date.now();

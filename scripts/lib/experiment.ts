@@ -1,5 +1,5 @@
 /**
- * Helpers shared by the experiment scripts: reading a split's voxels, PCA projections,
+ * Helpers shared by the experiment scripts: reading a split's voxels,
  * writing results.json and tables, and the guard that runs a script's CLI only when it is the entry point.
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
@@ -25,30 +25,6 @@ export async function splitVoxels(source: BatchSource, split: SplitName, batchSi
     ids.push(...batch.ids);
   }
   return { ids, rows };
-}
-
-/** Projects rows onto fitted principal axes: coords[i][k] = Σ_j axes[k][j] (x_ij − mean_j). */
-export function projectRows(rows: ReadonlyArray<ArrayLike<number>>, fit: { components: number[][]; mean: number[] }): number[][] {
-  return rows.map((r) =>
-    fit.components.map((axis) => {
-      let s = 0;
-      for (let j = 0; j < axis.length; j++) s += axis[j] * (r[j] - fit.mean[j]);
-      return s;
-    }),
-  );
-}
-
-/** Mean squared error of reconstructing each row from its principal coordinates, per row. */
-export function pcaReconstructionMse(rows: ReadonlyArray<ArrayLike<number>>, coords: number[][], fit: { components: number[][]; mean: number[] }): number[] {
-  return rows.map((r, i) => {
-    let s = 0;
-    for (let j = 0; j < r.length; j++) {
-      let v = fit.mean[j];
-      for (let k = 0; k < fit.components.length; k++) v += coords[i][k] * fit.components[k][j];
-      s += (r[j] - v) ** 2;
-    }
-    return s / r.length;
-  });
 }
 
 /** A Markdown table. */

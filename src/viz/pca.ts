@@ -4,7 +4,7 @@
  * as scikit-learn does since 1.5).
  */
 import { PCA } from 'ml-pca';
-import { OptionError, rejectUnknownOptions } from '../backend/errors.js';
+import { OptionError, ShapeError, rejectUnknownOptions } from '../backend/errors.js';
 import { type MatrixInput, toDense, toRows } from './matrix.js';
 
 /** Options of {@link pca}. */
@@ -74,4 +74,33 @@ export function pca(matrix: MatrixInput, options: PcaOptions = {}): PcaResult {
     components,
     mean,
   };
+}
+
+/**
+ * Projects rows onto fitted principal axes (a {@link pca} result, or any `components` and `mean`):
+ * coords[i][k] = Σ_j components[k][j] · (x_ij − mean_j). Rows not seen by the fit (validation, test) go through here.
+ * @example const test = pcaProject(testRows, pca(trainRows, { components: 16 }));
+ */
+export function pcaProject(rows: ReadonlyArray<ArrayLike<number>>, fit: Pick<PcaResult, 'components' | 'mean'>): number[][] {
+  return rows.map((r) => {
+    if (r.length !== fit.mean.length) throw new ShapeError('pcaProject: row length', [fit.mean.length], [r.length]);
+    return fit.components.map((axis) => {
+      let s = 0;
+      for (let j = 0; j < axis.length; j++) s += axis[j] * (r[j] - fit.mean[j]);
+      return s;
+    });
+  });
+}
+
+/** Mean squared error of reconstructing each row from its principal coordinates (mean + Σ_k coords_k · axis_k), per row. */
+export function pcaReconstructionMse(rows: ReadonlyArray<ArrayLike<number>>, coords: readonly (readonly number[])[], fit: Pick<PcaResult, 'components' | 'mean'>): number[] {
+  return rows.map((r, i) => {
+    let s = 0;
+    for (let j = 0; j < r.length; j++) {
+      let v = fit.mean[j];
+      for (let k = 0; k < fit.components.length; k++) v += coords[i][k] * fit.components[k][j];
+      s += (r[j] - v) ** 2;
+    }
+    return s / r.length;
+  });
 }

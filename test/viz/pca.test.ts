@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pca, DEFAULT_PCA } from '../../src/viz/pca.js';
+import { pca, pcaProject, pcaReconstructionMse, DEFAULT_PCA } from '../../src/viz/pca.js';
 import { OptionError, ShapeError, DataError } from '../../src/backend/errors.js';
 import { clusters } from './clusters.js';
 import { trustworthiness } from '../../src/viz/trustworthiness.js';
@@ -50,5 +50,20 @@ describe('pca', () => {
     expect(() => pca([[1, 2], [3]])).toThrow(ShapeError);
     expect(() => pca([[1, 2], [3, NaN], [1, 1]])).toThrow(DataError);
     expect(() => pca({ data: new Float32Array(5), shape: [2, 2] })).toThrow(ShapeError);
+  });
+});
+
+describe('pcaProject and pcaReconstructionMse', () => {
+  it('project new rows onto fitted axes and measure what the kept components miss', () => {
+    const fit = { components: [[1, 0]], mean: [1, 1] };
+    const coords = pcaProject([[3, 2]], fit);
+    expect(coords).toEqual([[2]]);
+    // reconstruction [1 + 2, 1] = [3, 1] vs [3, 2] → MSE (0 + 1) / 2
+    expect(pcaReconstructionMse([[3, 2]], coords, fit)).toEqual([0.5]);
+    // the training rows projected again give pca()'s own coordinates
+    const rows = [[1, 2, 0], [3, 1, 1], [0, 0, 2], [2, 5, 1]];
+    const r = pca(rows, { components: 2 });
+    pcaProject(rows, r).forEach((c, i) => c.forEach((v, k) => expect(v).toBeCloseTo(r.coords[i][k], 10)));
+    expect(() => pcaProject([[1, 2]], r)).toThrow(ShapeError);
   });
 });
