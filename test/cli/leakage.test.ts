@@ -69,6 +69,14 @@ describe('transmri leakage', () => {
     const high = await run([dir, '--json']);
     expect(high.code).toBe(2);
     expect(high.err).toMatch(/no images found: .*slices holds test\/, train\/; is the root one level too high\?/);
+    // an unreadable image: the DataError names the file
+    await fs.mkdir(path.join(dir, 'broken', 'a'), { recursive: true });
+    await fs.mkdir(path.join(dir, 'broken', 'b'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'broken', 'a', 'ok.png'), await png(slice(1, 0, 64), 64));
+    await fs.writeFile(path.join(dir, 'broken', 'b', 'bad.jpg'), 'not a jpeg');
+    const broken = await run([path.join(dir, 'broken')]);
+    expect(broken.code).toBe(2);
+    expect(broken.err).toMatch(/broken\/b\/bad\.jpg: neither PNG .* nor JPEG/);
     const bad = await run([root, '--threshold', '2']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/option FolderLeakageOptions\.threshold: expected a Pearson r .*got 2/);
