@@ -198,7 +198,7 @@ export {
 export type { ClassificationMetricsOptions, ClassificationReport } from './learner/metrics/classification.js';
 export { rocCurve, rocCurves } from './learner/metrics/roc.js';
 export type { RocPoints } from './learner/metrics/roc.js';
-export { quantileSorted } from './learner/metrics/quantile.js';
+export { quantileSorted } from './backend/quantile.js';
 export { bootstrapInterval, percentileInterval, pooledScore, formatCi } from './learner/metrics/bootstrap.js';
 export type { ScoreWithCi } from './learner/metrics/bootstrap.js';
 export { meanSd, seedSummary, formatMeanSd, pairedDifference, winTieLoss } from './learner/metrics/mean-sd.js';

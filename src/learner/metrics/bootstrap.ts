@@ -3,7 +3,7 @@
  * replacement, recompute a score, take the quantiles of the scores that are not NaN.
  */
 import { Rng } from '../../backend/rng.js';
-import { quantileSorted } from './quantile.js';
+import { quantileSorted } from '../../backend/quantile.js';
 
 /**
  * Percentile interval of `values` at `level` (e.g. 0.95 → the 2.5 % and 97.5 % quantiles);

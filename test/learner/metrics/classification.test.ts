@@ -9,7 +9,7 @@ import {
   perClassScores,
   rocAuc,
 } from '../../../src/learner/metrics/classification.js';
-import { quantileSorted } from '../../../src/learner/metrics/quantile.js';
+import { quantileSorted } from '../../../src/backend/quantile.js';
 
 // Three classes, seven samples.
 // probs argmax → preds [0, 1, 2, 0, 2, 1, 1]; labels [0, 1, 1, 0, 2, 2, 1].
