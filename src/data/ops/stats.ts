@@ -4,6 +4,7 @@
  * the transforms in intensity.ts, which take these numbers in).
  */
 import { DataError, OptionError } from '../../backend/errors.js';
+import { quantileSorted } from '../../backend/quantile.js';
 import { Volume } from '../volume.js';
 import { checkMask, insideFlags } from './mask.js';
 import { requireFinite, withDefaults } from './op-args.js';
@@ -18,15 +19,7 @@ export function percentileOfSorted(sorted: ArrayLike<number>, q: number): number
   if (!(q >= 0 && q <= 100)) throw new OptionError('percentile q', `expected 0..100, got ${q}`);
   const n = sorted.length;
   if (n === 0) throw new DataError('percentile: no values');
-  const pos = (q / 100) * (n - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, n - 1);
-  const t = pos - lo;
-  const a = sorted[lo];
-  const b = sorted[hi];
-  const diff = b - a;
-  // numpy's _lerp: computed from the nearer end for t >= 0.5
-  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+  return quantileSorted(sorted, q / 100);
 }
 
 /**
