@@ -9,10 +9,8 @@
  * (default trans-MRI's names file_path, DX, PTID; paths relative to the CSV's folder).
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
-import { DataError, OptionError, readCohortCsv } from '../../src/index.js';
+import { DataError, OptionError, readCohortCsv, readTableObjects } from '../../src/index.js';
 import type { DataBunchRow } from '../../src/index.js';
 
 /** Columns that build an ADNI path. */
@@ -48,7 +46,7 @@ export function parseLabelMap(where: string, text: string): Record<string, strin
 export async function adniRows(csvPath: string, labels: Record<string, string>, root?: string): Promise<DataBunchRow[]> {
   const file = path.resolve(csvPath);
   const base = root ? path.resolve(root) : path.dirname(file);
-  const records = parse(await readFile(file, 'utf8'), { bom: true, columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  const records = await readTableObjects(file);
   if (records.length === 0) throw new DataError('no data rows', { file });
   const hasPath = 'file_path' in records[0];
   const needed = hasPath ? ['file_path', 'PTID', 'DX'] : [...ADNI_COLUMNS];

@@ -3,17 +3,15 @@
  * MRID, Age, Sex and one scan per subject at `t1/<MRID>_T1.nii.gz`.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
-import { DataError } from '../../src/index.js';
+import { DataError, readTableObjects } from '../../src/index.js';
 import type { DataBunchRow } from '../../src/index.js';
 
 /** Reads `<dir>/participants.csv` into DataBunch rows: label = sex (F/M), subject = id = MRID, age. */
 export async function ixiRows(dir: string): Promise<DataBunchRow[]> {
   const file = path.join(dir, 'participants.csv');
   if (!existsSync(file)) throw new DataError('participants.csv not found (expected columns MRID, Age, Sex)', { file });
-  const records = parse(await readFile(file, 'utf8'), { bom: true, columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  const records = await readTableObjects(file);
   return records.map((r, i) => {
     const where = (column: string) => ({ file, row: i + 1, column });
     for (const c of ['MRID', 'Age', 'Sex']) if (!r[c]) throw new DataError('empty or missing value', where(c));
