@@ -14,6 +14,8 @@
  * | poolMb | TRANSMRI_POOL_MB | the addon's (1024) |
  * | mallocTune | TRANSMRI_MALLOC_TUNE (0 = off) | true |
  * | addonPath | TRANSMRI_NATIVE_PATH | native/build/Release/transmri_native.node above this package |
+ *
+ * It also sets OMP_WAIT_POLICY=passive before the addon loads, unless given ({@link preferPassiveOpenMp}).
  */
 import { OptionError } from './errors.js';
 
@@ -103,4 +105,15 @@ export function resolveNativeSettings(options: NativeSettings, env: Env = proces
   const fromEnv = settingsFromEnv(env);
   const pick = <K extends keyof NativeSettings>(k: K): NativeSettings[K] => given[k] ?? fromEnv[k];
   return { threads: pick('threads'), simd: pick('simd'), recycle: pick('recycle'), fuse: pick('fuse'), poolMb: pick('poolMb'), mallocTune: pick('mallocTune'), addonPath: pick('addonPath') };
+}
+
+/**
+ * OpenMP's threads spin between parallel regions by default; on a shared, loaded machine the
+ * spinning thread takes the core from the one doing the work (edge-CNN epochs 4-5x slower), while
+ * sleeping costs a few microseconds per region. libgomp reads OMP_WAIT_POLICY when the addon
+ * loads, so this sets it to 'passive' before that, unless the user set it or GOMP_SPINCOUNT.
+ * The only environment variable the library writes.
+ */
+export function preferPassiveOpenMp(env: Env = process.env): void {
+  if (env.OMP_WAIT_POLICY === undefined && env.GOMP_SPINCOUNT === undefined) env.OMP_WAIT_POLICY = 'passive';
 }

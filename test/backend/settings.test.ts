@@ -45,3 +45,18 @@ describe.skipIf(findAddonPath() === undefined)('initBackend({ threads, simd }) r
     await expect(initBackend({ backend: 'cpu', simd: 'bogus' as never, log: () => {} })).rejects.toThrow(/simd/);
   });
 });
+
+describe('the OpenMP wait policy', () => {
+  it('is set to passive unless the user chose one (or a spin count)', async () => {
+    const { preferPassiveOpenMp } = await import('../../src/backend/settings.js');
+    const a: Record<string, string | undefined> = {};
+    preferPassiveOpenMp(a);
+    expect(a.OMP_WAIT_POLICY).toBe('passive');
+    const b: Record<string, string | undefined> = { OMP_WAIT_POLICY: 'active' };
+    preferPassiveOpenMp(b);
+    expect(b.OMP_WAIT_POLICY).toBe('active');
+    const c: Record<string, string | undefined> = { GOMP_SPINCOUNT: '1000' };
+    preferPassiveOpenMp(c);
+    expect(c.OMP_WAIT_POLICY).toBeUndefined();
+  });
+});

@@ -14,7 +14,7 @@ import { installRecycler, type RecyclableBackend, type Recycler, type RecycleMod
 import { patchConv3DLayers, type Conv3DPatch } from './fused3d.js';
 import * as tf from '@tensorflow/tfjs';
 import { OptionError } from '../errors.js';
-import { resolveNativeSettings, settingsFromEnv, type NativeSettings } from '../settings.js';
+import { preferPassiveOpenMp, resolveNativeSettings, settingsFromEnv, type NativeSettings } from '../settings.js';
 
 /** State of the native kernels. */
 export interface NativeStatus {
@@ -71,10 +71,7 @@ export function loadAddon(addonPath: string | undefined = settingsFromEnv().addo
     return { reason: `native addon not installed: ${missing}; using pure-JS kernels (build it with \`npm run native:rebuild\`, needs a C++ compiler)` };
   }
   try {
-    // OpenMP's default is to spin between parallel regions; on a shared, loaded machine the
-    // spinning thread takes the core from the one doing the work (edge-CNN epochs 4-5x slower).
-    // Sleeping threads cost a few microseconds per region. libgomp reads this when the addon loads.
-    if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) process.env.OMP_WAIT_POLICY = 'passive';
+    preferPassiveOpenMp();
     const require = createRequire(import.meta.url);
     return { addon: require(path), reason: `loaded ${path}` };
   } catch (error) {
