@@ -8,6 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Niivue } from '@niivue/niivue';
+import { resampleToGrid } from '../data/preprocess.js';
+import { Volume } from '../data/volume.js';
 import { classify, loadExportFiles, readFile, saliency, TransmriError, type Classification, type LoadedExport, type SaliencyMap } from './runtime.js';
 
 interface EmbeddedExport {
@@ -97,7 +99,34 @@ function drawOverlay(canvas: HTMLCanvasElement, input: Float32Array, inputShape:
   ctx.putImageData(out, 0, 0);
 }
 
-async function showOriginal(name: string, bytes: Uint8Array, isImage: boolean): Promise<void> {
+/** A float32 NIfTI-1 (.nii) of a one-channel RAS volume: sform and qform code 1 from its affine. */
+function encodeNifti(vol: Volume): ArrayBuffer {
+  const [nx, ny, nz] = vol.shape;
+  const buf = new ArrayBuffer(352 + nx * ny * nz * 4);
+  const v = new DataView(buf);
+  v.setInt32(0, 348, true);
+  [3, nx, ny, nz, 1, 1, 1, 1].forEach((d, i) => v.setInt16(40 + 2 * i, d, true));
+  v.setInt16(70, 16, true); // float32
+  v.setInt16(72, 32, true);
+  [1, ...vol.spacing, 1, 1, 1, 1].forEach((d, i) => v.setFloat32(76 + 4 * i, d, true));
+  v.setFloat32(108, 352, true);
+  v.setFloat32(112, 1, true); // scl_slope
+  v.setInt16(254, 1, true); // sform_code
+  for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) v.setFloat32(280 + 16 * r + 4 * c, vol.affine[r][c], true);
+  [0x6e, 0x2b, 0x31, 0].forEach((b, i) => v.setUint8(344 + i, b));
+  const out = new Float32Array(buf, 352);
+  for (let i = 0; i < nx; i++) for (let j = 0; j < ny; j++) for (let k = 0; k < nz; k++) out[i + nx * (j + ny * k)] = vol.data[(i * ny + j) * nz + k];
+  return buf;
+}
+
+/** A 3D model's saliency map put back on the dropped scan's grid (world-aligned with it in the viewer); undefined for 2D maps. */
+function overlayOnScan(map: SaliencyMap, result: Classification, scan: Volume, view: boolean): Volume | undefined {
+  if (view || map.shape.length !== 3 || result.preprocessed.shape.join() !== map.shape.join()) return undefined;
+  const data = map.method === 'gradient' ? map.data.map(Math.abs) : map.data;
+  return resampleToGrid(new Volume({ data: new Float32Array(data), shape: result.preprocessed.shape, affine: result.preprocessed.affine }), scan.shape, scan.affine);
+}
+
+async function showOriginal(name: string, bytes: Uint8Array, isImage: boolean, overlay?: Volume): Promise<void> {
   const img = $<HTMLImageElement>('image');
   const viewer = $<HTMLCanvasElement>('viewer');
   const note = $('viewer-note');
@@ -114,6 +143,13 @@ async function showOriginal(name: string, bytes: Uint8Array, isImage: boolean): 
     await nv.attachToCanvas(viewer);
     const copy = bytes.slice().buffer;
     await nv.loadFromArrayBuffer(copy, name);
+    if (overlay) {
+      await nv.loadFromArrayBuffer(encodeNifti(overlay), 'saliency.nii');
+      const layer = nv.volumes[nv.volumes.length - 1];
+      nv.setColormap(layer.id, 'warm');
+      nv.setOpacity(nv.volumes.length - 1, 0.5);
+      note.textContent = 'saliency overlaid in warm colours';
+    }
     nv.setSliceType(nv.sliceTypeMultiplanar);
   } catch (error) {
     viewer.hidden = true;
@@ -121,7 +157,7 @@ async function showOriginal(name: string, bytes: Uint8Array, isImage: boolean): 
   }
 }
 
-async function run(loaded: LoadedExport, name: string, bytes: Uint8Array, show: boolean): Promise<AppResult> {
+async function run(loaded: LoadedExport, name: string, bytes: Uint8Array, show: boolean): Promise<AppResult & { overlay?: Volume }> {
   const vol = await readFile(name, bytes, loaded.meta);
   const result: Classification = await classify(loaded, vol);
   let map: SaliencyMap | undefined;
@@ -130,7 +166,7 @@ async function run(loaded: LoadedExport, name: string, bytes: Uint8Array, show: 
   } catch {
     map = await saliency(loaded.model, result.input, { method: 'gradient', target: result.predicted });
   }
-  const out: AppResult = {
+  const out: AppResult & { overlay?: Volume } = {
     file: name,
     probabilities: Array.from(result.probabilities),
     classes: result.classes,
@@ -145,6 +181,7 @@ async function run(loaded: LoadedExport, name: string, bytes: Uint8Array, show: 
     $('timing').textContent = `inference ${result.ms.toFixed(1)} ms on ${out.backend}`;
     $('saliency-title').textContent = `saliency (${map.method}${map.layer ? ` at ${map.layer}` : ''}) for ${out.predicted}`;
     drawOverlay($<HTMLCanvasElement>('overlay'), result.input, loaded.meta.inputShape, map);
+    out.overlay = overlayOnScan(map, result, vol, loaded.meta.view !== undefined);
   }
   return out;
 }
@@ -174,8 +211,8 @@ async function main(): Promise<void> {
     message(`reading ${name}…`);
     try {
       const kindIsImage = bytes[0] === 0x89 || bytes[0] === 0xff;
-      const result = await run(loaded, name, bytes, true);
-      await showOriginal(name, bytes, kindIsImage);
+      const { overlay, ...result } = await run(loaded, name, bytes, true);
+      await showOriginal(name, bytes, kindIsImage, overlay);
       message(`${name}: ${result.predicted}`);
       return result;
     } catch (error) {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { DataBunch } from '../../src/data/databunch/databunch.js';
 import { Learner } from '../../src/learner/learner.js';
 import { exportModel } from '../../src/learner/export/export-model.js';
@@ -150,6 +151,23 @@ describe.skipIf(!existsSync(CHROMIUM) || !haveData)(`exported app in headless Ch
         expect(overlay.coloured).toBeGreaterThan(0);
         const shot = await page.locator('#overlay').screenshot();
         expect(shot.byteLength).toBeGreaterThan(500);
+        // the niivue viewer (WebGL2, here through SwiftShader) shows the scan with the map in warm colours
+        const note = (await page.textContent('#viewer-note')) ?? '';
+        log('viewer:', note);
+        if (!note.startsWith('slice viewer unavailable')) {
+          expect(note).toBe('saliency overlaid in warm colours');
+          await page.waitForTimeout(500);
+          const { data, info } = await sharp(await page.locator('#viewer').screenshot()).raw().toBuffer({ resolveWithObject: true });
+          let warm = 0;
+          let lit = 0;
+          for (let p = 0; p < data.length; p += info.channels) {
+            if (data[p] + data[p + 1] + data[p + 2] > 60) lit++;
+            if (data[p] > 100 && data[p] > data[p + 2] + 60) warm++;
+          }
+          log('viewer pixels', { lit, warm, total: info.width * info.height });
+          expect(lit).toBeGreaterThan(info.width * info.height * 0.05);
+          expect(warm).toBeGreaterThan(0);
+        }
         if (process.env.TRANSMRI_KEEP_SCREENSHOT) await page.screenshot({ path: join(tmpdir(), 'transmri-app.png'), fullPage: true });
 
         const errorFor = async (name: string, bytes: Buffer): Promise<string> => {
