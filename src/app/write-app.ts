@@ -87,7 +87,8 @@ function indexHtml(meta: ExportMeta): string {
  #message.error { color: #b00; font-weight: 600; }
  .panes { display: flex; gap: 2em; flex-wrap: wrap; align-items: flex-start; }
  #image, #overlay { image-rendering: pixelated; width: 320px; border: 1px solid #ccc; }
- #viewer { width: 480px; height: 360px; }
+ #viewer-box { width: 480px; height: 360px; position: relative; }
+ #viewer-box:has(canvas[hidden]) { display: none; }
  table td { padding: 2px 8px; } tr.top { font-weight: 700; }
  .bar { height: 10px; background: #c60; }
  #model, #timing, #viewer-note { color: #555; }
@@ -99,7 +100,7 @@ function indexHtml(meta: ExportMeta): string {
 <div id="drop">Drop a file here, or <input type="file" id="file" accept=".png,.jpg,.jpeg,.nii,.gz"></div>
 <p id="message"></p>
 <div class="panes">
- <div><h3>input</h3><img id="image" alt="dropped image" hidden><canvas id="viewer" hidden></canvas><p id="viewer-note"></p></div>
+ <div><h3>input</h3><img id="image" alt="dropped image" hidden><div id="viewer-box"><canvas id="viewer" hidden></canvas></div><p id="viewer-note"></p></div>
  <div><h3>probabilities</h3><div id="probabilities"></div><p id="timing"></p></div>
  <div><h3 id="saliency-title">saliency</h3><canvas id="overlay" width="1" height="1"></canvas></div>
 </div>
