@@ -1,3 +1,4 @@
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { z } from 'zod';
 import { OptionError } from '../../src/backend/errors.js';
 import { addConfigOption, checkOptions, parseInteger, readConfigFile, resolveOptions } from '../../src/cli/config.js';
 import { buildProgram, main } from '../../src/cli/main.js';
-import { experimentCommand } from '../../src/cli/commands/run.js';
+import { EXPERIMENTS, experimentCommand } from '../../src/cli/commands/run.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -94,7 +95,7 @@ describe('transmri main', () => {
   it('a user error is one line and exit 2; --debug shows the stack', async () => {
     const r = await runMain(['run', 'nope']);
     expect(r.code).toBe(2);
-    expect(r.err).toBe('transmri: option experiment: unknown experiment "nope" (known: demo, ixi, adni-ppmi, kd, kd-synthetic, alzheimer-slides, transfer-seeds)\n');
+    expect(r.err).toBe(`transmri: option experiment: unknown experiment "nope" (known: ${Object.keys(EXPERIMENTS).join(', ')})\n`);
     const d = await runMain(['run', 'nope', '--debug']);
     expect(d.code).toBe(2);
     expect(d.err).toMatch(/OptionError: option experiment[\s\S]*\n\s+at /);
@@ -106,7 +107,11 @@ describe('transmri main', () => {
     expect(r.err).toMatch(/^error: unknown option '--bogus'/);
   });
 
-  it('run maps an experiment to its script, through tsx from the source checkout', () => {
+  it('every experiment script of scripts/ is known to run, and run maps an experiment to its script, through tsx from the source checkout', () => {
+    const entryPoints = readdirSync(join(import.meta.dirname, '..', '..', 'scripts'))
+      .filter((f) => f.endsWith('.ts') && readFileSync(join(import.meta.dirname, '..', '..', 'scripts', f), 'utf8').includes('isEntryPoint(import.meta.url)'))
+      .map((f) => f.replace(/\.ts$/, ''));
+    expect(Object.values(EXPERIMENTS).map((e) => e.script).sort()).toEqual(entryPoints.sort());
     const cmd = experimentCommand('ixi', ['--help']);
     expect(cmd[0]).toBe(process.execPath);
     expect(cmd.slice(-2)).toEqual([expect.stringMatching(/scripts[/\\]ixi-transfer\.ts$/), '--help']);

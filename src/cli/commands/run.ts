@@ -22,7 +22,8 @@ export interface Experiment {
 /** The experiments `transmri run` knows, by name. */
 export const EXPERIMENTS: Readonly<Record<string, Experiment>> = {
   demo: { script: 'demo', description: 'synthetic two-site cohort: CAE pretraining, transfer vs scratch, distillation, report' },
-  ixi: { script: 'ixi-transfer', description: 'CAE pretraining on IXI T1 scans, sex/age probes vs a PCA baseline (--root: the IXI folder)' },
+  ixi: { script: 'ixi-transfer', description: 'CAE pretraining on IXI T1 scans, sex/age probes vs a PCA baseline (--data: the IXI folder)' },
+  'ixi-few-labels': { script: 'ixi-few-labels', description: 'IXI: CAE pretrained without labels, sex/age from 4, 8, 16 labelled subjects: transfer vs PCA vs scratch' },
   'adni-ppmi': { script: 'adni-ppmi', description: "trans-MRI's ADNI -> PPMI transfer, for users who hold the data" },
   kd: { script: 'kd-brain-tumor', description: 'edge distillation on a 2D tumour image set: ResNet teacher -> 12.6 k-parameter student' },
   'kd-synthetic': { script: 'kd-synthetic', description: '3D -> 2D distillation on the synthetic cohort, six students, several seeds' },
