@@ -15,6 +15,7 @@ import { DataBunch } from '../../src/data/databunch/databunch.js';
 import { Learner } from '../../src/learner/learner.js';
 import { exportModel } from '../../src/learner/export/export-model.js';
 import { writeApp } from '../../src/app/write-app.js';
+import { browserBundle } from '../../src/app/bundle.js';
 import { sliceCnn } from '../../src/models/students/slice.js';
 import { buildCae } from '../../src/models/cae.js';
 import { classifierFromEncoder } from '../../src/models/classifier.js';
@@ -119,6 +120,34 @@ describe.skipIf(!existsSync(CHROMIUM) || !haveData)(`exported app in headless Ch
           await page.close();
         }
         expect(Object.keys(latency).length).toBeGreaterThan(0);
+
+        // the ESM runtime bundle on its own, served over http (loadExport fetches the export folder): same probabilities
+        const runtime = await browserBundle('runtime');
+        const exportDir = join(root, 'tumor-export');
+        const served: Record<string, { body: Buffer; type: string }> = {
+          '/index.html': { body: Buffer.from('<!doctype html><title>runtime</title>'), type: 'text/html' },
+          '/transmri-runtime.mjs': { body: readFileSync(runtime), type: 'text/javascript' },
+          ...Object.fromEntries(['model.json', 'weights.bin', 'transmri.json'].map((f) => [`/export/${f}`, { body: readFileSync(join(exportDir, f)), type: 'application/octet-stream' }])),
+        };
+        const esm = await context.newPage();
+        await esm.route('http://transmri.test/**', (route) => {
+          const file = served[new URL(route.request().url()).pathname];
+          return file ? route.fulfill({ body: file.body, contentType: file.type }) : route.fulfill({ status: 404 });
+        });
+        await esm.goto('http://transmri.test/index.html');
+        const [someFile, want] = [...app2d.node.entries()][7];
+        // a script string: vitest would rewrite an import() inside a function passed to evaluate
+        const b64 = JSON.stringify(readFileSync(someFile).toString('base64'));
+        const got = (await esm.evaluate(`(async () => {
+          const rt = await import('http://transmri.test/transmri-runtime.mjs');
+          const loaded = await rt.loadExport('http://transmri.test/export/');
+          const bytes = Uint8Array.from(atob(${b64}), (c) => c.charCodeAt(0));
+          const r = await rt.classify(loaded, await rt.readFile(${JSON.stringify(someFile.split('/').pop())}, bytes, loaded.meta));
+          return Array.from(r.probabilities);
+        })()`)) as number[];
+        log(`ESM runtime: max |browser - node| = ${Math.max(...got.map((p, k) => Math.abs(p - want[k]))).toExponential(2)}`);
+        expect(Math.max(...got.map((p, k) => Math.abs(p - want[k])))).toBeLessThan(1e-4);
+        await esm.close();
 
         // 3D volumes, the drop path (file input) with the overlay drawn, and the error messages (cpu backend)
         const page = await context.newPage();
