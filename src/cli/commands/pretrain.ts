@@ -28,7 +28,7 @@ export function pretrainCommand(): Command {
       await ae.save(o.out);
       const last = ae.history[ae.history.length - 1];
       const file = await writeResultsJson(o.out, { command: 'pretrain', options: o, history: ae.history });
-      console.log(`pretrained: validation loss ${last.validLoss.toPrecision(4)} after ${ae.history.length} epochs; checkpoint ${o.out}, results ${file}`);
+      console.log(`pretrained: validation loss ${last.validLoss.toPrecision(4)} after ${ae.history.length} epoch${ae.history.length === 1 ? '' : 's'}; checkpoint ${o.out}, results ${file}`);
     } finally {
       ae.dispose();
       ae.model.dispose();
