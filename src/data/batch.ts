@@ -51,8 +51,6 @@ export interface BatchSource {
   size(split: SplitName): number;
   /** Sample ids of a split, in sample order (a checkpoint fingerprints them to notice changed data on resume); optional. */
   splitIds?(split: SplitName): readonly string[];
-  /** Sample ids of a split, in sample order (a checkpoint fingerprints them to notice changed data on resume); optional. */
-  splitIds?(split: SplitName): readonly string[];
   /** Items in one shuffled epoch of a split's stream when it differs from `size` (e.g. oversampling); default `size(split)`. */
   epochSize?(split: SplitName): number;
   /** Streams the batches of a split. */
