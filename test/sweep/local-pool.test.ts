@@ -10,7 +10,9 @@ const tries = (artefacts: string, key: string): string[] => readdirSync(join(art
 describe('runSweep on the local pool', () => {
   it('runs settings x seeds on 2 processes with their own thread count, merges, and re-uses finished jobs by key', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sweep-local-'));
-    const config: SweepConfigInput = { name: 'arith', experiment: job, settings: { grid: { a: [1, 2] }, base: { b: 1 } }, seeds: 3, out, codeVersion: 'test' };
+    // the barrier holds each worker's first job until both processes have one, so the jobs spread over both however slowly each starts
+    const barrier = mkdtempSync(join(tmpdir(), 'sweep-barrier-'));
+    const config: SweepConfigInput = { name: 'arith', experiment: job, settings: { grid: { a: [1, 2] }, base: { b: 1, barrier, barrierCount: 2 } }, seeds: 3, out, codeVersion: 'test' };
     const seen: SweepProgress[] = [];
     const r = await runSweep(config, { workers: 2, onProgress: (p) => seen.push(p) });
     expect(r.ran).toBe(6);
