@@ -66,6 +66,7 @@ export const KD_BRAIN_TUMOR_SPEC = {
     merge: '',
     classWeights: false,
     groupBy: 'subject',
+    select: 'balancedAccuracy',
     quiet: false,
   },
   options: {
@@ -95,9 +96,10 @@ export const KD_BRAIN_TUMOR_SPEC = {
     merge: { type: 'string', help: 'comma-separated results.json files of earlier runs: write their pooled table.md and results.json to --out and stop' },
     classWeights: { type: 'boolean', help: 'weigh the cross-entropy terms (CE students, and the (1−α)·CE of KD) by inverse class frequency N / (K·n_k) of the training split' },
     groupBy: { type: 'string', help: "'subject' (each image alone) or 'nearDuplicates' (near-duplicate images form one pseudo-subject, so validation is cut like a held-out test)" },
+    select: { type: 'string', help: "validation metric that picks the kept epoch of the teacher and every student: 'balancedAccuracy' or 'accuracy' (the anchor's and the paper's code's)" },
     quiet: { type: 'boolean', help: 'print nothing' },
   },
-  epilog: 'Data: <root>/Training/<class>/*.jpg and <root>/Testing/<class>/*.jpg (the Kaggle brain-tumor-mri layout), or <root>/<class>/*. Epochs are chosen by validation balanced accuracy.',
+  epilog: 'Data: <root>/Training/<class>/*.jpg and <root>/Testing/<class>/*.jpg (the Kaggle brain-tumor-mri layout), or <root>/<class>/*. Epochs are chosen by validation balanced accuracy (--select accuracy: by validation accuracy).',
 } as const;
 
 /** One KD setting of the sweep. */
@@ -258,6 +260,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   if (!(Number.isInteger(cfg.size) && cfg.size > 0 && cfg.size % 4 === 0)) throw new OptionError('--size', `expected a positive multiple of 4, got ${cfg.size}`);
   if (!cfg.root) throw new OptionError('--root', 'is required: a 2D class-folder set (Training/ and Testing/ folders of class folders, or <class>/ folders)');
   const groupBy: string = cfg.groupBy;
+  const select = selectMetric(cfg.select);
   if (groupBy !== 'subject' && groupBy !== 'nearDuplicates') throw new OptionError('--groupBy', `expected 'subject' or 'nearDuplicates', got "${groupBy}"`);
   await initBackend();
   const t0 = Date.now();
@@ -314,13 +317,13 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     log(`\nTeacher: ${arch === 'resnet' ? 'ResNet' : 'BN CNN'}, widths ${widths.join('/')}, ${cfg.teacherEpochs} epochs${augment.length ? `, flips and ±${shift} px shifts` : ''}`);
     const teacher = arch === 'resnet' ? resnet2d({ inputShape, widths, seed: cfg.seed, name: 'teacher' }, numClasses) : sliceCnn({ inputShape, widths, seed: cfg.seed, name: 'teacher' }, numClasses);
     log(summarize(teacher.model).text);
-    const keep = new BestModelCheckpoint({ monitor: 'balancedAccuracy', mode: 'max', restore: true });
+    const keep = new BestModelCheckpoint({ monitor: select, mode: 'max', restore: true });
     const learner = new Learner(teacherBunch, { model: teacher.model, kind: 'classifier' }, { optimizer: 'adamw', weightDecay: 1e-4, batchSize: cfg.batchSize, seed: cfg.seed, callbacks: [keep, new EpochLog('teacher', log)] });
     histories.push({ name: 'teacher', epochs: toHistory(await learner.fit(cfg.teacherEpochs, { lr: 1e-3, schedule: 'cosine' })) });
     await learner.save(path.join(out, 'teacher'));
     learner.dispose();
     teacherModel = teacher.model;
-    teacherInfo = { arch, widths, epochs: cfg.teacherEpochs, bestEpoch: keep.bestEpoch, augment: !cfg.noTeacherAugment, savedTo: path.join(out, 'teacher') };
+    teacherInfo = { arch, widths, epochs: cfg.teacherEpochs, bestEpoch: keep.bestEpoch, selectedBy: select, augment: !cfg.noTeacherAugment, savedTo: path.join(out, 'teacher') };
   }
   timings.push({ name: 'teacher', seconds: (Date.now() - tStart) / 1000 });
   let teacherScores: TestScores | undefined;
@@ -357,7 +360,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     for (const m of methods) {
       const sStart = Date.now();
       const student = edgeCnn({ inputShape, seed, init }, numClasses);
-      const keep = new BestModelCheckpoint({ monitor: 'balancedAccuracy', mode: 'max', restore: true });
+      const keep = new BestModelCheckpoint({ monitor: select, mode: 'max', restore: true });
       const learner = m.kd
         ? distill({ model: teacherModel! }, student, bunch, { loss: { hinton: m.kd, ...(classWeights ? { classWeights } : {}) }, learner: { optimizer: 'adam', batchSize: cfg.batchSize, seed, callbacks: [keep, new EpochLog(`${m.method}, seed ${seed}`, log)] } }).learner
         : new Learner(bunch, { model: student.model, kind: 'classifier' }, { optimizer: 'adamw', weightDecay: 0.01, batchSize: cfg.batchSize, seed, ...(classWeights ? { loss: { kind: 'classifier' as const, classWeights } } : {}), callbacks: [keep, new EpochLog(`${m.method}, seed ${seed}`, log)] });
@@ -367,7 +370,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
       runs.push({ method: m.method, seed, ...scores, bestEpoch: keep.bestEpoch, secondsPerEpoch });
       histories.push({ name: `${m.method}, seed ${seed}`, epochs: toHistory(records) });
       timings.push({ name: `${m.method}, seed ${seed}`, seconds: (Date.now() - sStart) / 1000 });
-      log(`${m.method}, seed ${seed}: best epoch ${keep.bestEpoch} (valid balanced accuracy), test ${scores.all.toFixed(2)}% (without duplicates ${scores.dedup.toFixed(2)}%, balanced ${scores.balanced.toFixed(2)}%; recall ${recallText(bunch.classes, scores)}), ${secondsPerEpoch.toFixed(1)} s/epoch (train + valid)`);
+      log(`${m.method}, seed ${seed}: best epoch ${keep.bestEpoch} (valid ${select === 'accuracy' ? 'accuracy' : 'balanced accuracy'}), test ${scores.all.toFixed(2)}% (without duplicates ${scores.dedup.toFixed(2)}%, balanced ${scores.balanced.toFixed(2)}%; recall ${recallText(bunch.classes, scores)}), ${secondsPerEpoch.toFixed(1)} s/epoch (train + valid)`);
       await writeResults(out, resultsSoFar(false));
       learner.dispose();
       student.model.dispose();
@@ -381,7 +384,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   const file = await writeResults(out, results);
   const experiment: Experiment = {
     title: `Edge distillation on ${path.basename(path.resolve(cfg.root))}`,
-    description: `Teacher CNN → edge CNN student (12,628 parameters at 128×128×3), plain CE vs Hinton KD, ${seeds.length} seed(s), epochs chosen by validation balanced accuracy; test accuracy with and without the test images that duplicate training images, balanced accuracy and per-class recall.${published ? '' : ' The edge-distillation paper\'s figures belong to brain-tumor-mri and are not shown.'}`,
+    description: `Teacher CNN → edge CNN student (12,628 parameters at 128×128×3), plain CE vs Hinton KD, ${seeds.length} seed(s), epochs chosen by validation ${select === 'accuracy' ? 'accuracy' : 'balanced accuracy'}; test accuracy with and without the test images that duplicate training images, balanced accuracy and per-class recall.${published ? '' : ' The edge-distillation paper\'s figures belong to brain-tumor-mri and are not shown.'}`,
     seed: cfg.seed,
     config: cfg,
     dataStats: bunch.stats(),
@@ -412,6 +415,12 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
 /** Per-class recall as "class 93.3 %, …". */
 function recallText(classes: readonly string[], s: TestScores): string {
   return classes.map((c, k) => `${c} ${(s.recall?.[k] ?? NaN).toFixed(1)} %`).join(', ');
+}
+
+/** The validation metric of `--select` that picks the kept epoch. */
+export function selectMetric(name: string): 'accuracy' | 'balancedAccuracy' {
+  if (name === 'accuracy' || name === 'balancedAccuracy') return name;
+  throw new OptionError('--select', `expected 'balancedAccuracy' or 'accuracy', got "${name}"`);
 }
 
 /** ImageNet's per-channel mean and std on 0..255 pixels (torchvision's Normalize constants × 255). */
