@@ -8,26 +8,28 @@ import { DataError, OptionError, rejectUnknownOptions } from '../../backend/erro
 import { Rng } from '../../backend/rng.js';
 import type { Batch, BatchSource, BatchStreamOptions, SplitName } from '../batch.js';
 import type { Volume } from '../volume.js';
-import { inverseFrequencyWeights, oversampledOrder, undersample } from './balance.js';
-import { SampleCache, sha1, type CacheKey } from './cache.js';
-import { commonDir, defaultCacheDir, directorySize, formatBytes } from './cache-location.js';
+import { inverseFrequencyWeights, oversampledOrder } from './balance.js';
+import type { CacheKey, SampleCache } from './cache.js';
+import { defaultCacheDir, directorySize, formatBytes } from './cache-location.js';
+import { fitPipeline, sampleCacheKey } from './fit-pipeline.js';
 import { kFoldPartition } from './kfold.js';
-import { inputWithNonFinite, loadMasks, loadSample, maskDigests } from './loaders.js';
-import { checkSampleFiles } from './check-files.js';
-import { Pipeline, type PipelineJSON, type PipelineSpec } from './pipeline.js';
-import { DEFAULT_SPLIT, pseudoSubjects, SPLIT_NAMES, splitItems, type SplitIds } from './splits.js';
-import { crossSplitPairs, DEFAULT_LEAKAGE, fileHashes, idsPairedWith, nearLeakPairs, type LeakageOptions, type LeakageReport, type LeakSample } from './leakage.js';
-import { checkNearThreshold, contaminationWarning } from './near-duplicates.js';
-import { nearStatsLines, resolveNearOptions, scanContamination, scanNearDuplicates, type NearScan } from './near-scan.js';
+import type { LeakageOptions, LeakageReport } from './leakage.js';
+import { leakageReport } from './leakage-report.js';
+import { contaminationWarning } from './near-duplicates.js';
+import { nearStatsLines, scanContamination, type NearScan, type NearState } from './near-scan.js';
+import type { Pipeline, PipelineJSON, PipelineSpec } from './pipeline.js';
 import { csvRows, DEFAULT_CSV_SOURCE, DEFAULT_FOLDER_SOURCE, folderRows, type CsvSourceOptions, type FolderSourceOptions } from './sources.js';
 import { bidsRows, DEFAULT_BIDS_SOURCE, type BidsSourceOptions } from '../bids.js';
 import { batchGridPng, type ShowBatchOptions } from './show-batch.js';
+import { planSplits } from './split-plan.js';
+import { DEFAULT_SPLIT, SPLIT_NAMES, type SplitIds } from './splits.js';
 import { formatStats, splitStats, type SplitStats } from './stats.js';
-import { inputShape, streamBatches, type StreamItem } from './stream.js';
+import { streamBatches, type StreamItem } from './stream.js';
 import {
   DEFAULT_DATABUNCH,
   pick,
   resolveClasses,
+  resolveOptions,
   resolveRows,
   unfit,
   type DataBunchOptions,
@@ -38,12 +40,6 @@ import {
 } from './rows.js';
 
 export { DEFAULT_DATABUNCH };
-
-/** The near-duplicate scan and pseudo-subjects a DataBunch carries (and hands to its folds). */
-interface NearState {
-  scan?: NearScan;
-  groupOf?: readonly string[];
-}
 export type { DataBunchOptions, DataBunchRow, DataBunchSample, DataBunchSeeds };
 
 
@@ -114,53 +110,11 @@ export class DataBunch implements BatchSource {
    * @throws DataError for a single class, an unknown label, a split without some class, a missing file
    */
   static async fromRows(rows: readonly DataBunchRow[], options: DataBunchOptions = {}): Promise<DataBunch> {
-    rejectUnknownOptions('DataBunchOptions', options, DEFAULT_DATABUNCH);
-    const opts: ResolvedOptions = { ...DEFAULT_DATABUNCH, ...options } as ResolvedOptions;
-    if (!Number.isInteger(opts.prefetch) || opts.prefetch < 0) throw new OptionError('DataBunchOptions.prefetch', `expected an integer ≥ 0, got ${opts.prefetch}`);
-    if (!Number.isInteger(opts.readers) || opts.readers < 1) throw new OptionError('DataBunchOptions.readers', `expected an integer ≥ 1, got ${opts.readers}`);
-    if (opts.balance !== 'none' && opts.balance !== 'undersample') throw new OptionError('DataBunchOptions.balance', `expected 'none' or 'undersample', got ${JSON.stringify(opts.balance)}`);
-    rejectUnknownOptions('DataBunchOptions.views', opts.views, { volume: true });
-    rejectUnknownOptions('DataBunchOptions.seeds', opts.seeds, { order: 0, augment: 0, balance: 0 });
-    for (const [name, value] of [['seed', opts.seed], ...Object.entries(opts.seeds).map(([k, v]) => [`seeds.${k}`, v])] as [string, unknown][]) {
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw new OptionError(`DataBunchOptions.${name}`, `expected a finite number, got ${JSON.stringify(value)}`);
-    }
-    // One seed drives the run: the split follows the top-level seed unless split.seed is given.
-    opts.split = { ...opts.split, seed: opts.split?.seed ?? opts.seed };
+    const opts = resolveOptions(options);
     const samples = resolveRows(rows);
     const classes = resolveClasses(samples, opts.classes);
-    if (samples.every((s, i) => rows[i].subject === undefined)) {
-      opts.onWarning(
-        opts.split.groupBy === 'nearDuplicates'
-          ? `DataBunch: the ${samples.length} samples have no subject ids; near-duplicate images are split together as pseudo-subjects, ` +
-              'but dissimilar images of one subject (distant slices, other sessions) can still fall on both sides of a split'
-          : `DataBunch: the ${samples.length} samples have no subject ids, so each is split on its own; if several come from one subject ` +
-              '(slices, sessions, augmented copies), that subject can fall on both sides of a split and the scores will be optimistic; ' +
-              "split: { groupBy: 'nearDuplicates' } groups near-duplicate images into pseudo-subjects",
-      );
-    }
-    const near = resolveNearOptions(opts.nearDuplicates);
-    const grouped = opts.split.groupBy === 'nearDuplicates';
-    if (grouped && near.scan === false) throw new OptionError('DataBunchOptions.nearDuplicates.scan', "is false, but split.groupBy 'nearDuplicates' needs the scan");
-    const inputKind = (opts.pipeline as { input?: { kind?: string } }).input?.kind;
-    const scan = near.scan === true || (near.scan === 'auto' && (grouped || inputKind === 'image2d')) ? await scanNearDuplicates(samples.map((s) => s.file), near.threshold) : undefined;
-    const items = samples.map((s) => ({ id: s.id, label: s.label, group: s.subject, split: s.split, where: s.where }));
-    const splits = splitItems(items, opts.split, grouped ? scan?.pairs : undefined);
-    const groupOf = grouped && scan ? pseudoSubjects(items, scan.pairs) : undefined;
-    if (opts.dropTestDuplicates) {
-      const hashes = await fileHashes(samples.map((s) => s.file));
-      const split = new Map(SPLIT_NAMES.flatMap((n) => splits[n].map((id) => [id, n] as const)));
-      const dups = new Set(idsPairedWith(crossSplitPairs(samples.map((s) => ({ id: s.id, file: s.file, split: split.get(s.id) as SplitName })), hashes), 'test', ['train', 'valid']));
-      if (dups.size > 0) opts.onWarning(`DataBunch: dropped ${dups.size} of ${splits.test.length} test samples that are byte-identical to a train or valid sample`);
-      splits.test = splits.test.filter((id) => !dups.has(id));
-    }
-    if (opts.balance === 'undersample') {
-      const train = splits.train.map((id) => samples.find((s) => s.id === id) as DataBunchSample);
-      const kept = undersample(train.map((s) => classes.indexOf(s.label as string)), new Rng(opts.seeds.balance ?? opts.seed).fork('undersample'));
-      splits.train = kept.map((i) => train[i].id);
-    }
-    const warning = scan ? contaminationWarning(scanContamination(scan, samples.map((s) => s.id), splits)) : undefined;
-    if (warning) opts.onWarning(`DataBunch: ${warning}`);
-    return DataBunch.build(samples, splits, classes, opts, { scan, groupOf });
+    const { splits, near } = await planSplits(rows, samples, classes, opts);
+    return DataBunch.build(samples, splits, classes, opts, near);
   }
 
   /**
@@ -206,43 +160,9 @@ export class DataBunch implements BatchSource {
     return DataBunch.fromRows(rows, { ...rest, pipeline, split, cacheDir });
   }
 
+  /** Fits the pipeline on the training split (see {@link fitPipeline}) and makes the DataBunch. */
   private static async build(samples: DataBunchSample[], splits: SplitIds, classes: string[], opts: ResolvedOptions, near: NearState): Promise<DataBunch> {
-    let pipeline = 'formatVersion' in (opts.pipeline as object) ? Pipeline.fromJSON(opts.pipeline as PipelineJSON) : new Pipeline(opts.pipeline as PipelineSpec);
-    if (opts.nonFinite !== undefined) pipeline = new Pipeline({ input: inputWithNonFinite(pipeline.input, opts.nonFinite), steps: [...pipeline.steps] });
-    // every split's files, before anything is read for training: all bad files in one error
-    const byIdEarly = new Map(samples.map((s) => [s.id, s]));
-    await checkSampleFiles(SPLIT_NAMES.flatMap((split) => splits[split].map((id) => ({ id, file: (byIdEarly.get(id) as DataBunchSample).file, split }))), pipeline.input);
-    const cacheDir = opts.cacheDir ?? (await defaultCacheDir(commonDir(samples.map((s) => s.file)), opts.onWarning));
-    const cache = await SampleCache.open(cacheDir, { onMessage: opts.onWarning, ...opts.cache });
-    // digests before loading: a mask changed in between costs a rebuild later, never a stale entry
-    const digests = await maskDigests(pipeline.steps);
-    pipeline = pipeline.withMaskDigests(digests);
-    const cacheHash = pipeline.cacheHash(digests);
-    const masks = await loadMasks(pipeline.steps, pipeline.input);
-    const byId = new Map(samples.map((s) => [s.id, s]));
-    const readCached = (s: DataBunchSample): Promise<StreamItem> =>
-      cache.get({
-        id: s.file,
-        source: s.file,
-        pipelineHash: cacheHash,
-        produce: async () => {
-          const v = pipeline.applyCached(await loadSample(s.file, pipeline.input), masks);
-          return { data: v.data, shape: [...v.shape, v.channels] };
-        },
-      });
-    if (!pipeline.fitted) {
-      const train = splits.train.map((id) => byId.get(id) as DataBunchSample);
-      pipeline = await pipeline.fit(async function* () {
-        for (const s of train) yield await readCached(s);
-      }, masks);
-    }
-    const firstId = splits.train[0] ?? samples[0]?.id;
-    if (firstId === undefined) throw new DataError('DataBunch: no samples');
-    const first = await readCached(byId.get(firstId) as DataBunchSample);
-    const online = pipeline.applyOnline(first.data, first.shape, undefined, masks);
-    if (opts.view && online.shape[opts.view.slices.axis] === undefined) throw new OptionError('DataBunchOptions.view.slices.axis', `expected 0, 1 or 2, got ${opts.view.slices.axis}`);
-    const sampleShape = inputShape(online.shape, pipeline.input.kind === 'image2d', opts.view?.slices);
-    return new DataBunch({ samples, splits, classes, pipeline, cache, opts, masks, cacheHash, sampleShape, volumeShape: online.shape, near });
+    return new DataBunch({ samples, splits, classes, opts, near, ...(await fitPipeline(samples, splits, opts)) });
   }
 
   /** Sample ids of a split (whole samples, in split order). */
@@ -300,15 +220,7 @@ export class DataBunch implements BatchSource {
   }
 
   private cacheKey(s: DataBunchSample): CacheKey {
-    return {
-      id: s.file,
-      source: s.file,
-      pipelineHash: this.cacheHash,
-      produce: async () => {
-        const v = this.fitted.applyCached(await loadSample(s.file, this.fitted.input), this.masks);
-        return { data: v.data, shape: [...v.shape, v.channels] };
-      },
-    };
+    return sampleCacheKey(s.file, this.fitted, this.masks, this.cacheHash);
   }
 
   /**
@@ -383,31 +295,7 @@ export class DataBunch implements BatchSource {
    * own scan is reused when its threshold matches), and the per-split contamination.
    */
   async leakage(options: LeakageOptions = {}): Promise<LeakageReport> {
-    rejectUnknownOptions('LeakageOptions', options, DEFAULT_LEAKAGE);
-    if (options.nearDuplicates !== undefined) rejectUnknownOptions('LeakageOptions.nearDuplicates', options.nearDuplicates, { threshold: 0 });
-    const th = options.nearDuplicates ? checkNearThreshold('LeakageOptions.nearDuplicates.threshold', options.nearDuplicates.threshold) : undefined;
-    const list: LeakSample[] = SPLIT_NAMES.flatMap((split) => this.samplesOf(split).map((s) => ({ id: s.id, file: s.file, split })));
-    const bytes = crossSplitPairs(list, await fileHashes(list.map((s) => s.file)));
-    const voxels: LeakageReport['voxels'] = [];
-    if (options.voxels) {
-      const keys: string[] = [];
-      for (const s of list) {
-        const { data } = await this.read(s.id);
-        keys.push(sha1(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
-      }
-      voxels.push(...crossSplitPairs(list, keys));
-    }
-    const scan = th === undefined ? undefined : this.nearScan?.threshold === th ? this.nearScan : await scanNearDuplicates(this.samples.map((s) => s.file), th);
-    const identical = [...bytes, ...voxels];
-    const key = (a: string, b: string): string => (a < b ? `${a}\n${b}` : `${b}\n${a}`);
-    const same = new Set(identical.map((p) => key(p.a, p.b)));
-    const ids = this.samples.map((s) => s.id);
-    const near = scan ? nearLeakPairs(list, ids, scan.pairs).filter((p) => !same.has(key(p.a, p.b))) : [];
-    const testDuplicates = idsPairedWith(identical, 'test', ['train', 'valid']);
-    const testNearDuplicates = idsPairedWith(near, 'test', ['train', 'valid']).filter((id) => !testDuplicates.includes(id));
-    const report: LeakageReport = { bytes, voxels, near, testDuplicates, testNearDuplicates, validDuplicates: idsPairedWith(identical, 'valid', ['train']) };
-    if (scan) report.contamination = scanContamination(scan, ids, this.splits);
-    return report;
+    return leakageReport({ samples: this.samples, splits: this.splits, nearScan: this.nearScan, read: (id) => this.read(id) }, options);
   }
 
   /**

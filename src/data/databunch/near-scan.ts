@@ -34,6 +34,13 @@ export interface NearScan {
   seconds: number;
 }
 
+/** The near-duplicate scan and pseudo-subjects a DataBunch carries (and hands to its folds). */
+export interface NearState {
+  scan?: NearScan;
+  /** Pseudo-subject of each sample (sample order) when the split was grouped by near-duplicates. */
+  groupOf?: readonly string[];
+}
+
 /** Checks the options; returns them resolved. */
 export function resolveNearOptions(options: NearDuplicateOptions | undefined): Required<NearDuplicateOptions> {
   rejectUnknownOptions('DataBunchOptions.nearDuplicates', options ?? {}, DEFAULT_NEAR_DUPLICATES);

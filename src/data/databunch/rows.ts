@@ -2,7 +2,7 @@
  * Rows, options and helpers of {@link DataBunch} (kept apart so databunch.ts stays one class).
  */
 import path from 'node:path';
-import { DataError, rejectUnknownOptions } from '../../backend/errors.js';
+import { DataError, OptionError, rejectUnknownOptions } from '../../backend/errors.js';
 import type { SplitName } from '../batch.js';
 import type { CacheOptions } from './cache.js';
 import type { NearDuplicateOptions } from './near-scan.js';
@@ -126,6 +126,26 @@ export interface DataBunchSample extends Omit<DataBunchRow, 'label' | 'subject' 
   subject: string;
   /** Absolute source path (also the cache key). */
   file: string;
+}
+
+/**
+ * Checks DataBunch options (unknown keys, prefetch, readers, balance, views, seeds) and fills in
+ * the defaults; the split follows the top-level seed unless `split.seed` is given.
+ */
+export function resolveOptions(options: DataBunchOptions): ResolvedOptions {
+  rejectUnknownOptions('DataBunchOptions', options, DEFAULT_DATABUNCH);
+  const opts: ResolvedOptions = { ...DEFAULT_DATABUNCH, ...options } as ResolvedOptions;
+  if (!Number.isInteger(opts.prefetch) || opts.prefetch < 0) throw new OptionError('DataBunchOptions.prefetch', `expected an integer ≥ 0, got ${opts.prefetch}`);
+  if (!Number.isInteger(opts.readers) || opts.readers < 1) throw new OptionError('DataBunchOptions.readers', `expected an integer ≥ 1, got ${opts.readers}`);
+  if (opts.balance !== 'none' && opts.balance !== 'undersample') throw new OptionError('DataBunchOptions.balance', `expected 'none' or 'undersample', got ${JSON.stringify(opts.balance)}`);
+  rejectUnknownOptions('DataBunchOptions.views', opts.views, { volume: true });
+  rejectUnknownOptions('DataBunchOptions.seeds', opts.seeds, { order: 0, augment: 0, balance: 0 });
+  for (const [name, value] of [['seed', opts.seed], ...Object.entries(opts.seeds).map(([k, v]) => [`seeds.${k}`, v])] as [string, unknown][]) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw new OptionError(`DataBunchOptions.${name}`, `expected a finite number, got ${JSON.stringify(value)}`);
+  }
+  // One seed drives the run: the split follows the top-level seed unless split.seed is given.
+  opts.split = { ...opts.split, seed: opts.split?.seed ?? opts.seed };
+  return opts;
 }
 
 /** Splits an options object into the keys of `known` and the rest. */
