@@ -73,9 +73,12 @@ static void maxPool2d(const float* x, const Pool2& g, float* out) {
 
 // One row of disjoint 2x2 windows: rows a and b of x, dy row d, dx rows da
 // and db. Each output's gradient goes to the first strict maximum in the order
-// a0, a1, b0, b1; the other three get 0. Branch-free selects, cloned for AVX2
-// (where they vectorise over the 2·OW·C elements).
-__attribute__((target_clones("avx2", "default"))) static void poolGradRow2x2(
+// a0, a1, b0, b1; the other three get 0. Branch-free selects, compiled twice:
+// for the baseline and (tmri::avx2, where they vectorise over the 2·OW·C
+// elements) for AVX2; the caller picks by the path in use (useAvx2(), so that
+// setSimd('sse2') reaches this kernel too: no target_clones, which would pick by
+// CPU alone).
+static inline __attribute__((always_inline)) void poolGradRow2x2Body(
     const float* __restrict a, const float* __restrict b, const float* __restrict d, float* __restrict da,
     float* __restrict db, int OW, int C) {
   const float ninf = -std::numeric_limits<float>::infinity();
@@ -95,6 +98,18 @@ __attribute__((target_clones("avx2", "default"))) static void poolGradRow2x2(
       db[c] = k == 2 ? dv : 0.f;
       db[C + c] = k == 3 ? dv : 0.f;
     }
+}
+namespace avx2 {
+__attribute__((target("avx2,fma"))) static void poolGradRow2x2(
+    const float* __restrict a, const float* __restrict b, const float* __restrict d, float* __restrict da,
+    float* __restrict db, int OW, int C) {
+  poolGradRow2x2Body(a, b, d, da, db, OW, C);
+}
+}  // namespace avx2
+static void poolGradRow2x2(const float* __restrict a, const float* __restrict b, const float* __restrict d,
+                           float* __restrict da, float* __restrict db, int OW, int C) {
+  if (useAvx2()) avx2::poolGradRow2x2(a, b, d, da, db, OW, C);
+  else poolGradRow2x2Body(a, b, d, da, db, OW, C);
 }
 
 // Each output's gradient goes to the first maximum of its window in (h, w)

@@ -174,6 +174,35 @@ describe.skipIf(!addon)('native instruction-set paths', () => {
     a.setSimd('auto');
   });
 
+  it('the 2x2 max-pool gradient follows the selected path (sse2 too) and matches the reference', () => {
+    // Disjoint 2x2 windows (the row kernel that used to be a target_clones pick
+    // by CPU); ties (equal values) send the gradient to the first maximum.
+    const [N, H, W, C] = [2, 6, 10, 24];
+    const [OH, OW] = [H / 2, W / 2];
+    const rng = new Rng(17);
+    const x = Float32Array.from(randn(rng, N * H * W * C), (v, i) => (i % 7 === 0 ? 0.5 : Math.round(v * 2) / 2));
+    const dy = randn(rng, N * OH * OW * C);
+    const want = new Float32Array(x.length);
+    for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let c = 0; c < C; c++) {
+      let best = -Infinity;
+      let at = -1;
+      for (let kh = 0; kh < 2; kh++) for (let kw = 0; kw < 2; kw++) {
+        const i = ((n * H + 2 * oh + kh) * W + 2 * ow + kw) * C + c;
+        if (x[i] > best) { best = x[i]; at = i; }
+      }
+      want[at] += dy[((n * OH + oh) * OW + ow) * C + c];
+    }
+    const geom = Int32Array.from([N, H, W, C, 2, 2, 2, 2, OH, OW, 0, 0]);
+    for (const p of paths) {
+      expect(a.setSimd(p)).toBe(p);
+      expect(a.simd()).toBe(p);
+      const dx = new Float32Array(x.length).fill(NaN);
+      a.maxPool2dGrad(dy, x, geom, dx);
+      expect(Array.from(dx), p).toEqual(Array.from(want));
+    }
+    a.setSimd('auto');
+  });
+
   it('ELU and its gradient agree on every path', () => {
     const rng = new Rng(9);
     const x = randn(rng, 1000, 3);
