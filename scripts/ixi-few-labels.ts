@@ -38,15 +38,16 @@ import {
   seedSummary,
   standardize,
   formatMeanSd,
+  pairedSummary,
+  pcaProject,
   type Features,
+  type PairedSummary,
   type PipelineSpec,
   type SeedSummary,
 } from '../src/index.js';
 import { parseCli, parseSeeds } from './lib/cli.js';
-import { pcaProject } from '../src/index.js';
 import { isEntryPoint, markdownTable, parseShape, splitVoxels, writeResultsAndTable } from './lib/experiment.js';
 import { ixiRows } from './lib/ixi.js';
-import { pairedSummary, type PairedSummary } from './lib/demo-summary.js';
 
 const spec = {
   name: 'scripts/ixi-few-labels.ts',

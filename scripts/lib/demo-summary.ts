@@ -1,39 +1,10 @@
 /**
  * The demo's numbers over seeds: mean ± sd per model, paired differences with a 95 % t interval
- * of their mean, win/tie/loss counts, the markdown table and a plain-language reading of them.
+ * of their mean and win/tie/loss counts (the library's pairedSummary), the markdown table and a
+ * plain-language reading of them.
  */
-import { OptionError } from '../../src/index.js';
-import { formatMeanSd, meanSd, pairedDifference, seedSummary, winTieLoss, type SeedSummary } from '../../src/index.js';
+import { formatMeanSd, pairedSummary, seedSummary, type PairedSummary, type SeedSummary } from '../../src/index.js';
 import { markdownTable } from './experiment.js';
-
-/** Two-sided 97.5 % quantiles of Student's t for 1..30 degrees of freedom (R: qt(0.975, df)). */
-const T975 = [
-  12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004, 2.262157, 2.228139, 2.200985, 2.178813, 2.160369, 2.144787, 2.13145,
-  2.119905, 2.109816, 2.100922, 2.093024, 2.085963, 2.079614, 2.073873, 2.068658, 2.063899, 2.059539, 2.055529, 2.051831, 2.048407, 2.04523, 2.042272,
-];
-
-/** Student's t 0.975 quantile for `df` degrees of freedom (table to 30, then the normal's 1.959964). */
-export function tQuantile975(df: number): number {
-  if (!Number.isInteger(df) || df < 1) throw new OptionError('tQuantile975.df', `must be an integer ≥ 1, got ${df}`);
-  return df <= 30 ? T975[df - 1] : 1.959964;
-}
-
-/** A paired difference over seeds: its values, mean ± sd, the 95 % t interval of the mean, and the sign counts. */
-export interface PairedSummary extends SeedSummary {
-  /** 95 % t interval of the mean difference, [mean − t·sd/√n, mean + t·sd/√n]; [NaN, NaN] for one seed. */
-  ci: [number, number];
-  wins: number;
-  ties: number;
-  losses: number;
-}
-
-/** a − b per seed, summarised (a and b in seed order). */
-export function pairedSummary(a: readonly number[], b: readonly number[]): PairedSummary {
-  const d = pairedDifference(a, b);
-  const { mean, sd } = meanSd(d);
-  const half = d.length > 1 ? (tQuantile975(d.length - 1) * sd) / Math.sqrt(d.length) : NaN;
-  return { ...seedSummary(d), ci: [mean - half, mean + half], ...winTieLoss(a, b) };
-}
 
 /** Test scores of one model on one seed. */
 export interface DemoScore {

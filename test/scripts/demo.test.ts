@@ -3,23 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DEMO, runDemo } from '../../scripts/demo.js';
-import { interpretDemo, pairedSummary, readComparison, summarizeDemo, tQuantile975, type DemoSeedRow } from '../../scripts/lib/demo-summary.js';
+import { pairedSummary } from '../../src/index.js';
+import { interpretDemo, readComparison, summarizeDemo, type DemoSeedRow } from '../../scripts/lib/demo-summary.js';
 
 describe('demo summary (by hand)', () => {
-  it('paired differences: mean, sd, 95 % t interval and sign counts', () => {
-    // d = [0.1, 0.0, 0.2] − [0.0, 0.1, 0.1] = [0.1, −0.1, 0.1]: mean 1/30, sd = √((2·(0.2/3)² + (0.4/3)²)/2) = 0.11547,
-    // t(0.975, 2) = 4.302653, half width 4.302653 · 0.11547 / √3 = 0.286844
-    const p = pairedSummary([0.1, 0.0, 0.2], [0.0, 0.1, 0.1]);
-    expect(p.mean).toBeCloseTo(1 / 30, 10);
-    expect(p.sd).toBeCloseTo(0.1154701, 6);
-    expect(p.ci[0]).toBeCloseTo(1 / 30 - 0.286844, 5);
-    expect(p.ci[1]).toBeCloseTo(1 / 30 + 0.286844, 5);
-    expect([p.wins, p.ties, p.losses]).toEqual([2, 0, 1]);
-    expect(tQuantile975(1)).toBeCloseTo(12.706205, 6);
-    expect(tQuantile975(100)).toBeCloseTo(1.959964, 6);
-    expect(() => tQuantile975(0)).toThrow(/tQuantile975\.df/);
-    expect(readComparison('x', p)).toMatch(/interval includes 0, so 3 seeds do not show a difference/);
+  it('reads a paired comparison from its interval (pairedSummary: the library, tested in test/learner/metrics)', () => {
+    expect(readComparison('x', pairedSummary([0.1, 0.0, 0.2], [0.0, 0.1, 0.1]))).toMatch(/interval includes 0, so 3 seeds do not show a difference/);
     expect(readComparison('x', pairedSummary([0.9, 0.8, 0.85], [0.7, 0.65, 0.7]))).toMatch(/a gain at this number of seeds/);
+    expect(readComparison('x', pairedSummary([0.5, 0.55, 0.5], [0.7, 0.65, 0.7]))).toMatch(/it did worse here/);
     expect(readComparison('x', pairedSummary([0.5], [0.6]))).toMatch(/one seed cannot tell/);
   });
 
