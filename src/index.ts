@@ -96,6 +96,7 @@ export { SampleCache, CACHE_FORMAT_VERSION, DEFAULT_CACHE } from './data/databun
 export type { CacheOptions, CacheManifest } from './data/databunch/cache.js';
 export type { CacheEntry, SourceIdentity } from './data/databunch/cache-entry.js';
 export { SampleFilesError } from './data/databunch/check-files.js';
+export { middleSlices } from './data/databunch/stream.js';
 export type { SliceView } from './data/databunch/stream.js';
 export { dHash, hamming, DEFAULT_LEAKAGE } from './data/databunch/leakage.js';
 export type { LeakageOptions, LeakageReport, LeakPair } from './data/databunch/leakage.js';
@@ -260,7 +261,7 @@ export type { DistillOptions, DistillLossOptions, Distillation } from './learner
 export { TeacherCache, DistillTeacherCallback } from './learner/distill/teacher.js';
 export type { TeacherSpec, TeacherBatch } from './learner/distill/teacher.js';
 export { normalizationAffine, withInputAffine } from './learner/distill/input-adapter.js';
-export { VolumeViewSource, viewShape, cutView, middleSlices, flipX, loadSplit, withUnlabelled, keepLabelled, FLIP_SUFFIX } from './data/views/volume-views.js';
+export { VolumeViewSource, viewShape, cutView, flipX, loadSplit, withUnlabelled, keepLabelled, FLIP_SUFFIX } from './data/views/volume-views.js';
 export type { StudentView, VolumeSplit, VolumeViewSourceOptions } from './data/views/volume-views.js';
 
 // --- viz ---

@@ -51,14 +51,19 @@ export interface StreamPlan {
   readers?: number;
 }
 
-/** Slice indices of a view along an axis of size n. */
-export function sliceIndices(view: SliceView, n: number): number[] {
-  if (view.count === 'all') return Array.from({ length: n }, (_, i) => i);
-  if (!Number.isInteger(view.count) || view.count < 1 || view.count > n) {
-    throw new OptionError('view.slices.count', `expected 'all' or an integer in 1..${n} (axis ${view.axis} has ${n} slices), got ${view.count}`);
-  }
-  const start = Math.floor((n - view.count) / 2);
-  return Array.from({ length: view.count }, (_, i) => start + i);
+/**
+ * Indices of the `count` middle slices of an axis of size n, or all n for 'all': the one slice
+ * convention of the DataBunch's slice views and the students' volume views.
+ * @param option the option named by the error
+ * @throws OptionError unless count is 'all' or an integer in 1..n
+ * @example
+ * middleSlices(4, 2); // [1, 2]: start floor((4 − 2) / 2) = 1
+ */
+export function middleSlices(n: number, count: number | 'all', option = 'count'): number[] {
+  if (count === 'all') return Array.from({ length: n }, (_, i) => i);
+  if (!Number.isInteger(count) || count < 1 || count > n) throw new OptionError(option, `expected an integer in 1..${n} (the axis has ${n} slices), got ${count}`);
+  const start = Math.floor((n - count) / 2);
+  return Array.from({ length: count }, (_, i) => start + i);
 }
 
 /** Shape of one model input, without the batch axis, for a sample of shape [nx, ny, nz, c]. */
@@ -98,7 +103,7 @@ export async function* streamBatches(plan: StreamPlan): AsyncGenerator<Batch> {
   if (!Number.isInteger(plan.batchSize) || plan.batchSize < 1) throw new OptionError('batches.batchSize', `expected an integer ≥ 1, got ${plan.batchSize}`);
   if (plan.order.length === 0) return;
   const first = { shape: [...plan.sampleShape] };
-  const sliceList = plan.slices ? sliceIndices(plan.slices, first.shape[plan.slices.axis]) : [0];
+  const sliceList = plan.slices ? middleSlices(first.shape[plan.slices.axis], plan.slices.count, 'view.slices.count') : [0];
   const units: Array<[number, number]> = [];
   plan.order.forEach((_, pos) => sliceList.forEach((s) => units.push([pos, s])));
   const nBatches = plan.dropLast ? Math.floor(units.length / plan.batchSize) : Math.ceil(units.length / plan.batchSize);

@@ -13,6 +13,7 @@
 import { OptionError, ShapeError } from '../../backend/errors.js';
 import { Rng } from '../../backend/rng.js';
 import type { Batch, BatchSource, BatchStreamOptions, SplitName } from '../batch.js';
+import { middleSlices } from '../databunch/stream.js';
 
 /** Suffix of the id of a training sample served flipped along axis 0. */
 export const FLIP_SUFFIX = '#flip';
@@ -35,18 +36,17 @@ export interface VolumeSplit {
   data: Float32Array;
 }
 
-/** Indices of the `count` middle slices of an axis of size n (the DataBunch's slice-view convention). */
-export function middleSlices(n: number, count: number): number[] {
-  if (!Number.isInteger(count) || count < 1 || count > n) throw new OptionError('StudentView.count', `expected an integer in 1..${n}, got ${count}`);
-  const start = Math.floor((n - count) / 2);
-  return Array.from({ length: count }, (_, i) => start + i);
+/** The slices of a student view along an axis of size n (a number of middle slices; 'all' has no fixed input shape). */
+function studentSlices(view: StudentView, n: number): number[] {
+  if (typeof view.count !== 'number') throw new OptionError('StudentView.count', `expected an integer in 1..${n}, got ${JSON.stringify(view.count)}`);
+  return middleSlices(n, view.count, 'StudentView.count');
 }
 
 /** Shape of a student input for volumes of shape [nx, ny, nz] (without the batch axis). */
 export function viewShape(view: StudentView, shape: readonly number[]): number[] {
   if (![0, 1, 2].includes(view.axis)) throw new OptionError('StudentView.axis', `expected 0, 1 or 2, got ${view.axis}`);
   const [h, w] = [0, 1, 2].filter((a) => a !== view.axis).map((a) => shape[a]);
-  middleSlices(shape[view.axis], view.count);
+  studentSlices(view, shape[view.axis]);
   if (view.kind === 'slice') {
     if (view.count !== 1) throw new OptionError('StudentView.count', `a 'slice' view has one slice, got ${view.count}`);
     return [h, w, 1];
@@ -62,7 +62,7 @@ export function viewShape(view: StudentView, shape: readonly number[]): number[]
  */
 export function cutView(vol: Float32Array, shape: readonly number[], view: StudentView, out: Float32Array, offset: number): void {
   const [nx, ny, nz] = shape;
-  const slices = middleSlices(shape[view.axis], view.count);
+  const slices = studentSlices(view, shape[view.axis]);
   const [h, w] = [0, 1, 2].filter((a) => a !== view.axis).map((a) => shape[a]);
   const k = slices.length;
   const at = (i: number, j: number, s: number): number => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OptionError } from '../../../src/backend/errors.js';
-import { sliceIndices } from '../../../src/data/databunch/stream.js';
-import { VolumeViewSource, cutView, keepLabelled, middleSlices, viewShape, withUnlabelled } from '../../../src/data/views/volume-views.js';
+import { middleSlices } from '../../../src/data/databunch/stream.js';
+import { VolumeViewSource, cutView, keepLabelled, viewShape, withUnlabelled } from '../../../src/data/views/volume-views.js';
 
 /** A [2, 3, 4] volume whose value is its C-order index: v(x, y, z) = 12x + 4y + z. */
 const SHAPE = [2, 3, 4, 1];
@@ -13,9 +13,10 @@ describe('volume views (3D → 2D student inputs)', () => {
     expect(middleSlices(4, 2)).toEqual([1, 2]);
     expect(middleSlices(4, 1)).toEqual([1]);
     expect(middleSlices(3, 3)).toEqual([0, 1, 2]);
-    expect(() => middleSlices(4, 5)).toThrow(OptionError);
-    // one convention: the DataBunch's slice view picks the same slices
-    for (const [n, k] of [[4, 2], [4, 1], [3, 3], [7, 4]]) expect(middleSlices(n, k)).toEqual(sliceIndices({ axis: 2, count: k }, n));
+    expect(middleSlices(4, 'all')).toEqual([0, 1, 2, 3]);
+    expect(() => middleSlices(4, 5, 'StudentView.count')).toThrow(/StudentView\.count.*1\.\.4/);
+    // one convention: a student view and the DataBunch's slice view go through this one function
+    expect(() => viewShape({ kind: 'channels', axis: 2, count: 5 }, [2, 3, 4])).toThrow(OptionError);
   });
 
   it('cuts a slice, channels and a sequence across z with the values worked out by hand', () => {
