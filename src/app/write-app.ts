@@ -1,13 +1,15 @@
 /**
- * writeApp: a static, offline page for an exported model (index.html + transmri-app.js + model.js):
- * works from file:// and from any static server, needs no network. The model, its weights and
+ * writeApp: a static, offline page for an exported model (index.html + transmri-app.js + model.js +
+ * wasm/): works from file:// and from any static server, needs no network. The model, its weights and
  * metadata are embedded in model.js (a classic script, since browsers refuse fetch() from file://).
+ * wasm/ holds tfjs-backend-wasm's binaries (fetched by a served page) and wasm-binaries.js, the plain
+ * and SIMD binaries as base64 in a classic script, which the page loads from file:// when it tries wasm.
  */
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FormatError, OptionError } from '../backend/errors.js';
 import { checkExportMeta, EXPORT_META_FILE, type ExportMeta } from '../learner/export/export-meta.js';
-import { browserBundle } from './bundle.js';
+import { browserBundle, browserWasmFiles } from './bundle.js';
 
 /** What {@link writeApp} wrote. */
 export interface AppFiles {
@@ -16,6 +18,8 @@ export interface AppFiles {
   meta: ExportMeta;
   /** Bytes of the app bundle and of the embedded model. */
   bundleBytes: number;
+  /** Bytes of wasm/ (the three binaries and wasm-binaries.js). */
+  wasmBytes: number;
   modelBytes: number;
 }
 
@@ -51,6 +55,7 @@ export async function writeApp(exportDir: string, outDir: string): Promise<AppFi
   const meta = checkExportMeta(metaJson, join(src, EXPORT_META_FILE));
   if (meta.task !== 'classification') throw new OptionError('writeApp.exportDir', `${src} holds a ${meta.task} model; the app shows class probabilities (export a classifier)`);
   const bundle = await browserBundle('app');
+  const wasmFiles = await browserWasmFiles();
   const dir = resolve(outDir);
   const tmp = join(dirname(dir), `.${basename(dir)}.app-${process.pid}-${Date.now()}`);
   await mkdir(tmp, { recursive: true });
@@ -59,6 +64,14 @@ export async function writeApp(exportDir: string, outDir: string): Promise<AppFi
     await writeFile(join(tmp, 'model.js'), embedded);
     await copyFile(bundle, join(tmp, 'transmri-app.js'));
     await writeFile(join(tmp, 'index.html'), indexHtml(meta));
+    await mkdir(join(tmp, 'wasm'));
+    const embeddedWasm: Record<string, string> = {};
+    for (const file of wasmFiles) {
+      await copyFile(file, join(tmp, 'wasm', basename(file)));
+      // the threaded binary needs a cross-origin-isolated page, which file:// never is
+      if (!basename(file).includes('threaded')) embeddedWasm[basename(file)] = (await readFile(file)).toString('base64');
+    }
+    await writeFile(join(tmp, 'wasm', 'wasm-binaries.js'), `window.TRANSMRI_WASM = ${JSON.stringify(embeddedWasm)};\n`);
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
   } catch (error) {
@@ -66,7 +79,9 @@ export async function writeApp(exportDir: string, outDir: string): Promise<AppFi
     throw error;
   }
   const bundleBytes = (await readFile(join(dir, 'transmri-app.js'))).byteLength;
-  return { dir, index: join(dir, 'index.html'), meta, bundleBytes, modelBytes: weights.byteLength + Buffer.byteLength(modelText) };
+  let wasmBytes = 0;
+  for (const f of [...wasmFiles.map((p) => basename(p)), 'wasm-binaries.js']) wasmBytes += (await stat(join(dir, 'wasm', f))).size;
+  return { dir, index: join(dir, 'index.html'), meta, bundleBytes, wasmBytes, modelBytes: weights.byteLength + Buffer.byteLength(modelText) };
 }
 
 function escapeHtml(text: string): string {
@@ -91,12 +106,14 @@ function indexHtml(meta: ExportMeta): string {
  #viewer-box:has(canvas[hidden]) { display: none; }
  table td { padding: 2px 8px; } tr.top { font-weight: 700; }
  .bar { height: 10px; background: #c60; }
- #model, #timing, #viewer-note { color: #555; }
+ #model, #timing, #viewer-note, #backend-note { color: #555; }
+ #backend-note.error { color: #b00; }
 </style>
 </head>
 <body data-ready="false">
 <h1>${escapeHtml(meta.model.name)}</h1>
 <p id="model">loading the model…</p>
+<p><label>backend <select id="backend"><option value="auto">auto (webgl, wasm, cpu)</option><option value="webgl">webgl</option><option value="wasm">wasm</option><option value="cpu">cpu</option></select></label> <span id="backend-note"></span></p>
 <div id="drop">Drop a file here, or <input type="file" id="file" accept=".png,.jpg,.jpeg,.nii,.gz"></div>
 <p id="message"></p>
 <div class="panes">

@@ -3,14 +3,17 @@
  * The static offline app written by `writeApp` (bundled as a classic script, so it runs from file://):
  * the export is embedded by model.js as `window.TRANSMRI_EXPORT`; drop a file to see it (NIfTI in a
  * niivue slice viewer, images as images), the class probabilities, the model size, the inference time
- * and a saliency overlay. `?backend=cpu|webgl` picks the tfjs backend (default webgl when available).
+ * and a saliency overlay. `?backend=webgl|wasm|cpu` (or the page's backend menu) picks the tfjs backend;
+ * default: the first of webgl → wasm → cpu that starts, and the page says which ran and why others did
+ * not. The wasm binaries sit in wasm/ beside the page; opened from file:// (where fetch() is refused) they
+ * come from wasm/wasm-binaries.js, a classic script with the bytes, loaded only when wasm is tried.
  * `window.transmriApp` exposes the same steps to scripts (used by the browser tests).
  */
 import * as tf from '@tensorflow/tfjs';
 import { Niivue } from '@niivue/niivue';
 import { resampleToGrid } from '../data/preprocess.js';
 import { Volume } from '../data/volume.js';
-import { classify, loadExportFiles, readFile, saliency, TransmriError, type Classification, type LoadedExport, type SaliencyMap } from './runtime.js';
+import { BACKENDS, classify, loadExportFiles, readFile, saliency, selectBackend, TransmriError, type BackendName, type Classification, type LoadedExport, type SaliencyMap, type WasmFileMap } from './runtime.js';
 
 interface EmbeddedExport {
   modelJson: { modelTopology: unknown; weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }> };
@@ -30,6 +33,58 @@ export interface AppResult {
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** The script writeApp puts beside the .wasm binaries: `window.TRANSMRI_WASM = { 'tfjs-backend-wasm.wasm': base64, ... }`. */
+const WASM_SCRIPT = 'wasm/wasm-binaries.js';
+
+/** Loads a classic script beside the page (allowed from file://, unlike fetch). */
+function loadScript(src: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const el = document.createElement('script');
+    el.src = src;
+    el.onload = () => resolve();
+    el.onerror = () => reject(new Error(`${src} is missing beside index.html (a page opened from file:// cannot fetch the .wasm binaries, it needs their bytes in this script)`));
+    document.head.appendChild(el);
+  });
+}
+
+/**
+ * The wasm binaries of a page opened from file://, as blob: URLs of the bytes in wasm/wasm-binaries.js
+ * (tfjs-backend-wasm fetches its binary, and Chromium refuses fetch() of file: URLs). Threads need a
+ * cross-origin-isolated page, which file:// never is: the threaded binary is not shipped in the script.
+ */
+async function embeddedWasm(): Promise<WasmFileMap> {
+  await loadScript(WASM_SCRIPT);
+  const embedded = (window as unknown as { TRANSMRI_WASM?: Record<string, string> }).TRANSMRI_WASM;
+  const plain = embedded?.['tfjs-backend-wasm.wasm'];
+  const simd = embedded?.['tfjs-backend-wasm-simd.wasm'];
+  if (!plain || !simd) throw new Error(`${WASM_SCRIPT} does not hold the wasm binaries`);
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  const url = (b64: string) => URL.createObjectURL(new Blob([base64ToBytes(b64) as BlobPart], { type: 'application/wasm' }));
+  const simdUrl = url(simd);
+  return { 'tfjs-backend-wasm.wasm': url(plain), 'tfjs-backend-wasm-simd.wasm': simdUrl, 'tfjs-backend-wasm-threaded-simd.wasm': simdUrl };
+}
+
+/** Starts the backend of `?backend=` (else webgl → wasm → cpu); the backend line says which runs and why others did not. */
+async function startBackend(): Promise<BackendName> {
+  const param = new URLSearchParams(location.search).get('backend');
+  const known = (BACKENDS as readonly string[]).includes(param ?? '');
+  const wanted = known ? (param as BackendName) : undefined;
+  const { backend, notes } = await selectBackend({ backend: wanted, wasmPaths: location.protocol === 'file:' ? embeddedWasm : 'wasm/' });
+  const lines = param && !known ? [`unknown backend '${param}' in the address (expected ${BACKENDS.join(', ')})`, ...notes] : notes;
+  const select = $<HTMLSelectElement>('backend');
+  select.value = wanted ?? 'auto';
+  select.addEventListener('change', () => {
+    const q = new URLSearchParams(location.search);
+    if (select.value === 'auto') q.delete('backend');
+    else q.set('backend', select.value);
+    location.search = q.toString();
+  });
+  const note = $('backend-note');
+  note.textContent = `running on ${backend}${lines.length ? ` (${lines.join('; ')})` : ''}`;
+  note.className = wanted && wanted !== backend ? 'error' : '';
+  return backend;
+}
 
 function base64ToBytes(text: string): Uint8Array {
   const bin = atob(text);
@@ -196,13 +251,7 @@ async function main(): Promise<void> {
     message('model.js did not load: keep index.html, model.js and transmri-app.js in one folder', 'error');
     return;
   }
-  const wanted = new URLSearchParams(location.search).get('backend');
-  const ok = wanted ? await tf.setBackend(wanted).catch(() => false) : (await tf.setBackend('webgl').catch(() => false)) || (await tf.setBackend('cpu'));
-  if (wanted && !ok) {
-    message(`backend ${wanted} is not available here; using ${tf.getBackend() ?? 'none'}`, 'error');
-    await tf.setBackend('cpu');
-  }
-  await tf.ready();
+  await startBackend();
   const weights = base64ToBytes(embedded.weightsBase64);
   const loaded = await loadExportFiles({ modelJson: embedded.modelJson, weights: weights.buffer as ArrayBuffer, meta: embedded.meta });
   const meta = loaded.meta;

@@ -8,9 +8,12 @@
  * import { loadExport, readFile, classify } from './transmri-runtime.mjs';
  * const loaded = await loadExport('student-export/');
  * const result = await classify(loaded, await readFile(file.name, new Uint8Array(await file.arrayBuffer()), loaded.meta));
+ * // backends: webgl, then wasm (its .wasm binaries in wasm/ beside the page), then cpu
+ * const { backend, notes } = await selectBackend({ wasmPaths: 'wasm/' });
  */
 import * as tf from '@tensorflow/tfjs';
-import { DataError, FormatError, ShapeError, TransmriError } from '../backend/errors.js';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { DataError, FormatError, OptionError, ShapeError, TransmriError } from '../backend/errors.js';
 import type { InputSpec } from '../data/databunch/pipeline.js';
 import { imageVolumeFromPixels } from '../data/image-pixels.js';
 import { decodeNifti } from '../data/nifti/decode.js';
@@ -19,8 +22,71 @@ import type { Volume } from '../data/volume.js';
 import { checkExportMeta, EXPORT_META_FILE, type ExportMeta } from '../learner/export/export-meta.js';
 import { saliency, type SaliencyMap, type SaliencyOptions } from '../learner/saliency.js';
 
-export { DataError, FormatError, ShapeError, TransmriError, checkExportMeta, saliency };
+export { DataError, FormatError, OptionError, ShapeError, TransmriError, checkExportMeta, saliency };
 export type { ExportMeta, SaliencyMap, SaliencyOptions, Volume };
+
+/** The tfjs backends the runtime offers, in the order it tries them by default. */
+export const BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** The three binaries of @tensorflow/tfjs-backend-wasm (plain, SIMD, threaded SIMD). */
+export const WASM_BINARIES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
+export type WasmFileMap = Record<(typeof WASM_BINARIES)[number], string>;
+
+/** Options of {@link selectBackend}. */
+export interface BackendOptions {
+  /** The backend wanted; when it does not start, the others are tried in {@link BACKENDS} order. Default: that order (webgl, wasm, cpu). */
+  backend?: BackendName;
+  /**
+   * Where the wasm backend finds its binaries: a folder URL (resolved against the page, default `'wasm/'`),
+   * a map of binary name to URL (e.g. blob: URLs of embedded bytes, for pages opened from file://, where
+   * fetch() of file: URLs is refused), or a function returning either, called only when wasm is tried.
+   */
+  wasmPaths?: string | WasmFileMap | (() => Promise<string | WasmFileMap>);
+}
+
+/** Result of {@link selectBackend}. */
+export interface BackendChoice {
+  /** The backend that runs. */
+  backend: BackendName;
+  /** One line per backend tried before it that did not start, with the reason. */
+  notes: string[];
+}
+
+let wasmPathsSet = false;
+
+/** Starts one backend: true when it runs. Reasons for a failure go to `notes`. */
+async function startBackend(name: BackendName, options: BackendOptions, notes: string[]): Promise<boolean> {
+  try {
+    if (name === 'wasm' && !wasmPathsSet) {
+      const given = typeof options.wasmPaths === 'function' ? await options.wasmPaths() : (options.wasmPaths ?? 'wasm/');
+      // tfjs-backend-wasm accepts the paths once, before its first start
+      setWasmPaths(typeof given === 'string' ? new URL(given.endsWith('/') ? given : `${given}/`, document.baseURI).href : given);
+      wasmPathsSet = true;
+    }
+    if (await tf.setBackend(name)) {
+      await tf.ready();
+      return true;
+    }
+    notes.push(`${name}: did not start in this browser${name === 'wasm' ? ' (its .wasm binaries could not be loaded)' : ''}`);
+  } catch (error) {
+    notes.push(`${name}: ${(error as Error).message}`);
+  }
+  return false;
+}
+
+/**
+ * Picks the tfjs backend: the one asked for, else the first of webgl → wasm → cpu that starts.
+ * @throws OptionError for an unknown backend name; TransmriError with each backend's reason when none starts (cpu always does in a browser)
+ */
+export async function selectBackend(options: BackendOptions = {}): Promise<BackendChoice> {
+  const { backend } = options;
+  if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) throw new OptionError('selectBackend.backend', `unknown backend '${String(backend)}' (expected one of ${BACKENDS.join(', ')})`);
+  const order = backend ? [backend, ...BACKENDS.filter((b) => b !== backend)] : [...BACKENDS];
+  const notes: string[] = [];
+  for (const name of order) if (await startBackend(name, options, notes)) return { backend: name, notes };
+  throw new TransmriError(`no tfjs backend started: ${notes.join('; ')}`);
+}
 
 /** A loaded export. */
 export interface LoadedExport {

@@ -17,6 +17,6 @@ export function appCommand(): Command {
   ).action(async (exportDir: string, out: string, _o: unknown, command: Command) => {
     await resolveOptions(command, z.strictObject({}));
     const app = await writeApp(exportDir, out);
-    process.stdout.write(`${app.index} (model ${app.meta.model.name}, ${app.modelBytes} bytes; app bundle ${app.bundleBytes} bytes)\n`);
+    process.stdout.write(`${app.index} (model ${app.meta.model.name}, ${app.modelBytes} bytes; app bundle ${app.bundleBytes} bytes; wasm backend ${app.wasmBytes} bytes)\n`);
   });
 }
