@@ -228,8 +228,8 @@ export { autoencoderLearner, classifierLearner, classifierLearnerFromEncoder, mu
 export type { AutoencoderLearnerOptions, ClassifierLearnerOptions, TransferLearnerOptions, BackboneSpec, HeadSpec } from './learner/factories.js';
 
 // --- distillation ---
-export { hintonKd, logitMatching, decoupledKd, decoupledKdParts, DEFAULT_HINTON_KD, DEFAULT_DECOUPLED_KD } from './learner/distill/losses.js';
-export type { HintonKdOptions, DecoupledKdOptions, DecoupledKdParts } from './learner/distill/losses.js';
+export { hintonKd, logitMatching, decoupledKd, decoupledKdParts, DEFAULT_HINTON_KD, DEFAULT_DECOUPLED_KD } from './learner/distill/logit-losses.js';
+export type { HintonKdOptions, DecoupledKdOptions, DecoupledKdParts } from './learner/distill/logit-losses.js';
 export {
   makeHintRegressor,
   fitnetsHint,

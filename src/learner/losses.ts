@@ -1,5 +1,7 @@
 /**
- * Losses: pure functions from tensors to a scalar tensor (the optimizer AdamW is in adamw.ts).
+ * Training losses (MSE, L1, sparsity, cross-entropy, multitask): pure functions from tensors to a
+ * scalar tensor. Distillation losses are in distill/logit-losses.ts and distill/feature-losses.ts;
+ * the optimizer AdamW is in adamw.ts.
  *
  * Ownership: every loss returns a new scalar tensor owned by the caller and
  * disposes its intermediates (each runs in `tf.tidy`). Inputs are not disposed.

@@ -9,7 +9,7 @@ import { DEFAULT_LEARNER, Learner, type LearnerOptions } from '../learner.js';
 import type { LossFunction } from '../loss-spec.js';
 import type { ModelHandle } from '../model-handle.js';
 import { batchOrthogonality, similarityPreserving, type SimilarityPreservingOptions } from './feature-losses.js';
-import { checkClassWeights, decoupledKd, hintonKd, logitMatching, type DecoupledKdOptions, type HintonKdOptions } from './losses.js';
+import { checkClassWeights, decoupledKd, hintonKd, logitMatching, type DecoupledKdOptions, type HintonKdOptions } from './logit-losses.js';
 import { DistillTeacherCallback, TeacherCache, type TeacherSpec } from './teacher.js';
 
 /** The terms of the distillation loss; the total is their weighted sum. */

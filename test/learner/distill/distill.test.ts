@@ -10,7 +10,7 @@ import { Rng } from '../../../src/backend/rng.js';
 import type { Batch, BatchSource, BatchStreamOptions, SplitName } from '../../../src/data/batch.js';
 import { sliceCnn } from '../../../src/models/students/slice.js';
 import { distill } from '../../../src/learner/distill/distill.js';
-import { hintonKd } from '../../../src/learner/distill/losses.js';
+import { hintonKd } from '../../../src/learner/distill/logit-losses.js';
 
 /**
  * A tiny two-class source: 2D slices x [8, 8, 1] and, as the view 'volume', the 3D stack [4, 8, 8, 1]

@@ -22,7 +22,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { expectNoTensorLeaks } from '../../helpers/tensor-leaks.js';
-import { hintonKd } from '../../../src/learner/distill/losses.js';
+import { hintonKd } from '../../../src/learner/distill/logit-losses.js';
 
 expectNoTensorLeaks();
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expectNoTensorLeaks } from '../../helpers/tensor-leaks.js';
 import * as tf from '@tensorflow/tfjs';
 import { OptionError, ShapeError } from '../../../src/backend/errors.js';
-import { decoupledKd, decoupledKdParts, hintonKd, logitMatching } from '../../../src/learner/distill/losses.js';
+import { decoupledKd, decoupledKdParts, hintonKd, logitMatching } from '../../../src/learner/distill/logit-losses.js';
 import {
   attentionTransfer,
   batchOrthogonality,
