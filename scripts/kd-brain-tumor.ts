@@ -26,6 +26,7 @@ import {
   loadModel,
   meanSd,
   normalizationAffine,
+  pairedTest,
   readManifest,
   report,
   resnet2d,
@@ -36,6 +37,7 @@ import {
   type EpochRecord,
   type Experiment,
   type FitState,
+  type PairedTest,
   type StepSpec,
 } from '../src/index.js';
 import { parseCli } from './lib/cli.js';
@@ -209,7 +211,9 @@ export function resultsTable(teacher: TestScores | undefined, methods: readonly 
  * Merges the results.json of several runs (e.g. one process per seed, sharing a saved teacher) into one
  * table: runs are pooled by method, the teacher comes from the first run that scored one.
  */
-export async function mergeResults(files: readonly string[]): Promise<{ table: string; teacher: TestScores | undefined; runs: StudentRun[]; duplicates: number; classes?: string[] }> {
+export async function mergeResults(
+  files: readonly string[],
+): Promise<{ table: string; comparisons: KdComparison[]; comparisonTable: string; teacher: TestScores | undefined; runs: StudentRun[]; duplicates: number; classes?: string[] }> {
   let teacher: TestScores | undefined;
   let duplicates: number | undefined;
   let classes: string[] | undefined;
@@ -228,7 +232,76 @@ export async function mergeResults(files: readonly string[]): Promise<{ table: s
     }
   }
   const methods = [...new Set(runs.map((r) => r.method))];
-  return { table: resultsTable(teacher, methods, runs, duplicates ?? 0, classes), teacher, runs, duplicates: duplicates ?? 0, ...(classes ? { classes } : {}) };
+  const comparisons = kdComparisons(runs);
+  return {
+    table: resultsTable(teacher, methods, runs, duplicates ?? 0, classes),
+    comparisons,
+    comparisonTable: comparisons.map(comparisonTable).join('\n\n'),
+    teacher,
+    runs,
+    duplicates: duplicates ?? 0,
+    ...(classes ? { classes } : {}),
+  };
+}
+
+/** A KD method against the CE students of the same labels (init, normalisation, class weights), paired by seed. */
+export interface KdComparison {
+  kd: string;
+  ce: string;
+  /** Seeds both methods ran, ascending. */
+  seeds: number[];
+  /** Seeds where either student collapsed to one predicted class (listed; not excluded from the tests). */
+  collapsed: number[];
+  /** KD − CE in percentage points: test accuracy on all images, without the duplicates, balanced accuracy. */
+  all: PairedTest;
+  dedup: PairedTest;
+  balanced: PairedTest;
+}
+
+const CE_METHOD = 'CE, wd 0.01';
+const KD_METHOD = /^KD T=[^,]+, α=[^ ,]+(?: \(mean\))?/;
+
+/** Whether a student predicted one class for every test image (a collapsed run: its ReLUs died early). */
+export const collapsedRun = (r: TestScores): boolean => r.confusion !== undefined && r.confusion[0].filter((_, j) => r.confusion!.some((row) => row[j] > 0)).length <= 1;
+
+/**
+ * Each KD method against the CE method with the same label suffix, on the seeds both ran: KD − CE per
+ * seed with mean ± sd, 95 % t interval, paired t-test p, percentile bootstrap interval (10,000
+ * resamples, seed 0) and wins/ties/losses ({@link pairedTest}), for all, dedup and balanced accuracy.
+ */
+export function kdComparisons(runs: readonly StudentRun[]): KdComparison[] {
+  const out: KdComparison[] = [];
+  for (const kd of [...new Set(runs.map((r) => r.method))]) {
+    const m = KD_METHOD.exec(kd);
+    if (!m) continue;
+    const ce = CE_METHOD + kd.slice(m[0].length);
+    const bySeed = (method: string) => new Map(runs.filter((r) => r.method === method).map((r) => [r.seed, r]));
+    const kdRuns = bySeed(kd);
+    const ceRuns = bySeed(ce);
+    const seeds = [...kdRuns.keys()].filter((s) => ceRuns.has(s)).sort((a, b) => a - b);
+    if (seeds.length === 0) continue;
+    const pick = (runsOf: Map<number, StudentRun>, key: 'all' | 'dedup' | 'balanced') => seeds.map((s) => runsOf.get(s)![key]);
+    const test = (key: 'all' | 'dedup' | 'balanced') => pairedTest(pick(kdRuns, key), pick(ceRuns, key));
+    const collapsed = seeds.filter((s) => collapsedRun(kdRuns.get(s)!) || collapsedRun(ceRuns.get(s)!));
+    out.push({ kd, ce, seeds, collapsed, all: test('all'), dedup: test('dedup'), balanced: test('balanced') });
+  }
+  return out;
+}
+
+/** The markdown of one comparison: KD − CE per seed, then mean ± sd, t interval, p, bootstrap interval and sign counts. */
+export function comparisonTable(c: KdComparison): string {
+  const f = (v: number) => (v >= 0 ? '+' : '') + v.toFixed(2);
+  const ci = (x: [number, number]) => `[${f(x[0])}, ${f(x[1])}]`;
+  const keys = ['all', 'dedup', 'balanced'] as const;
+  const rows = [
+    ...c.seeds.map((s, i) => [`seed ${s}${c.collapsed.includes(s) ? ' (collapsed)' : ''}`, ...keys.map((k) => f(c[k].values[i]))]),
+    ['mean ± sd', ...keys.map((k) => `${f(c[k].mean)} ± ${c[k].sd.toFixed(2)}`)],
+    ['95 % t interval', ...keys.map((k) => ci(c[k].ci))],
+    ['paired t-test p', ...keys.map((k) => c[k].p.toFixed(3))],
+    ['95 % bootstrap interval', ...keys.map((k) => ci(c[k].bootstrapCi))],
+    ['wins / ties / losses', ...keys.map((k) => `${c[k].wins} / ${c[k].ties} / ${c[k].losses}`)],
+  ];
+  return `${c.kd} − ${c.ce}, test percentage points, ${c.seeds.length} paired seed(s):\n\n${markdownTable(['', 'all', 'without duplicates', 'balanced'], rows)}`;
 }
 
 const toHistory = (records: readonly EpochRecord[]) => records.map((r) => ({ epoch: r.epoch, trainLoss: r.trainLoss, validLoss: r.validLoss, ...r.metrics }));
@@ -250,9 +323,10 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   const mergeList: string = cfg.merge;
   if (mergeList) {
     const merged = await mergeResults(mergeList.split(',').map((f) => path.resolve(f)));
-    log(merged.table);
+    const text = merged.comparisonTable ? `${merged.table}\n\n${merged.comparisonTable}` : merged.table;
+    log(text);
     await mkdir(path.resolve(cfg.out), { recursive: true });
-    await writeFile(path.join(path.resolve(cfg.out), 'table.md'), `${merged.table}\n`);
+    await writeFile(path.join(path.resolve(cfg.out), 'table.md'), `${text}\n`);
     const results = { config: cfg, ...merged };
     await writeResults(path.resolve(cfg.out), results);
     return results;

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IMAGENET_NORMALIZE, main, mergeResults, normalizationStep, parseKdSettings, resultsTable } from '../../scripts/kd-brain-tumor.js';
+import { IMAGENET_NORMALIZE, KD_BRAIN_TUMOR_SPEC, main, mergeResults, normalizationStep, parseKdSettings, resultsTable, selectMetric } from '../../scripts/kd-brain-tumor.js';
 import { OptionError } from '../../src/backend/errors.js';
 
 describe('kd-brain-tumor --kd parsing', () => {
@@ -27,6 +27,16 @@ describe('kd-brain-tumor --normalize', () => {
     expect(normalizationStep('zscore')).toEqual({ op: 'zScore' });
     expect(normalizationStep('imagenet')).toBe(IMAGENET_NORMALIZE);
     expect(() => normalizationStep('minmax')).toThrow(/--normalize/);
+  });
+});
+
+describe('kd-brain-tumor --select', () => {
+  it('picks epochs by validation balanced accuracy by default, by accuracy on request (the anchor), and refuses others naming --select', async () => {
+    expect(KD_BRAIN_TUMOR_SPEC.defaults.select).toBe('balancedAccuracy');
+    expect(selectMetric('accuracy')).toBe('accuracy');
+    expect(selectMetric('balancedAccuracy')).toBe('balancedAccuracy');
+    expect(() => selectMetric('auc')).toThrow(OptionError);
+    await expect(main(['--root', '/nonexistent', '--select', 'loss', '--quiet'])).rejects.toThrow(/--select: expected 'balancedAccuracy' or 'accuracy', got "loss"/);
   });
 });
 
@@ -78,6 +88,63 @@ describe('kd-brain-tumor --merge', () => {
       await writeFile(d, JSON.stringify({ teacher: null, duplicates: 103, complete: false, runs: [run('KD T=1, α=0.5 (mean)', 2, 93)] }));
       expect((await mergeResults([a, b, d])).runs).toHaveLength(5);
       await expect(mergeResults([a, b, a])).rejects.toThrow(/--merge.*repeats CE, wd 0\.01, seed 1/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('pairs KD with CE by seed: KD − CE per seed, mean ± sd, t interval, paired t p, bootstrap interval, wins/ties/losses (by hand)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kd-merge-'));
+    try {
+      const kd = 'KD T=1, α=0.5 (mean)';
+      // seed 4 has CE only and seed 5 KD only: not paired. Seed 2's CE predicts one class (collapsed).
+      const one = { confusion: [[3, 0], [2, 0]] };
+      const two = { confusion: [[2, 1], [1, 1]] };
+      const files = [1, 2, 3, 4, 5].map((s) => path.join(dir, `seed-${s}.json`));
+      const ce = { 1: 88, 2: 89, 3: 90, 4: 91 } as Record<number, number>;
+      const kdAll = { 1: 89, 2: 89, 3: 92, 5: 93 } as Record<number, number>;
+      for (const [i, s] of [1, 2, 3, 4, 5].entries()) {
+        const runs = [
+          ...(ce[s] !== undefined ? [{ ...run('CE, wd 0.01', s, ce[s]), ...(s === 2 ? one : two) }] : []),
+          ...(kdAll[s] !== undefined ? [{ ...run(kd, s, kdAll[s]), ...two }] : []),
+        ];
+        await writeFile(files[i], JSON.stringify({ teacher: null, duplicates: 103, runs }));
+      }
+      const merged = await mergeResults(files);
+      expect(merged.comparisons).toHaveLength(1);
+      const c = merged.comparisons[0];
+      expect([c.kd, c.ce, c.seeds, c.collapsed]).toEqual([kd, 'CE, wd 0.01', [1, 2, 3], [2]]);
+      // d = KD − CE = [1, 0, 2] (dedup and balanced shift both methods alike, so the same differences):
+      // mean 1, sd 1, t = 1 / (1/√3) = √3 on 2 df, p = 1 − t/√(t² + 2) = 1 − √(3/5);
+      // t interval 1 ± t(0.975, 2)/√3 = 1 ± 4.302653/√3 = 1 ± 2.484138; the bootstrap means of three
+      // values drawn from {1, 0, 2} range over 0..2, with P(0) = P(2) = 1/27 > 2.5 %, so the interval is [0, 2]
+      for (const p of [c.all, c.dedup, c.balanced]) {
+        expect(p.values).toEqual([1, 0, 2]);
+        expect(p.mean).toBeCloseTo(1, 12);
+        expect(p.sd).toBeCloseTo(1, 12);
+        expect(p.t).toBeCloseTo(Math.sqrt(3), 10);
+        expect(p.p).toBeCloseTo(1 - Math.sqrt(3 / 5), 9);
+        expect(p.ci[0]).toBeCloseTo(1 - 2.484138, 5);
+        expect(p.ci[1]).toBeCloseTo(1 + 2.484138, 5);
+        expect(p.bootstrapCi).toEqual([0, 2]);
+        expect([p.wins, p.ties, p.losses]).toEqual([2, 1, 0]);
+      }
+      const lines = merged.comparisonTable.split('\n');
+      expect(lines[0]).toBe(`${kd} − CE, wd 0.01, test percentage points, 3 paired seed(s):`);
+      expect(lines[2]).toBe('|  | all | without duplicates | balanced |');
+      expect(lines[4]).toBe('| seed 1 | +1.00 | +1.00 | +1.00 |');
+      expect(lines[5]).toBe('| seed 2 (collapsed) | +0.00 | +0.00 | +0.00 |');
+      expect(lines[7]).toBe('| mean ± sd | +1.00 ± 1.00 | +1.00 ± 1.00 | +1.00 ± 1.00 |');
+      expect(lines[8]).toBe('| 95 % t interval | [-1.48, +3.48] | [-1.48, +3.48] | [-1.48, +3.48] |');
+      expect(lines[9]).toBe('| paired t-test p | 0.225 | 0.225 | 0.225 |');
+      expect(lines[10]).toBe('| 95 % bootstrap interval | [+0.00, +2.00] | [+0.00, +2.00] | [+0.00, +2.00] |');
+      expect(lines[11]).toBe('| wins / ties / losses | 2 / 1 / 0 | 2 / 1 / 0 | 2 / 1 / 0 |');
+      // --merge writes the comparison into table.md and results.json
+      const out = path.join(dir, 'merged');
+      await main(['--merge', files.join(','), '--out', out, '--quiet']);
+      expect(await readFile(path.join(out, 'table.md'), 'utf8')).toContain('| paired t-test p | 0.225 | 0.225 | 0.225 |');
+      const json = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as { comparisons: Array<{ all: { p: number } }> };
+      expect(json.comparisons[0].all.p).toBeCloseTo(1 - Math.sqrt(3 / 5), 9);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
