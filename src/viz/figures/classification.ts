@@ -1,7 +1,7 @@
 /** Confusion-matrix heat maps, ROC curves and teacher-vs-student agreement. */
 import type { TopLevelSpec } from 'vega-lite';
 import { OptionError, ShapeError, rejectUnknownOptions } from '../../backend/errors.js';
-import { BASE_CONFIG, DEFAULT_FIGURE, type FigureOptions, renderVegaLite } from './render.js';
+import { DEFAULT_FIGURE, type FigureOptions, renderVegaLite, specHeader } from './render.js';
 
 /** Options of {@link confusionFigure}. */
 export interface ConfusionFigureOptions extends FigureOptions {
@@ -39,11 +39,9 @@ export async function confusionFigure(matrix: readonly (readonly number[])[], cl
   const size = (v: number) => (v > 0 ? v : Math.max(120, 60 * k));
   const axisOf = (title: string) => ({ type: 'ordinal' as const, sort: [...classes], title, axis: { labelAngle: 0 } });
   const spec: TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(o.title ? { title: o.title } : {}),
+    ...specHeader(o.title),
     width: size(o.width),
     height: size(o.height),
-    config: BASE_CONFIG,
     data: { values },
     encoding: {
       x: { field: 'col', ...axisOf(o.columnTitle) },
@@ -153,11 +151,9 @@ export async function rocFigure(curves: readonly RocCurve[], options: FigureOpti
     c.fpr.forEach((f, i) => values.push({ curve: name, fpr: f, tpr: c.tpr[i], order: i }));
   }
   const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(o.title ? { title: o.title } : {}),
+    ...specHeader(o.title),
     width: o.width,
     height: o.height,
-    config: BASE_CONFIG,
     layer: [
       { data: { values: [{ a: 0 }, { a: 1 }] }, mark: { type: 'line', color: '#999', strokeDash: [4, 4], aria: false }, encoding: { x: { field: 'a', type: 'quantitative' }, y: { field: 'a', type: 'quantitative' } } },
       {

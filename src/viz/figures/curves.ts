@@ -1,7 +1,7 @@
 /** Training/validation curves and the learning-rate finder curve. */
 import type { TopLevelSpec } from 'vega-lite';
 import { OptionError, ShapeError, rejectUnknownOptions } from '../../backend/errors.js';
-import { BASE_CONFIG, DEFAULT_FIGURE, type FigureOptions, renderVegaLite } from './render.js';
+import { DEFAULT_FIGURE, type FigureOptions, renderVegaLite, specHeader } from './render.js';
 
 /** One epoch of a training history; extra numeric keys are metrics (e.g. `validAccuracy`). */
 export interface HistoryEpoch {
@@ -52,9 +52,7 @@ export async function trainingCurvesFigure(history: readonly HistoryEpoch[], opt
   const panels = [panel(losses, 'loss', 'loss')];
   if (metrics.length > 0) panels.push(panel(metrics, 'metric', 'metric'));
   const spec: TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(o.title ? { title: o.title } : {}),
-    config: BASE_CONFIG,
+    ...specHeader(o.title),
     vconcat: panels,
     resolve: { scale: { color: 'independent' } },
   };
@@ -107,11 +105,9 @@ export async function lrFinderFigure(curve: LrFinderCurve, options: LrFinderFigu
     );
   }
   const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(o.title ? { title: o.title } : {}),
+    ...specHeader(o.title),
     width: o.width,
     height: o.height,
-    config: BASE_CONFIG,
     layer: layers,
   } as TopLevelSpec;
   return renderVegaLite(spec);

@@ -1,7 +1,7 @@
 /** Scatter plot of a 2-D embedding, coloured by a group (label, site, split), with sample ids on hover. */
 import type { TopLevelSpec } from 'vega-lite';
 import { OptionError, ShapeError, rejectUnknownOptions } from '../../backend/errors.js';
-import { BASE_CONFIG, DEFAULT_FIGURE, type FigureOptions, renderVegaLite } from './render.js';
+import { DEFAULT_FIGURE, type FigureOptions, renderVegaLite, specHeader } from './render.js';
 
 /** Points of an embedding figure. */
 export interface EmbeddingPoints {
@@ -39,11 +39,9 @@ export async function embeddingFigure(points: EmbeddingPoints, options: Embeddin
   if (n === 0) throw new OptionError('embeddingFigure.coords', 'no points to plot');
   const values = points.coords.map((c, i) => ({ x: c[0], y: c[1], id: points.ids[i], group: points.groups[i], tip: `${points.ids[i]} (${o.groupTitle} ${points.groups[i]})` }));
   const spec: TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(o.title ? { title: o.title } : {}),
+    ...specHeader(o.title),
     width: o.width,
     height: o.height,
-    config: BASE_CONFIG,
     data: { values },
     mark: { type: 'circle', size: n > 2000 ? 12 : 30, opacity: 0.75 },
     encoding: {

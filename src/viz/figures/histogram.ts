@@ -2,7 +2,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { OptionError, ShapeError, rejectUnknownOptions } from '../../backend/errors.js';
 import { type MatrixInput, toDense } from '../matrix.js';
-import { BASE_CONFIG, DEFAULT_FIGURE, type FigureOptions, renderVegaLite } from './render.js';
+import { DEFAULT_FIGURE, type FigureOptions, renderVegaLite, specHeader } from './render.js';
 
 /** Options of {@link activationHistogramFigure}. */
 export interface HistogramFigureOptions extends FigureOptions {
@@ -64,9 +64,7 @@ export async function activationHistogramFigure(activations: MatrixInput, labels
   const o = { ...DEFAULT_HISTOGRAM_FIGURE, ...options };
   const values = activationHistogram(activations, labels, o.bins);
   const spec: TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(o.title ? { title: o.title } : {}),
-    config: BASE_CONFIG,
+    ...specHeader(o.title),
     data: { values },
     facet: { row: { field: 'group', type: 'nominal', title: 'class' } },
     spec: {

@@ -2,7 +2,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { OptionError, ShapeError, rejectUnknownOptions } from '../../backend/errors.js';
 import { type VolumeArray, centreSlices, divergingPng, greyPng, pngDataUrl, volumeShape } from './raster.js';
-import { BASE_CONFIG, renderVegaLite } from './render.js';
+import { BASE_CONFIG, renderVegaLite, specHeader } from './render.js';
 
 /** One sample to show. */
 export interface ReconstructionSample {
@@ -67,8 +67,7 @@ export async function reconstructionFigure(samples: readonly ReconstructionSampl
     }
   }
   const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(o.title ? { title: o.title } : {}),
+    ...specHeader(o.title),
     config: { ...BASE_CONFIG, view: { stroke: null } },
     data: { values },
     facet: {

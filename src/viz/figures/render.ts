@@ -52,3 +52,11 @@ export const BASE_CONFIG = {
   legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
   title: { fontSize: 14, anchor: 'start' as const },
 };
+
+/** The Vega-Lite schema every figure names (the installed vega-lite is 6.x). */
+export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** The top of every figure's spec: the schema, the title when there is one, and {@link BASE_CONFIG}. */
+export function specHeader(title: string | undefined): { $schema: string; title?: string; config: typeof BASE_CONFIG } {
+  return { $schema: VEGA_LITE_SCHEMA, ...(title ? { title } : {}), config: BASE_CONFIG };
+}

@@ -2,7 +2,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { OptionError, rejectUnknownOptions } from '../../backend/errors.js';
 import { meanSd } from '../../learner/metrics/mean-sd.js';
-import { BASE_CONFIG, DEFAULT_FIGURE, type FigureOptions, renderVegaLite } from './render.js';
+import { DEFAULT_FIGURE, type FigureOptions, renderVegaLite, specHeader } from './render.js';
 
 /** One setting's values, one per seed. */
 export interface SeedValuesGroup {
@@ -45,11 +45,9 @@ export async function seedValuesFigure(groups: readonly SeedValuesGroup[], optio
   ];
   if (o.rule !== undefined) layers.unshift({ data: { values: [{ r: o.rule }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#b33' }, encoding: { y: { ...y, field: 'r' } } });
   const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    config: BASE_CONFIG,
+    ...specHeader(o.title),
     width: Math.max(o.width, 60 * groups.length),
     height: o.height,
-    ...(o.title ? { title: o.title } : {}),
     layer: layers,
   } as TopLevelSpec;
   return renderVegaLite(spec);
