@@ -112,6 +112,9 @@ describe('transmri main', () => {
       .filter((f) => f.endsWith('.ts') && readFileSync(join(import.meta.dirname, '..', '..', 'scripts', f), 'utf8').includes('isEntryPoint(import.meta.url)'))
       .map((f) => f.replace(/\.ts$/, ''));
     expect(Object.values(EXPERIMENTS).map((e) => e.script).sort()).toEqual(entryPoints.sort());
+    // and each has an npm script (README's scripts table lists them)
+    const npmScripts = Object.values((JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+    for (const script of entryPoints) expect(npmScripts, script).toContain(`tsx scripts/${script}.ts`);
     const cmd = experimentCommand('ixi', ['--help']);
     expect(cmd[0]).toBe(process.execPath);
     expect(cmd.slice(-2)).toEqual([expect.stringMatching(/scripts[/\\]ixi-transfer\.ts$/), '--help']);
