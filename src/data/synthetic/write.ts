@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { OptionError } from '../../backend/errors.js';
 import { writeNifti } from '../nifti/writer.js';
 import { withDefaults } from '../ops/op-args.js';
-import { DEFAULT_SYNTHETIC_COHORT, generateCohort, type ResolvedSyntheticCohortOptions, type SyntheticCohortOptions } from './cohort.js';
+import { DEFAULT_SYNTHETIC_COHORT, generateCohort, type ResolvedSyntheticCohortOptions, type SyntheticCohortOptions, type SyntheticSample } from './cohort.js';
 
 /** Options of {@link writeCohort}: the cohort's options plus file layout. */
 export interface WriteCohortOptions extends SyntheticCohortOptions {
@@ -20,16 +20,10 @@ export interface WriteCohortOptions extends SyntheticCohortOptions {
 /** Defaults of {@link WriteCohortOptions}. */
 export const DEFAULT_WRITE_COHORT: ResolvedSyntheticCohortOptions & { csvName: string; imageDir: string } = { ...DEFAULT_SYNTHETIC_COHORT, csvName: 'cohort.csv', imageDir: 'images' };
 
-/** One CSV row as written. */
-export interface CohortCsvRow {
+/** One CSV row as written: a sample's metadata and its image path. */
+export interface CohortCsvRow extends Pick<SyntheticSample, 'label' | 'subject' | 'session' | 'site' | 'age' | 'sex'> {
   /** Image path relative to the CSV's folder, e.g. `images/sub-001_ses-1.nii.gz`. */
   path: string;
-  label: string;
-  subject: string;
-  session: string;
-  site: string;
-  age: number;
-  sex: 'F' | 'M';
 }
 
 /** The CSV columns, in order. */
