@@ -41,6 +41,15 @@ describe('report', () => {
     expect(html).toContain('<li>x &lt; y &amp; z</li>');
   });
 
+  it('shows Experiment.links under the description: relative paths and http(s) URLs, escaped; other schemes refused', async () => {
+    const { html } = await renderReport({ title: 't', description: 'd', links: [{ text: 'Run the <student>', href: 'student-app/index.html?a=1&b=2' }, { text: 'docs', href: 'https://example.org/x' }] });
+    expect(html).toContain('<ul class="links"><li><a href="student-app/index.html?a=1&amp;b=2">Run the &lt;student&gt;</a></li><li><a href="https://example.org/x">docs</a></li></ul>');
+    expect(html.indexOf('class="links"')).toBeLessThan(html.indexOf('<nav>'));
+    expect((await renderReport({ title: 't' })).html).not.toContain('class="links"');
+    await expect(renderReport({ title: 't', links: [{ text: 'x', href: 'javascript:alert(1)' }] })).rejects.toThrow(/Experiment\.links\[0\]\.href/);
+    await expect(renderReport({ title: 't', links: [{ text: 'x', href: 'data:text/html,hi' }] })).rejects.toThrow(OptionError);
+  });
+
   it('requires a title and an output path', async () => {
     await expect(renderReport({ title: '' })).rejects.toThrow(OptionError);
     await expect(report({ title: 't' }, {})).rejects.toThrow(/ReportOptions.out/);

@@ -59,6 +59,12 @@ export interface Experiment {
   title: string;
   /** One-paragraph description. */
   description?: string;
+  /**
+   * Links shown under the description, e.g. to a browser app written beside the report:
+   * [{ text: 'Run the student in your browser', href: 'student-app/index.html' }]. An href is a
+   * relative path or an http(s) URL; relative ones resolve against the report's folder.
+   */
+  links?: ReadonlyArray<{ text: string; href: string }>;
   /** ISO date-time of the run; default: when the report is written. */
   date?: string;
   /** The seed every random stream was derived from. */

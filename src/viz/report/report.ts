@@ -108,7 +108,7 @@ export async function renderReport(e: Experiment, options: ReportOptions = {}): 
 <header><h1>${escapeHtml(e.title)}</h1>
 <p class="meta">${escapeHtml(date)}${e.seed !== undefined ? ` · seed ${escapeHtml(e.seed)}` : ''}</p>
 ${e.description ? `<p>${escapeHtml(e.description)}</p>` : ''}
-${nav}</header>
+${linksHtml(e.links)}${nav}</header>
 <main>
 ${body}
 </main>
@@ -116,6 +116,18 @@ ${body}
 </html>
 `;
   return { html, sections: sections.map(([id]) => id) };
+}
+
+/** The header's links (Experiment.links): a relative path or an http(s) URL, nothing else (no javascript: or data: hrefs). */
+function linksHtml(links: Experiment['links']): string {
+  if (!links || links.length === 0) return '';
+  const items = links.map((l, i) => {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(l.href) && !/^https?:\/\//i.test(l.href)) {
+      throw new OptionError(`Experiment.links[${i}].href`, `must be a relative path or an http(s) URL, got "${l.href}"`);
+    }
+    return `<li><a href="${escapeHtml(l.href)}">${escapeHtml(l.text)}</a></li>`;
+  });
+  return `<ul class="links">${items.join('')}</ul>\n`;
 }
 
 /**
