@@ -93,6 +93,12 @@ const CASES: G[] = [
   { N: 1, D: 5, H: 6, W: 7, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 1], same: true },
   { N: 1, D: 5, H: 7, W: 6, Ci: 5, Co: 6, K: [3, 3, 3], S: [2, 2, 2], same: false },
   { N: 2, D: 1, H: 9, W: 17, Ci: 16, Co: 32, K: [1, 3, 3], S: [1, 1, 1], same: true },
+  // Rows of at most half a tile, an odd number of them (forward tiles over two rows, the
+  // last row alone): the CAE's 8-wide deep layers (32 -> 16; 16 -> 32, whose dx is 32 -> 16),
+  // and 8 channels on 6-wide rows (AVX2's 12-position tiles).
+  { N: 1, D: 3, H: 5, W: 8, Ci: 32, Co: 16, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 5, W: 8, Ci: 16, Co: 32, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 5, W: 6, Ci: 8, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
 ];
 
 describe.skipIf(!addon)('native instruction-set paths', () => {
