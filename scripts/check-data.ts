@@ -1,14 +1,35 @@
 /**
  * Reads every IXI scan and every brain-tumour image in the shared data folder
- * and prints counts, shapes, failures and time. Exit code 1 on any failure.
+ * and prints counts, shapes, failures and time. Exit code 1 on any failure,
+ * 2 when the data folder (or both data sets in it) is missing.
  *
- *   npx tsx scripts/check-data.ts [dataRoot=/work/shared/data]
+ *   npx tsx scripts/check-data.ts [--root DIR]
+ *
+ * DIR defaults to ../shared/data beside the repository (resolved from this
+ * file, so the script runs from any working directory).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readImage2d, readNifti, sniffImageFormat } from '../src/index.js';
+import { parseCli } from './lib/cli.js';
 
-const root = process.argv[2] ?? '/work/shared/data';
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const opts = parseCli({
+  name: 'scripts/check-data.ts',
+  description: 'Reads every IXI T1 scan (ixi-t1-2mm/t1) and brain-tumour image (brain-tumor-mri) under the data folder; prints counts, shapes, failures and time.',
+  defaults: { root: relative(process.cwd(), resolve(repo, '..', 'shared', 'data')) || '.' },
+  options: { root: { type: 'string', help: 'data folder holding ixi-t1-2mm/ and brain-tumor-mri/; relative to the working directory, resolved beside the repository by default' } },
+});
+const root = resolve(opts.root);
+function missing(message: string): never {
+  process.stderr.write(`scripts/check-data.ts: ${message}; pass --root DIR (the folder that holds ixi-t1-2mm/ and brain-tumor-mri/)\n`);
+  process.exit(2);
+}
+if (!existsSync(root)) missing(`data folder ${root} not found`);
+if (!existsSync(join(root, 'ixi-t1-2mm', 't1')) && !existsSync(join(root, 'brain-tumor-mri'))) {
+  missing(`neither ixi-t1-2mm/t1 nor brain-tumor-mri found in ${root}`);
+}
 const failures: string[] = [];
 
 function tally(map: Map<string, number>, key: string): void {
