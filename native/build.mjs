@@ -14,6 +14,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prebuildInfo } from './prebuild-info.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -71,6 +72,15 @@ function compile() {
   return r.status === 0 ? undefined : `node-gyp exited with status ${r.status ?? r.signal}`;
 }
 
+/** A loader error about a missing glibc/libstdc++ version, explained (the prebuild was compiled against newer ones). */
+function explainLoadError(error) {
+  const missing = /version [`']((?:GLIBC|GLIBCXX|CXXABI)_[\d.]+)' not found/.exec(error ?? '')?.[1];
+  if (missing === undefined) return undefined;
+  const needs = Object.entries(prebuildInfo()?.requires ?? {}).filter(([k]) => k !== 'GOMP').map(([k, v]) => `${k === 'GLIBC' ? 'glibc' : k} >= ${v}`).join(', ');
+  const glibc = process.report?.getReport?.().header?.glibcVersionRuntime;
+  return `The prebuilt addon needs ${needs || missing}${glibc ? `; this system has glibc ${glibc}` : ''}.`;
+}
+
 const describe = (p) => `${p.file} (path ${p.simd}; this CPU runs ${p.paths.join(', ')})`;
 
 const first = rebuild ? undefined : probe();
@@ -82,7 +92,8 @@ if (process.env.TRANSMRI_SKIP_NATIVE === '1') {
   warnLoudly([`No loadable prebuilt addon (${first?.error ?? 'not checked'}), and TRANSMRI_SKIP_NATIVE=1 skips the compile.`]);
   process.exit(0);
 }
-if (first) console.log(`transmri: no loadable prebuilt addon (${first.error}); building from source`);
+const libc = explainLoadError(first?.error);
+if (first) console.log(`transmri: no loadable prebuilt addon (${first.error}); ${libc ? `${libc} ` : ''}building from source`);
 const failure = compile();
 const second = failure === undefined ? probe() : undefined;
 if (second?.ok) {
@@ -90,6 +101,7 @@ if (second?.ok) {
 } else {
   warnLoudly([
     `Prebuilt addon: ${first?.error ?? 'skipped (--rebuild)'}.`,
+    ...(libc ? [libc] : []),
     `Build from source: ${failure ?? `built, but does not load: ${second?.error}`}.`,
   ]);
 }

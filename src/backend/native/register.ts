@@ -5,7 +5,7 @@
  * reported (once) by initBackend.
  */
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeAddon, SimdPath } from './addon.js';
@@ -75,8 +75,36 @@ export function loadAddon(addonPath: string | undefined = settingsFromEnv().addo
     const require = createRequire(import.meta.url);
     return { addon: require(path), reason: `loaded ${path}` };
   } catch (error) {
-    return { reason: `native addon ${path} installed but failed to load: ${(error as Error).message.split('\n')[0]}; using pure-JS kernels` };
+    const message = (error as Error).message.split('\n')[0];
+    return { reason: `native addon ${path} installed but failed to load: ${message}${explainLoadError(message, path)}; using pure-JS kernels` };
   }
+}
+
+/** The glibc version of this process ('' when unknown, e.g. musl). */
+function runtimeGlibc(): string {
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return report?.header?.glibcVersionRuntime ?? '';
+}
+
+/**
+ * Explains a dynamic loader error about a missing C/C++ library version (a prebuild compiled
+ * against a newer glibc or libstdc++ than this system has): what the addon needs (from the
+ * transmri.json that native/prebuild.mjs writes beside it, when present), what this system has,
+ * and the fix. '' for any other error.
+ */
+export function explainLoadError(message: string, addonFile: string): string {
+  const missing = /version [`']((?:GLIBC|GLIBCXX|CXXABI)_[\d.]+)' not found/.exec(message)?.[1];
+  if (missing === undefined) return '';
+  let needs = '';
+  try {
+    const info = JSON.parse(readFileSync(join(dirname(addonFile), 'transmri.json'), 'utf8')) as { requires?: Record<string, string> };
+    needs = Object.entries(info.requires ?? {}).filter(([k]) => k !== 'GOMP').map(([k, v]) => `${k === 'GLIBC' ? 'glibc' : k} >= ${v}`).join(', ');
+  } catch {
+    // no info file: the missing version alone
+  }
+  const glibc = runtimeGlibc();
+  return ` (the addon was compiled against newer C/C++ libraries than this system's: it needs ${needs || missing}${glibc ? `, this system has glibc ${glibc}` : ''};` +
+    ' compile it here with `npm rebuild transmri`, which needs a C++ compiler)';
 }
 
 // The registration is process-wide like tfjs' own kernel registry; this
