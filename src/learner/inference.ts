@@ -3,6 +3,7 @@
  * and encode. Samples keep the source's order (no shuffling).
  */
 import * as tf from '@tensorflow/tfjs';
+import { countNonFinite } from '../backend/non-finite.js';
 import type { BatchSource, SplitName, Batch } from '../data/batch.js';
 import type { LossFunction } from './loss-spec.js';
 import { classificationMetrics, argmaxRows, type ClassificationReport } from './metrics/classification.js';
@@ -30,13 +31,6 @@ export interface InferenceResult {
   reconstructionMse?: Float32Array;
   /** With the loss: the first sample of the first batch whose loss is not finite, and how many of its input values are NaN/±Inf. */
   nonFinite?: { id: string; inputValues: number };
-}
-
-/** Number of NaN or ±Infinity values in `a[from, to)`. */
-function countNonFinite(a: ArrayLike<number>, from = 0, to = a.length): number {
-  let bad = 0;
-  for (let i = from; i < to; i++) if (a[i] - a[i] !== 0) bad++;
-  return bad;
 }
 
 /**

@@ -31,15 +31,10 @@ export function inverseFrequencyWeights(labels: ArrayLike<number>, numClasses: n
  * @returns the indices kept, in increasing order
  */
 export function undersample(labels: ArrayLike<number>, rng: Rng): number[] {
-  const byClass = new Map<number, number[]>();
-  for (let i = 0; i < labels.length; i++) {
-    const list = byClass.get(labels[i]) ?? [];
-    list.push(i);
-    byClass.set(labels[i], list);
-  }
-  const keep = Math.min(...[...byClass.values()].map((l) => l.length));
+  const byClass = indicesByClass(labels);
+  const keep = Math.min(...byClass.map((l) => l.length));
   const kept: number[] = [];
-  for (const c of [...byClass.keys()].sort((a, b) => a - b)) kept.push(...rng.shuffle([...(byClass.get(c) as number[])]).slice(0, keep));
+  for (const list of byClass) kept.push(...rng.shuffle([...list]).slice(0, keep));
   return kept.sort((a, b) => a - b);
 }
 
@@ -49,19 +44,24 @@ export function undersample(labels: ArrayLike<number>, rng: Rng): number[] {
  * @returns sample indices (with repeats), length K · max_k n_k
  */
 export function oversampledOrder(labels: ArrayLike<number>, rng: Rng): number[] {
+  const byClass = indicesByClass(labels);
+  const target = Math.max(...byClass.map((l) => l.length));
+  const order: number[] = [];
+  for (const list of byClass) {
+    for (let full = 0; full + list.length <= target; full += list.length) order.push(...list);
+    const rest = target % list.length;
+    if (rest > 0) order.push(...rng.shuffle([...list]).slice(0, rest));
+  }
+  return rng.shuffle(order);
+}
+
+/** Sample indices of each class present, classes in increasing label order. */
+function indicesByClass(labels: ArrayLike<number>): number[][] {
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < labels.length; i++) {
     const list = byClass.get(labels[i]) ?? [];
     list.push(i);
     byClass.set(labels[i], list);
   }
-  const target = Math.max(...[...byClass.values()].map((l) => l.length));
-  const order: number[] = [];
-  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
-    const list = byClass.get(c) as number[];
-    for (let full = 0; full + list.length <= target; full += list.length) order.push(...list);
-    const rest = target % list.length;
-    if (rest > 0) order.push(...rng.shuffle([...list]).slice(0, rest));
-  }
-  return rng.shuffle(order);
+  return [...byClass.keys()].sort((a, b) => a - b).map((c) => byClass.get(c) as number[]);
 }

@@ -6,16 +6,7 @@
  * base64 little-endian float32.
  */
 import { DataError, OptionError, ShapeError } from '../../backend/errors.js';
-
-/** Number of NaN or ±Infinity values. */
-function countNonFinite(data: Float32Array): number {
-  let bad = 0;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v - v !== 0) bad++;
-  }
-  return bad;
-}
+import { countNonFinite } from '../../backend/non-finite.js';
 
 /** A DataError for non-finite values in the k-th training sample (statistics over NaN are NaN: refused, never passed on). */
 function nonFiniteError(what: string, bad: number): DataError {

@@ -3,6 +3,7 @@
  * scaled by scl_slope/scl_inter. Pure (no Node APIs): `readNifti` and the browser runtime share it.
  */
 import { DataError, OptionError, rejectUnknownOptions } from '../../backend/errors.js';
+import { countNonFinite } from '../../backend/non-finite.js';
 import { Volume, type Shape3 } from '../volume.js';
 import { supportedDatatype, voxelView, type VoxelArray } from './datatypes.js';
 import { parseNiftiHeader, type NiftiHeader } from './header.js';
@@ -152,11 +153,3 @@ function copyFortranToC(src: VoxelArray, shape: Shape3, outShape: Shape3, o: Ori
   }
 }
 
-function countNonFinite(data: Float32Array): number {
-  let bad = 0;
-  for (let p = 0; p < data.length; p++) {
-    const v = data[p];
-    if (v - v !== 0) bad++;
-  }
-  return bad;
-}
