@@ -10,7 +10,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { FormatError } from '../backend/errors.js';
-import { packageRoot, runningFromSource } from '../cli/paths.js';
+import { packageRoot, runningFromSource } from '../backend/package-root.js';
 
 /** The bundle files, by role. */
 export const BROWSER_BUNDLES = { runtime: 'transmri-runtime.mjs', app: 'transmri-app.js' } as const;

@@ -16,7 +16,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { TransmriError } from '../backend/errors.js';
-import { packageVersion } from './paths.js';
+import { packageVersion } from '../backend/package-root.js';
 import { ExitCode } from './exit.js';
 import { pretrainCommand } from './commands/pretrain.js';
 import { transferCommand } from './commands/transfer.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { OptionError } from '../../backend/errors.js';
 import { ExitCode } from '../exit.js';
-import { packageRoot, runningFromSource } from '../paths.js';
+import { packageRoot, runningFromSource } from '../../backend/package-root.js';
 
 /** An experiment: its script file (without extension) and what it does. */
 export interface Experiment {
