@@ -312,5 +312,5 @@ export type { SweepSummary, SweepRow, SweepDifference } from './sweep/merge.js';
 export { startSweepWorker, DEFAULT_SWEEP_WORKER } from './sweep/worker.js';
 export type { SweepWorkerOptions, SweepWorkerHandle } from './sweep/worker.js';
 export { QueueUnreachableError, DEFAULT_QUEUE_NAME } from './sweep/queue.js';
-export { parseRedisUrl } from './sweep/resp-client.js';
-export type { RedisAddress } from './sweep/resp-client.js';
+export { parseRedisUrl } from './sweep/redis.js';
+export type { RedisAddress } from './sweep/redis.js';

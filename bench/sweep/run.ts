@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSweep, type RunSweepOptions } from '../../src/index.js';
-import { RespClient } from '../../src/sweep/resp-client.js';
+import { Redis } from 'ioredis';
 import { spin } from './spin-job.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -82,12 +82,13 @@ if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0) 
   const url = `redis://127.0.0.1:${port}`;
   procs.push(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', tmp, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }));
   await until(async () => {
-    const c = new RespClient({ host: '127.0.0.1', port, db: 0 });
+    const c = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    c.on('error', () => {});
     try {
       await c.connect();
-      return (await c.send('PING', [])) === 'PONG';
+      return (await c.ping()) === 'PONG';
     } finally {
-      c.close();
+      c.disconnect();
     }
   }, 'redis-server');
   const bin = path.join(here, '..', '..', 'bin', 'transmri.js');

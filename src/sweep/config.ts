@@ -38,6 +38,8 @@ export const SweepConfigSchema = z.strictObject({
   attempts: z.number().int().positive().optional(),
   /** Times a job may be recovered after its worker died (BullMQ `maxStalledCount` on the local pool); default 2. */
   maxStalls: z.number().int().nonnegative().optional(),
+  /** Seconds the job function may run in one try (the time a record's `seconds` measures; loading its module is not counted); a try running longer has its process killed and fails with a SweepJobTimeoutError, retried per `attempts`. Default none (no limit). */
+  timeoutSeconds: z.number().positive().optional(),
   /** Code version in the job keys; default the git commit of the experiment's checkout plus a hash of its module file. */
   codeVersion: z.string().min(1).optional(),
   /** Bootstrap resamples of the paired-difference intervals; default 2000. */
@@ -48,7 +50,7 @@ export const SweepConfigSchema = z.strictObject({
 export type SweepConfigInput = z.input<typeof SweepConfigSchema>;
 
 /** Defaults of the optional sweep keys. */
-export const DEFAULT_SWEEP = { attempts: 1, maxStalls: 2, bootstrap: 2000, resultsFolder: 'sweeps' } as const;
+export const DEFAULT_SWEEP = { attempts: 1, maxStalls: 2, timeoutSeconds: null, bootstrap: 2000, resultsFolder: 'sweeps' } as const;
 
 /** Which job function a sweep runs. */
 export interface ExperimentRef {
@@ -79,6 +81,8 @@ export interface SweepConfig {
   artefacts: string;
   attempts: number;
   maxStalls: number;
+  /** Per-try time limit in seconds, or null (no limit). */
+  timeoutSeconds: number | null;
   codeVersion: string | undefined;
   bootstrap: number;
 }
@@ -121,6 +125,7 @@ export function parseSweepConfig(input: unknown, source = 'sweep config', baseDi
     artefacts: c.artefacts === undefined ? resolve(out, 'artefacts') : resolve(baseDir, c.artefacts),
     attempts: c.attempts ?? DEFAULT_SWEEP.attempts,
     maxStalls: c.maxStalls ?? DEFAULT_SWEEP.maxStalls,
+    timeoutSeconds: c.timeoutSeconds ?? DEFAULT_SWEEP.timeoutSeconds,
     codeVersion: c.codeVersion,
     bootstrap: c.bootstrap ?? DEFAULT_SWEEP.bootstrap,
   };

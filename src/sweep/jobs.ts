@@ -25,6 +25,8 @@ export interface SweepJobSpec {
   codeVersion: string;
   /** Folder for this job's artefacts (checkpoints, reports). */
   artefactDir: string;
+  /** Seconds a try may run before its process is killed (the sweep's `timeoutSeconds`); null: no limit. Not part of the key. */
+  timeoutSeconds?: number | null;
 }
 
 /** Sorted-key JSON, so that equal settings give equal keys whatever their key order. */
@@ -79,7 +81,7 @@ export function expandJobs(config: SweepConfig, codeVersion: string): SweepJobSp
     for (const seed of config.seeds) {
       for (const fold of folds) {
         const key = jobKey(config.experiment, setting.values, seed, fold, codeVersion);
-        jobs.push({ key, sweep: config.name, experiment: config.experiment, setting: setting.label, settings: setting.values, seed, fold, folds: config.folds, codeVersion, artefactDir: join(config.artefacts, key) });
+        jobs.push({ key, sweep: config.name, experiment: config.experiment, setting: setting.label, settings: setting.values, seed, fold, folds: config.folds, codeVersion, artefactDir: join(config.artefacts, key), timeoutSeconds: config.timeoutSeconds });
       }
     }
   }

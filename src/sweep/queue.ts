@@ -8,11 +8,12 @@
  * every job that finished meanwhile, and a job Redis lost (no persistence) is added again.
  */
 import { Job, Queue } from 'bullmq';
-import { TransmriError } from '../backend/errors.js';
 import type { SweepJobSpec } from './jobs.js';
 import type { ExecutorHooks } from './local-pool.js';
-import { RespClient, bullmqConnection, parseRedisUrl } from './resp-client.js';
+import { checkRedis, redisConnection } from './redis.js';
 import { failedRecord, type SweepJobRecord } from './run-job.js';
+
+export { QueueUnreachableError, checkRedis } from './redis.js';
 
 /** Queue name used when none is given (workers and sweeps must agree). */
 export const DEFAULT_QUEUE_NAME = 'transmri-sweep';
@@ -26,31 +27,6 @@ export interface QueueRunOptions {
   retryFailed: boolean;
 }
 
-/** Redis could not be reached. */
-export class QueueUnreachableError extends TransmriError {}
-
-/**
- * Connects once (PING) with a timeout, so that a wrong URL fails fast with a clear message.
- * @throws QueueUnreachableError naming the URL
- */
-export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
-  const client = new RespClient(parseRedisUrl(url));
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      client.connect().then(() => client.send('PING', [])),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-  } catch (err) {
-    throw new QueueUnreachableError(`cannot reach Redis at ${url}: ${(err as Error).message}`);
-  } finally {
-    clearTimeout(timer);
-    client.close();
-  }
-}
-
 /** `Name: message` (as the worker throws it) back into name and message. */
 function parseFailedReason(reason: string | undefined): { name: string; message: string } {
   const m = /^([A-Za-z]\w*): ([\s\S]*)$/.exec(reason ?? '');
@@ -61,11 +37,10 @@ function parseFailedReason(reason: string | undefined): { name: string; message:
 function recordOf(job: Job<SweepJobSpec, SweepJobRecord>): SweepJobRecord | undefined {
   if (!job.finishedOn) return undefined;
   const stalls = job.stalledCounter ?? 0;
-  if (job.failedReason === undefined || job.failedReason === '') {
-    const r = job.returnvalue;
-    if (r === null || typeof r !== 'object') return undefined;
-    return { ...r, attempts: Math.max(r.attempts, job.attemptsStarted ?? 0), stalls };
-  }
+  // a completed job has its record as return value; its failedReason may still hold an earlier try's error
+  const r = job.returnvalue as SweepJobRecord | null | undefined;
+  if (r !== null && typeof r === 'object' && r.status === 'done') return { ...r, attempts: Math.max(r.attempts, job.attemptsStarted ?? 0), stalls };
+  if (job.failedReason === undefined || job.failedReason === '') return undefined;
   const stack = job.stacktrace?.[job.stacktrace.length - 1];
   return failedRecord(job.data, { ...parseFailedReason(job.failedReason), ...(stack ? { stack } : {}) }, job.attemptsStarted ?? job.attemptsMade, stalls, { worker: job.processedBy });
 }
@@ -74,8 +49,7 @@ function recordOf(job: Job<SweepJobSpec, SweepJobRecord>): SweepJobRecord | unde
 export async function runOnQueue(jobs: readonly SweepJobSpec[], options: QueueRunOptions, hooks: ExecutorHooks): Promise<void> {
   if (jobs.length === 0) return;
   await checkRedis(options.url);
-  const connection = bullmqConnection(options.url);
-  const queue = new Queue<SweepJobSpec, SweepJobRecord>(options.queueName, { connection });
+  const queue = new Queue<SweepJobSpec, SweepJobRecord>(options.queueName, { connection: redisConnection(options.url) });
   queue.on('error', () => {}); // connection errors are seen (and retried) by the poll below
   const pending = new Map(jobs.map((j) => [j.key, j]));
   const started = new Map<string, number>();
@@ -135,6 +109,5 @@ export async function runOnQueue(jobs: readonly SweepJobSpec[], options: QueueRu
     }
   } finally {
     await queue.close().catch(() => {});
-    await connection.quit().catch(() => {});
   }
 }

@@ -40,12 +40,30 @@ export interface SweepJobRecord {
 /** A job function's result that cannot be recorded (metrics missing or not finite). */
 export class SweepJobResultError extends TransmriError {}
 
+/** A job that ran longer than the sweep's `timeoutSeconds` (its process was killed). */
+export class SweepJobTimeoutError extends TransmriError {}
+
+/** An error as it travels between processes and is recorded: class name, message, stack. */
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/** The recorded error of a job killed after `limitSeconds` (a {@link SweepJobTimeoutError}). */
+export function jobTimeoutError(job: SweepJobSpec, limitSeconds: number): ErrorInfo {
+  const e = new SweepJobTimeoutError(`job ${job.key} (${job.setting}, seed ${job.seed}${job.fold === null ? '' : `, fold ${job.fold}`}) ran longer than the limit of ${limitSeconds} s (timeoutSeconds): killed`);
+  return { name: 'SweepJobTimeoutError', message: e.message };
+}
+
 /** How the worker runs a job. */
 export interface JobRuntime {
   attempt: number;
   threads: number;
   worker: string;
   log: (line: string) => void;
+  /** Called when the job function is about to run (its module loaded), and awaited: where a time limit starts. */
+  onStart?: () => void | Promise<void>;
 }
 
 /** Checks a job function's return value; NaN or infinite metrics fail the job. */
@@ -66,6 +84,7 @@ export function checkResults(value: unknown, key: string): SweepJobResults {
 export async function executeJob(job: SweepJobSpec, runtime: JobRuntime): Promise<SweepJobRecord> {
   const fn = await loadJobFunction(job.experiment);
   await mkdir(job.artefactDir, { recursive: true });
+  await runtime.onStart?.();
   const startedAt = new Date();
   const t0 = performance.now();
   const value = await fn(structuredClone(job.settings), {
@@ -77,6 +96,7 @@ export async function executeJob(job: SweepJobSpec, runtime: JobRuntime): Promis
     artefactDir: job.artefactDir,
     attempt: runtime.attempt,
     threads: runtime.threads,
+    worker: runtime.worker,
     log: runtime.log,
   });
   const seconds = (performance.now() - t0) / 1000;
@@ -103,13 +123,13 @@ export function recordBase(job: SweepJobSpec): Pick<SweepJobRecord, 'key' | 'set
 }
 
 /** The record of a job that failed for good. */
-export function failedRecord(job: SweepJobSpec, error: { name: string; message: string; stack?: string }, attempts: number, stalls: number, where: { host?: string; pid?: number; worker?: string; seconds?: number } = {}): SweepJobRecord {
+export function failedRecord(job: SweepJobSpec, error: ErrorInfo, attempts: number, stalls: number, where: { host?: string; pid?: number; worker?: string; seconds?: number } = {}): SweepJobRecord {
   const now = new Date().toISOString();
   return { ...recordBase(job), status: 'failed', metrics: {}, error, attempts, stalls, seconds: where.seconds ?? 0, startedAt: now, finishedAt: now, host: where.host ?? '', pid: where.pid ?? 0, worker: where.worker ?? '' };
 }
 
 /** `{ name, message, stack }` of anything thrown. */
-export function errorInfo(error: unknown): { name: string; message: string; stack?: string } {
+export function errorInfo(error: unknown): ErrorInfo {
   if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
   return { name: 'Error', message: String(error) };
 }

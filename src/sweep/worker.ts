@@ -1,15 +1,17 @@
 /**
  * A sweep worker on a BullMQ queue (`transmri worker --queue redis://HOST:PORT`): takes jobs one at a
- * time (by default), runs them in this process and returns their records to Redis. Start one per
+ * time (by default), runs each in a job process of its own (started ahead and re-used; killed when a
+ * job outlives the sweep's `timeoutSeconds`) and returns their records to Redis. Start one per
  * machine, or one per Slurm task, each with its share of the cores.
  */
 import { availableParallelism, hostname } from 'node:os';
 import { Queue, Worker } from 'bullmq';
 import { OptionError, rejectUnknownOptions } from '../backend/errors.js';
+import { JobProcess } from './job-process.js';
 import type { SweepJobSpec } from './jobs.js';
-import { DEFAULT_QUEUE_NAME, checkRedis } from './queue.js';
-import { bullmqConnection } from './resp-client.js';
-import { executeJob, errorInfo, type SweepJobRecord } from './run-job.js';
+import { DEFAULT_QUEUE_NAME } from './queue.js';
+import { checkRedis, redisConnection } from './redis.js';
+import type { SweepJobRecord } from './run-job.js';
 
 /** Options of {@link startSweepWorker}. */
 export interface SweepWorkerOptions {
@@ -62,28 +64,36 @@ export async function startSweepWorker(options: SweepWorkerOptions): Promise<Swe
   for (const key of ['concurrency', 'threads', 'lockSeconds', 'stalledSeconds'] as const) {
     if (!(o[key] > 0)) throw new OptionError(`SweepWorkerOptions.${key}`, `must be positive, got ${o[key]}`);
   }
-  await checkRedis(o.queue);
-  const connection = bullmqConnection(o.queue);
+  await checkRedis(o.queue, 5000, 'SweepWorkerOptions.queue');
+  const connection = redisConnection(o.queue, 'SweepWorkerOptions.queue');
   let processed = 0;
+  // job processes started ahead (one per concurrent job), so that a job does not wait for node to start
+  let spawned = 0;
+  const spawn = (): JobProcess => new JobProcess(`${o.name}/${++spawned}`, o.threads, (line) => o.log(`[${o.name}] ${line}`));
+  const idle: JobProcess[] = Array.from({ length: o.concurrency }, spawn);
+  const busy = new Set<JobProcess>();
   const worker = new Worker<SweepJobSpec, SweepJobRecord>(
     o.queueName,
     async (job) => {
       const spec = job.data;
       const attempt = job.attemptsStarted ?? job.attemptsMade + 1;
       o.log(`[${o.name}] start ${spec.key} ${spec.sweep} (${spec.setting}; seed ${spec.seed}${spec.fold === null ? '' : `, fold ${spec.fold}`}), try ${attempt}`);
-      try {
-        const record = await executeJob(spec, { attempt, threads: o.threads, worker: o.name, log: (line) => o.log(`[${o.name}] ${spec.key}: ${line}`) });
-        o.log(`[${o.name}] done ${spec.key} in ${record.seconds.toFixed(2)} s`);
-        return record;
-      } catch (err) {
-        const e = errorInfo(err);
-        o.log(`[${o.name}] failed ${spec.key}: ${e.name}: ${e.message}`);
-        const wrapped = new Error(`${e.name}: ${e.message}`);
-        if (e.stack) wrapped.stack = e.stack;
-        throw wrapped;
-      } finally {
-        processed++;
+      const proc = idle.pop() ?? spawn();
+      busy.add(proc);
+      const outcome = await proc.run(spec, attempt, o.name);
+      busy.delete(proc);
+      processed++;
+      // a process killed after a time limit or dead of its job is replaced at once
+      idle.push(proc.alive ? proc : spawn());
+      if (outcome.type === 'done') {
+        o.log(`[${o.name}] done ${spec.key} in ${outcome.record.seconds.toFixed(2)} s`);
+        return outcome.record;
       }
+      const e = outcome.error;
+      o.log(`[${o.name}] failed ${spec.key}: ${e.name}: ${e.message}`);
+      const wrapped = new Error(`${e.name}: ${e.message}`);
+      if (e.stack) wrapped.stack = e.stack;
+      throw wrapped;
     },
     { connection, name: o.name, concurrency: o.concurrency, lockDuration: o.lockSeconds * 1000, stalledInterval: o.stalledSeconds * 1000, maxStalledCount: o.maxStalls, drainDelay: 2 },
   );
@@ -103,7 +113,8 @@ export async function startSweepWorker(options: SweepWorkerOptions): Promise<Swe
       // with Redis gone, BullMQ's close waits for it: give up after a lock period (the job's lock lapses anyway)
       const giveUp = new Promise<void>((r) => setTimeout(r, o.lockSeconds * 1000).unref());
       await Promise.race([Promise.all([worker.close(), counter.close()]), giveUp]);
-      await Promise.race([connection.quit().catch(() => {}), giveUp]);
+      for (const p of idle) p.close();
+      for (const p of busy) p.kill(); // still running after the lock period: its job is retried elsewhere
       markDone();
     })();
     return closing;

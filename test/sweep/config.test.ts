@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataError, OptionError, expandJobs, jobKey, loadSweepConfig, parseSweepConfig } from '../../src/index.js';
+import { tempDirs } from './temp.js';
 
 const module = { module: '/x/job.ts' };
+const tempDir = tempDirs();
 
 describe('sweep config', () => {
   it('expands a grid (first key slowest) with base settings, seeds as a count, labels by the varying keys', () => {
@@ -34,7 +35,7 @@ describe('sweep config', () => {
   });
 
   it('reads YAML, takes its name from the file and its paths from the file folder', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sweep-config-'));
+    const dir = tempDir('sweep-config-');
     writeFileSync(join(dir, 'lr-search.yaml'), 'experiment: { module: ./job.ts }\nsettings: { list: [{ lr: 0.1 }, { lr: 0.3 }] }\nseeds: [3, 4]\nfolds: 2\n');
     const c = loadSweepConfig(join(dir, 'lr-search.yaml'));
     expect(c.name).toBe('lr-search');

@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OptionError, SWEEP_EXPERIMENTS, loadJobFunction, resolveExperimentModule, runSweep } from '../../src/index.js';
 import { main } from '../../src/cli/main.js';
+import { tempDirs } from './temp.js';
+
+const tempDir = tempDirs();
 
 describe('sweep experiments', () => {
   it('resolves a registered name to its module in the checkout, and names what is wrong', async () => {
@@ -16,7 +18,7 @@ describe('sweep experiments', () => {
   });
 
   it('runs the registered transfer-seeds job (a tiny fit on the synthetic cohort) in a local worker', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'sweep-fit-'));
+    const out = tempDir('sweep-fit-');
     const r = await runSweep({ experiment: 'transfer-seeds', settings: { list: [{ variant: 'scratch' }], base: { subjects: 24, size: 16, aeEpochs: 1, clfEpochs: 2, batchSize: 4, bootstrap: 20 } }, seeds: [0], out, codeVersion: 'test' }, { workers: 1, report: false });
     expect(r.summary.jobs).toEqual({ total: 1, done: 1, failed: 0, missing: 0 });
     const m = r.records[0].metrics;
@@ -29,7 +31,7 @@ describe('sweep experiments', () => {
   }, 240_000);
 
   it('transmri sweep: a schema error is one line naming the key and the file, exit code 2', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sweep-cli-'));
+    const dir = tempDir('sweep-cli-');
     writeFileSync(join(dir, 'bad.yaml'), 'experiment: transfer-seeds\nseeds: 2\nsettings: { grid: { variant: scratch } }\n');
     let err = '';
     const code = await main(['node', 'transmri', 'sweep', join(dir, 'bad.yaml'), '--quiet'], (t) => (err += t));

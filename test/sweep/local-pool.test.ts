@@ -1,17 +1,19 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSweep, type SweepConfigInput, type SweepProgress } from '../../src/index.js';
+import { tempDirs } from './temp.js';
 
 const job = { module: new URL('./fixtures/arith-job.ts', import.meta.url).pathname };
+const tempDir = tempDirs();
 const tries = (artefacts: string, key: string): string[] => readdirSync(join(artefacts, key)).filter((f) => f.startsWith('try-'));
 
 describe('runSweep on the local pool', () => {
   it('runs settings x seeds on 2 processes with their own thread count, merges, and re-uses finished jobs by key', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'sweep-local-'));
+    const out = tempDir('sweep-local-');
     // the barrier holds each worker's first job until both processes have one, so the jobs spread over both however slowly each starts
-    const barrier = mkdtempSync(join(tmpdir(), 'sweep-barrier-'));
+    const barrier = tempDir('sweep-barrier-');
     const config: SweepConfigInput = { name: 'arith', experiment: job, settings: { grid: { a: [1, 2] }, base: { b: 1, barrier, barrierCount: 2 } }, seeds: 3, out, codeVersion: 'test' };
     const seen: SweepProgress[] = [];
     const r = await runSweep(config, { workers: 2, onProgress: (p) => seen.push(p) });
@@ -33,7 +35,7 @@ describe('runSweep on the local pool', () => {
   });
 
   it('records a throwing job with its error and tries, a NaN metric as a failure, and runs the rest', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'sweep-local-fail-'));
+    const out = tempDir('sweep-local-fail-');
     const r = await runSweep({ experiment: job, settings: { list: [{ failSeed: 1 }, { nanSeed: 2 }] }, seeds: 3, out, attempts: 2, codeVersion: 'test' }, { workers: 2, report: false });
     expect(r.summary.jobs).toEqual({ total: 6, done: 4, failed: 2, missing: 0 });
     const thrown = r.records.find((x) => x.status === 'failed' && x.seed === 1)!;
@@ -49,7 +51,7 @@ describe('runSweep on the local pool', () => {
   });
 
   it('gives the job of a worker killed mid-job (SIGKILL) to a new process: done exactly once', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'sweep-local-kill-'));
+    const out = tempDir('sweep-local-kill-');
     const lines: string[] = [];
     const r = await runSweep({ experiment: job, settings: { list: [{ killSeed: 0 }] }, seeds: 3, out, codeVersion: 'test' }, { workers: 2, report: false, log: (l) => lines.push(l) });
     expect(r.summary.jobs).toEqual({ total: 3, done: 3, failed: 0, missing: 0 });
@@ -59,4 +61,19 @@ describe('runSweep on the local pool', () => {
     expect(readdirSync(join(out, 'jobs'))).toHaveLength(3);
     expect(lines.some((l) => /died \(SIGKILL\)/.test(l))).toBe(true);
   });
+
+  it('kills a job outliving timeoutSeconds (a busy loop), records SweepJobTimeoutError naming job and limit, retries per attempts', async () => {
+    const out = tempDir('sweep-local-timeout-');
+    const lines: string[] = [];
+    // seed 0 spins (never yielding) on its first try only; seed 1 on every try
+    const r = await runSweep({ experiment: job, settings: { list: [{ busySeed: 0, busyTries: 1, busyMs: 120_000 }, { busySeed: 1, busyMs: 120_000 }] }, seeds: 2, out, attempts: 2, timeoutSeconds: 3, codeVersion: 'test' }, { workers: 2, report: false, log: (l) => lines.push(l) });
+    expect(r.summary.jobs).toEqual({ total: 4, done: 3, failed: 1, missing: 0 });
+    const retried = r.records.find((x) => x.setting.startsWith('busySeed=0') && x.seed === 0)!;
+    expect(retried).toMatchObject({ status: 'done', attempts: 2, stalls: 0, metrics: { score: 1 } });
+    const failed = r.records.find((x) => x.status === 'failed')!;
+    expect(failed).toMatchObject({ seed: 1, attempts: 2, stalls: 0, seconds: 3, error: { name: 'SweepJobTimeoutError' } });
+    expect(failed.error!.message).toBe(`job ${failed.key} (${failed.setting}, seed 1) ran longer than the limit of 3 s (timeoutSeconds): killed`);
+    expect(tries(join(out, 'artefacts'), failed.key)).toHaveLength(2);
+    expect(lines.filter((l) => /SweepJobTimeoutError/.test(l))).toHaveLength(3); // 2 retries + the final failure
+  }, 120_000);
 });

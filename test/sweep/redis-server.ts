@@ -3,12 +3,12 @@
  * (append-only file on, so a restart keeps the jobs), and `transmri worker` processes against it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RespClient } from '../../src/sweep/resp-client.js';
+import { Redis } from 'ioredis';
 
 /** True when `redis-server` can be run (CI installs it in .ci/run). */
 export function hasRedisServer(): boolean {
@@ -35,13 +35,20 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** A one-shot connection: no reconnects, no retries. */
+function client(port: number): Redis {
+  const c = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  c.on('error', () => {});
+  return c;
+}
+
 async function ping(port: number): Promise<boolean> {
-  const c = new RespClient({ host: '127.0.0.1', port, db: 0 });
+  const c = client(port);
   try {
     await c.connect();
-    return (await c.send('PING', [])) === 'PONG';
+    return (await c.ping()) === 'PONG';
   } finally {
-    c.close();
+    c.disconnect();
   }
 }
 
@@ -77,17 +84,23 @@ export class TestRedis {
     const proc = this.proc;
     if (proc === undefined || proc.exitCode !== null) return;
     const exited = new Promise((r) => proc.once('exit', r));
-    const c = new RespClient({ host: '127.0.0.1', port: this.port, db: 0 });
+    const c = client(this.port);
     try {
       await c.connect();
-      await c.send('SHUTDOWN', []).catch(() => {}); // the server closes the connection instead of answering
+      await c.shutdown().catch(() => {}); // the server closes the connection instead of answering
     } catch {
       proc.kill('SIGKILL');
     } finally {
-      c.close();
+      c.disconnect();
     }
     await exited;
     this.proc = undefined;
+  }
+
+  /** Stops the server and removes its folder. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
