@@ -11,44 +11,74 @@
  *    decoding, resizing and centring, r by a matrix product), when python3 with numpy and Pillow is
  *    there: measures the whole method, decoding included.
  * Also the old detector (64-bit dHash, Hamming ≤ 2) against the same-thumbnail truth.
+ * Timing: cold (an empty thumbnail cache: every image decoded, the cache written) and warm (the
+ * same files again: thumbnails from the cache, then the search), each from the file listing to the
+ * pairs; the warm thumbnails must equal the cold ones bit for bit.
  * Writes bench/results/leakage.json.
  *
- *   npm run bench:leakage [-- ROOT] [--no-python]
+ *   npm run bench:leakage [-- ROOT] [--no-python] [--truth FILE]
+ *
+ * --truth FILE: the independent truth's output (it takes minutes and does not depend on this
+ * library): read from FILE when it exists, else computed and written there.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dHash, DEFAULT_NEAR_THRESHOLD, folderRows, hamming, nearDuplicatePairs, splitItems, thumbnails } from '../../src/index.js';
+import { dHash, DEFAULT_NEAR_THRESHOLD, folderRows, hamming, nearDuplicatePairs, splitItems, thumbnailsWithStats } from '../../src/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const root = args.find((a) => !a.startsWith('--')) ?? '/work/shared/data/brain-tumor-mri';
+const truthFile = args.includes('--truth') ? args[args.indexOf('--truth') + 1] : undefined;
+const root = args.find((a, k) => !a.startsWith('--') && args[k - 1] !== '--truth') ?? '/work/shared/data/brain-tumor-mri';
 const usePython = !args.includes('--no-python');
 const T = DEFAULT_NEAR_THRESHOLD;
 
-// --- the method under test, timed from the file list to the pairs ---
-const load0 = os.loadavg()[0];
-const t0 = performance.now();
-const c0 = process.cpuUsage();
-const { rows, hasTestFolder } = await folderRows(root);
-const thumbs = await thumbnails(rows.map((r) => r.path));
-const t1 = performance.now();
-const search = nearDuplicatePairs(thumbs, T);
-const t2 = performance.now();
-const cpu = process.cpuUsage(c0);
-const timing = {
-  seconds: (t2 - t0) / 1000,
-  decodeSeconds: (t1 - t0) / 1000,
-  searchSeconds: (t2 - t1) / 1000,
-  cpuSeconds: (cpu.user + cpu.system) / 1e6,
-  candidates: search.candidates,
-  loadAverageBefore: load0,
-  loadAverageAfter: os.loadavg()[0],
-  cores: os.cpus().length,
-};
-console.log(`method: ${rows.length} images, ${search.pairs.length} pairs at r >= ${T}; ${timing.seconds.toFixed(1)} s wall (decode ${timing.decodeSeconds.toFixed(1)}, search ${timing.searchSeconds.toFixed(2)}), ${timing.cpuSeconds.toFixed(1)} s CPU, load ${load0.toFixed(1)} -> ${timing.loadAverageAfter.toFixed(1)} on ${timing.cores} cores`);
+// --- the method under test, timed from the file list to the pairs: cold (empty cache), then warm ---
+const cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'transmri-bench-thumbs-'));
+/** One timed run: listing, thumbnails (through the cache in `cacheDir`), search. */
+async function timed(): Promise<{ rows: Awaited<ReturnType<typeof folderRows>>; thumbs: Float32Array[]; search: ReturnType<typeof nearDuplicatePairs>; timing: Record<string, number> }> {
+  const load0 = os.loadavg()[0];
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const listing = await folderRows(root);
+  const scan = await thumbnailsWithStats(listing.rows.map((r) => r.path), { cacheDir });
+  const t1 = performance.now();
+  const search = nearDuplicatePairs(scan.thumbs, T);
+  const t2 = performance.now();
+  const cpu = process.cpuUsage(c0);
+  const timing = {
+    seconds: (t2 - t0) / 1000,
+    decodeSeconds: (t1 - t0) / 1000,
+    searchSeconds: (t2 - t1) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    fromCache: scan.fromCache,
+    decoded: scan.decoded,
+    candidates: search.candidates,
+    loadAverageBefore: load0,
+    loadAverageAfter: os.loadavg()[0],
+    cores: os.cpus().length,
+  };
+  return { rows: listing, thumbs: scan.thumbs, search, timing };
+}
+const cold = await timed();
+const warm = await timed();
+await fs.rm(cacheDir, { recursive: true, force: true });
+const { rows, hasTestFolder } = cold.rows;
+const { thumbs, search } = cold;
+if (warm.thumbs.some((t, k) => Buffer.compare(Buffer.from(t.buffer, t.byteOffset, t.byteLength), Buffer.from(thumbs[k].buffer, thumbs[k].byteOffset, thumbs[k].byteLength)) !== 0)) {
+  throw new Error('warm thumbnails differ from the cold ones');
+}
+if (warm.search.pairs.length !== search.pairs.length) throw new Error('warm search found other pairs');
+for (const [name, run] of [['cold', cold], ['warm', warm]] as const) {
+  const t = run.timing;
+  console.log(
+    `method (${name}): ${rows.length} images (${t.decoded} decoded, ${t.fromCache} from the cache), ${run.search.pairs.length} pairs at r >= ${T}; ${t.seconds.toFixed(1)} s wall ` +
+      `(listing + thumbnails ${t.decodeSeconds.toFixed(1)}, search ${t.searchSeconds.toFixed(2)}), ${t.cpuSeconds.toFixed(1)} s CPU, load ${t.loadAverageBefore.toFixed(1)} -> ${t.loadAverageAfter.toFixed(1)} on ${t.cores} cores`,
+  );
+}
+const timing = { cold: cold.timing, warm: warm.timing };
 
 // --- the split (as DataBunch.fromFolder by default) ---
 const ids = rows.map((r) => r.id as string);
@@ -104,10 +134,10 @@ for (const i of held) for (const j of train) if (hamming(hashes[i], hashes[j]) <
 // --- ground truth 2: independent (python: Pillow + numpy) ---
 let truthIndependent: Set<string> | undefined;
 let python: Record<string, unknown> | undefined;
-if (usePython && existsSync('/usr/bin/python3')) {
-  const out = path.join(os.tmpdir(), `transmri-leakage-truth-${process.pid}.json`);
+if (usePython && (existsSync('/usr/bin/python3') || (truthFile !== undefined && existsSync(truthFile)))) {
+  const out = truthFile ?? path.join(os.tmpdir(), `transmri-leakage-truth-${process.pid}.json`);
   try {
-    execFileSync('/usr/bin/python3', [path.join(here, 'ground_truth.py'), root, out, '--floor', String(T)], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (!existsSync(out)) execFileSync('/usr/bin/python3', [path.join(here, 'ground_truth.py'), root, out, '--floor', String(T)], { stdio: ['ignore', 'inherit', 'inherit'] });
     const gt = JSON.parse(await fs.readFile(out, 'utf8')) as { files: string[]; pairs: Array<[number, number, number]>; seconds: number; decodeSeconds: number };
     const byRel = new Map(gt.files.map((f, k) => [k, index.get(f)]));
     truthIndependent = new Set();
@@ -119,7 +149,7 @@ if (usePython && existsSync('/usr/bin/python3')) {
   } catch (err) {
     console.log(`python ground truth skipped: ${(err as Error).message.split('\n')[0]}`);
   } finally {
-    await fs.rm(out, { force: true });
+    if (truthFile === undefined) await fs.rm(out, { force: true });
   }
 }
 
@@ -152,7 +182,7 @@ const results = {
   images: rows.length,
   threshold: T,
   split: { valid: 0.15, seed: 42, sizes: { train: splits.train.length, valid: splits.valid.length, test: splits.test.length } },
-  thumbnails: 'grey, decoded by sharp to 64x64 (fit fill), centred on the intensity centroid, 32x32; see src/data/databunch/thumbnails.ts',
+  thumbnails: 'luma: JPEG by DCT scaling (exact s x s block means, s <= side/64) box-averaged to 64x64, others by sharp to 64x64 (fit fill); centred on the intensity centroid, 32x32; see src/data/databunch/thumbnails.ts',
   timing,
   vsSameThumbnails: score(method, truthSame),
   vsIndependent: truthIndependent ? score(method, truthIndependent) : null,

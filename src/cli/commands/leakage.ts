@@ -1,10 +1,11 @@
 /**
- * `transmri leakage ROOT [--json] [--groupBy nearDuplicates] [--threshold R] [--valid F] [--seed N]`:
+ * `transmri leakage ROOT [--json] [--groupBy nearDuplicates] [--threshold R] [--valid F] [--seed N] [--cacheDir DIR | --no-cache]`:
  * is my class-folder set leaky? Splits ROOT as DataBunch.fromFolder does (a Training/Testing
  * layout gives the test split; validation is carved from the rest) and prints, per split, how
  * many images have a near-duplicate in train (Pearson r of centred 32×32 grey thumbnails ≥ R).
  * With `--json`: one JSON object (see FolderLeakage) whose `flagged` holds those counts per split
- * name, e.g. `"flagged": { "valid": 0, "test": 118 }`.
+ * name, e.g. `"flagged": { "valid": 0, "test": 118 }`. Thumbnails are cached (see folderLeakage's
+ * cacheDir), so a second check of an unchanged set costs only the search.
  */
 import { Command } from 'commander';
 import { z } from 'zod';
@@ -18,6 +19,8 @@ const Options = z.strictObject({
   valid: z.number(),
   test: z.number(),
   seed: z.number().int(),
+  cacheDir: z.string().optional(),
+  cache: z.boolean(),
 });
 
 /** `transmri leakage`. */
@@ -32,10 +35,12 @@ export function leakageCommand(): Command {
       .option('--threshold <r>', 'Pearson r of the centred 32×32 grey thumbnails at or above which two images are near-duplicates, in [0.5, 1]', parseNumber, d.threshold)
       .option('--valid <fraction>', 'fraction of the non-test images held out for validation', parseNumber, d.valid)
       .option('--test <fraction>', 'fraction held out for test when there is no test folder', parseNumber, d.test)
-      .option('--seed <n>', 'seed of the split (the DataBunch default gives the same split)', parseInteger, d.seed),
+      .option('--seed <n>', 'seed of the split (the DataBunch default gives the same split)', parseInteger, d.seed)
+      .option('--cacheDir <dir>', 'folder of the thumbnail cache (default: the DataBunch cache folder of ROOT, ROOT/.transmri-cache, or a temp folder for read-only data)')
+      .option('--no-cache', 'decode every image, read and write no thumbnail cache'),
   ).action(async (root: string, _o: unknown, cmd: Command) => {
-    const { json, ...o } = await resolveOptions(cmd, Options);
-    const result = await folderLeakage(root, o);
+    const { json, cache, cacheDir, ...o } = await resolveOptions(cmd, Options);
+    const result = await folderLeakage(root, { ...o, cacheDir: cache ? cacheDir : false });
     process.stdout.write((json ? JSON.stringify(result) : formatFolderLeakage(result)) + '\n');
   });
 }

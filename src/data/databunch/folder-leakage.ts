@@ -6,6 +6,7 @@
 import { OptionError, rejectUnknownOptions } from '../../backend/errors.js';
 import { contaminationWarning, type SplitContamination } from './near-duplicates.js';
 import { DEFAULT_NEAR_DUPLICATES, groupSizeSummary, scanContamination, scanNearDuplicates } from './near-scan.js';
+import { defaultCacheDir } from './cache-location.js';
 import { folderRows } from './sources.js';
 import { DEFAULT_SPLIT, pseudoSubjects, splitItems } from './splits.js';
 import { checkNearThreshold } from './near-duplicates.js';
@@ -22,15 +23,25 @@ export interface FolderLeakageOptions {
   test?: number;
   /** Seed of the split; default 42 (the DataBunch default). */
   seed?: number;
+  /**
+   * Folder of the thumbnail cache (shared with DataBunch.fromFolder on the same root), or false
+   * for none; default the DataBunch's default cache folder, `<root>/.transmri-cache` (for
+   * read-only data a folder under the system's temp folder, with a warning).
+   */
+  cacheDir?: string | false;
+  /** Receives warnings (cache location, damaged cache); default console.warn. */
+  onWarning?: (message: string) => void;
 }
 
 /** Defaults of {@link FolderLeakageOptions}. */
-export const DEFAULT_FOLDER_LEAKAGE: Required<FolderLeakageOptions> = {
+export const DEFAULT_FOLDER_LEAKAGE: Required<Omit<FolderLeakageOptions, 'cacheDir'>> & { cacheDir: string | false | undefined } = {
   threshold: DEFAULT_NEAR_DUPLICATES.threshold,
   groupBy: 'subject',
   valid: DEFAULT_SPLIT.valid,
   test: DEFAULT_SPLIT.test,
   seed: DEFAULT_SPLIT.seed,
+  cacheDir: undefined,
+  onWarning: (m) => console.warn(m),
 };
 
 /** The answer of {@link folderLeakage} (also the `--json` output of `transmri leakage`). */
@@ -58,6 +69,8 @@ export interface FolderLeakage {
   warning?: string;
   /** Wall seconds (listing, decoding, search). */
   seconds: number;
+  /** Thumbnails read from the thumbnail cache instead of decoded. */
+  fromCache: number;
 }
 
 /**
@@ -74,10 +87,12 @@ export async function folderLeakage(root: string, options: FolderLeakageOptions 
   rejectUnknownOptions('FolderLeakageOptions', options, DEFAULT_FOLDER_LEAKAGE);
   const opts = { ...DEFAULT_FOLDER_LEAKAGE, ...options };
   checkNearThreshold('FolderLeakageOptions.threshold', opts.threshold);
+  if (opts.cacheDir !== undefined && opts.cacheDir !== false && typeof opts.cacheDir !== 'string') throw new OptionError('FolderLeakageOptions.cacheDir', `expected a folder path or false, got ${JSON.stringify(opts.cacheDir)}`);
   if (opts.groupBy !== 'subject' && opts.groupBy !== 'nearDuplicates') throw new OptionError('FolderLeakageOptions.groupBy', `expected 'subject' or 'nearDuplicates', got ${JSON.stringify(opts.groupBy)}`);
   const t0 = performance.now();
   const { rows, hasTestFolder } = await folderRows(root);
-  const scan = await scanNearDuplicates(rows.map((r) => r.path), opts.threshold);
+  const cacheDir = opts.cacheDir === false ? undefined : (opts.cacheDir ?? (await defaultCacheDir(root, opts.onWarning)));
+  const scan = await scanNearDuplicates(rows.map((r) => r.path), opts.threshold, { cacheDir, onMessage: opts.onWarning });
   const items = rows.map((r) => ({ id: r.id as string, label: r.label ?? null, group: `sample:${r.id}`, split: r.split }));
   const grouped = opts.groupBy === 'nearDuplicates';
   const splits = splitItems(items, { valid: opts.valid, test: hasTestFolder ? 0 : opts.test, seed: opts.seed, groupBy: opts.groupBy }, grouped ? scan.pairs : undefined);
@@ -95,6 +110,7 @@ export async function folderLeakage(root: string, options: FolderLeakageOptions 
     pairs: scan.pairs.length,
     blank: scan.constant.length,
     seconds: 0,
+    fromCache: scan.fromCache ?? 0,
   };
   if (grouped) out.pseudoSubjects = groupSizeSummary(pseudoSubjects(items, scan.pairs).filter((_, k) => items[k].split === undefined));
   const warning = contaminationWarning(c);
@@ -108,7 +124,7 @@ export function formatFolderLeakage(r: FolderLeakage): string {
   const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
   const lines = [
     `${r.root}: ${r.images} images, classes ${r.classes.join(', ')}; ${r.testFolder ? 'test = the test folder' : `test carved at random`}, valid carved from the rest (grouped by ${r.groupBy === 'nearDuplicates' ? 'near-duplicate pseudo-subjects' : 'image: no subject ids'})`,
-    `near-duplicates (Pearson r ≥ ${r.threshold} of centred 32×32 grey thumbnails): ${r.pairs} pairs${r.blank > 0 ? `, ${r.blank} blank images never paired` : ''}; ${r.seconds.toFixed(1)} s`,
+    `near-duplicates (Pearson r ≥ ${r.threshold} of centred 32×32 grey thumbnails): ${r.pairs} pairs${r.blank > 0 ? `, ${r.blank} blank images never paired` : ''}; ${r.seconds.toFixed(1)} s${r.fromCache > 0 ? ` (${r.fromCache} thumbnails from the cache)` : ''}`,
     `images with a near-duplicate in train: valid ${r.flagged.valid}/${r.splits.valid} (${pct(r.share.valid)}), test ${r.flagged.test}/${r.splits.test} (${pct(r.share.test)})`,
   ];
   if (r.pseudoSubjects) {

@@ -5,7 +5,7 @@
 import { OptionError, rejectUnknownOptions } from '../../backend/errors.js';
 import type { SplitName } from '../batch.js';
 import { checkNearThreshold, contamination, DEFAULT_NEAR_THRESHOLD, nearDuplicatePairs, type NearPair, type SplitContamination } from './near-duplicates.js';
-import { THUMBNAIL_SIZE, thumbnails } from './thumbnails.js';
+import { THUMBNAIL_SIZE, thumbnailsWithStats, type ThumbnailsOptions } from './thumbnails.js';
 
 /** Options of the near-duplicate scan of a DataBunch (`DataBunchOptions.nearDuplicates`). */
 export interface NearDuplicateOptions {
@@ -32,6 +32,8 @@ export interface NearScan {
   constant: number[];
   /** Wall seconds of decoding and search. */
   seconds: number;
+  /** Thumbnails read from the thumbnail cache instead of decoded (0 or absent without a cache). */
+  fromCache?: number;
 }
 
 /** The near-duplicate scan and pseudo-subjects a DataBunch carries (and hands to its folds). */
@@ -50,11 +52,15 @@ export function resolveNearOptions(options: NearDuplicateOptions | undefined): R
   return opts;
 }
 
-/** Decodes the thumbnails of `files` and finds the near-duplicate pairs. */
-export async function scanNearDuplicates(files: readonly string[], threshold: number): Promise<NearScan> {
+/**
+ * Decodes the thumbnails of `files` (through the thumbnail cache when `thumbnailOptions.cacheDir`
+ * is given) and finds the near-duplicate pairs.
+ */
+export async function scanNearDuplicates(files: readonly string[], threshold: number, thumbnailOptions: ThumbnailsOptions = {}): Promise<NearScan> {
   const t0 = performance.now();
-  const { pairs, constant } = nearDuplicatePairs(await thumbnails(files), threshold);
-  return { threshold, pairs, constant, seconds: (performance.now() - t0) / 1000 };
+  const { thumbs, fromCache } = await thumbnailsWithStats(files, thumbnailOptions);
+  const { pairs, constant } = nearDuplicatePairs(thumbs, threshold);
+  return { threshold, pairs, constant, seconds: (performance.now() - t0) / 1000, fromCache };
 }
 
 /** Per-split contamination of a scan for split ids (samples in no split count nowhere). */
@@ -85,7 +91,8 @@ export function groupSizeSummary(groupOf: readonly string[]): { groups: number; 
 export function nearStatsLines(scan: NearScan, nSamples: number, c: Record<'valid' | 'test', SplitContamination>, grouping?: { groupOf: readonly string[] }, warning?: string): string[] {
   const lines = [
     `near-duplicates: Pearson r ≥ ${scan.threshold} of centred ${THUMBNAIL_SIZE}×${THUMBNAIL_SIZE} grey thumbnails: ${scan.pairs.length} pairs among ${nSamples} samples` +
-      `${scan.constant.length > 0 ? ` (${scan.constant.length} blank, never paired)` : ''}; scan ${scan.seconds.toFixed(1)} s`,
+      `${scan.constant.length > 0 ? ` (${scan.constant.length} blank, never paired)` : ''}; scan ${scan.seconds.toFixed(1)} s` +
+      `${scan.fromCache ? ` (${scan.fromCache} thumbnails from the cache)` : ''}`,
   ];
   if (grouping) {
     const g = groupSizeSummary(grouping.groupOf);

@@ -8,6 +8,7 @@ import { OptionError } from '../../backend/errors.js';
 import { Rng } from '../../backend/rng.js';
 import type { SplitName } from '../batch.js';
 import { undersample } from './balance.js';
+import { commonDir, defaultCacheDir } from './cache-location.js';
 import { crossSplitPairs, fileHashes, idsPairedWith } from './leakage.js';
 import { contaminationWarning } from './near-duplicates.js';
 import { resolveNearOptions, scanContamination, scanNearDuplicates, type NearState } from './near-scan.js';
@@ -35,7 +36,10 @@ export async function planSplits(rows: readonly DataBunchRow[], samples: readonl
   const grouped = opts.split.groupBy === 'nearDuplicates';
   if (grouped && near.scan === false) throw new OptionError('DataBunchOptions.nearDuplicates.scan', "is false, but split.groupBy 'nearDuplicates' needs the scan");
   const inputKind = (opts.pipeline as { input?: { kind?: string } }).input?.kind;
-  const scan = near.scan === true || (near.scan === 'auto' && (grouped || inputKind === 'image2d')) ? await scanNearDuplicates(samples.map((s) => s.file), near.threshold) : undefined;
+  const files = samples.map((s) => s.file);
+  // thumbnails are cached in the sample cache's folder (fitPipeline warns about its location when it picks the default)
+  const cacheDir = async (): Promise<string> => opts.cacheDir ?? (await defaultCacheDir(commonDir(files), () => {}));
+  const scan = near.scan === true || (near.scan === 'auto' && (grouped || inputKind === 'image2d')) ? await scanNearDuplicates(files, near.threshold, { cacheDir: await cacheDir(), onMessage: opts.onWarning }) : undefined;
   const items = samples.map((s) => ({ id: s.id, label: s.label, group: s.subject, split: s.split, where: s.where }));
   const splits = splitItems(items, opts.split, grouped ? scan?.pairs : undefined);
   const groupOf = grouped && scan ? pseudoSubjects(items, scan.pairs) : undefined;

@@ -1,16 +1,24 @@
 /**
- * Small grey thumbnails of samples for near-duplicate search: a 2D image is decoded by sharp
- * straight to 2·size × 2·size (JPEG shrink-on-load makes this several times cheaper than a full
- * decode), a volume contributes the middle slice of its last spatial axis, area-averaged to that
- * size; then the thumbnail is resampled to size × size centred on the intensity centroid, so that
- * shifted copies match.
+ * Small grey thumbnails of samples for near-duplicate search. A JPEG is decoded by
+ * decodeJpegLuma (jpeg-luma.ts) straight to its luma at the largest DCT scale 1/s that keeps
+ * 2·size pixels a side (each pixel the exact mean of an s × s block; PIL's `draft('L')`), then
+ * box-averaged to 2·size × 2·size; a JPEG it does not handle (progressive, CMYK...) and a PNG are
+ * decoded by sharp to 2·size × 2·size. A volume contributes the middle slice of its last spatial
+ * axis, area-averaged to that size. Then the thumbnail is resampled to size × size centred on the
+ * intensity centroid, so that shifted copies match. With a cache folder, thumbnails are kept in
+ * `thumbnails-<size>.bin` there (thumbnail-cache.ts) and reused while the file is unchanged.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import path from 'node:path';
 import sharp from 'sharp';
-import { DataError, OptionError } from '../../backend/errors.js';
+import { DataError, OptionError, rejectUnknownOptions } from '../../backend/errors.js';
+import { decodeJpegLuma } from '../jpeg-luma.js';
 import { readNifti } from '../nifti/reader.js';
 import { sniffImageFormat } from '../read-image2d.js';
-import { areaResize } from './leakage.js';
+import { readThumbnailCache, sameIdentity, thumbnailCacheFile, thumbnailCrc, writeThumbnailCache, type ThumbnailEntry } from './thumbnail-cache.js';
+
+/** What the thumbnails are: cached thumbnails of another method are decoded again. */
+export const THUMBNAIL_METHOD = 'centred-luma-2';
 
 /** Side of the thumbnails near-duplicates are compared on, pixels. */
 export const THUMBNAIL_SIZE = 32;
@@ -22,20 +30,38 @@ export const THUMBNAIL_SIZE = 32;
  * @throws DataError naming the file when it cannot be read or decoded
  */
 export async function thumbnail(file: string, size = THUMBNAIL_SIZE): Promise<Float32Array> {
-  let bytes: Buffer;
+  return thumbnailOf(file, readBytes(file), size);
+}
+
+/**
+ * The bytes of a file, read synchronously: decoding a thumbnail is a fraction of a millisecond
+ * of JavaScript, and the promise-based read costs more than that in overhead.
+ */
+function readBytes(file: string): Buffer {
   try {
-    bytes = await readFile(file);
+    return readFileSync(file);
   } catch (err) {
     throw new DataError(`cannot read file: ${(err as Error).message}`, { file });
   }
+}
+
+/** The thumbnail of the bytes of `file` (see {@link thumbnail}). */
+async function thumbnailOf(file: string, bytes: Buffer, size: number): Promise<Float32Array> {
   const format = sniffImageFormat(bytes);
   if (format === null) {
     if (/\.nii(\.gz)?$/i.test(file)) return volumeThumbnail(file, size);
     const first = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new DataError(`neither PNG (89 50 4e 47) nor JPEG (ff d8 ff) nor NIfTI (.nii, .nii.gz): first bytes ${first || '(empty file)'}`, { file });
   }
-  let decoded: { data: Buffer; info: { channels: number } };
   const big = 2 * size;
+  if (format === 'jpeg') {
+    const luma = decodeJpegLuma(bytes, big);
+    if (luma) {
+      const grey = luma.width === big && luma.height === big ? luma.data : boxResize(luma.data, luma.height, luma.width, big, big);
+      return centredThumbnail(grey, big, big, size);
+    }
+  }
+  let decoded: { data: Buffer; info: { channels: number } };
   try {
     decoded = await sharp(bytes, { failOn: 'error' }).resize(big, big, { fit: 'fill' }).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (err) {
@@ -132,43 +158,156 @@ function centredHalving(img: Float32Array, size: number, cy: number, cx: number,
   return out;
 }
 
+/**
+ * Area-average resampling of a grey image (each output pixel the mean of the input area it
+ * covers, partial pixels weighted by their overlap; PIL's BOX filter), one axis at a time.
+ */
+export function boxResize(data: Float32Array, h: number, w: number, oh: number, ow: number): Float32Array {
+  const axis = (n: number, m: number): { start: Int32Array; weights: Float64Array[] } => {
+    const scale = n / m;
+    const start = new Int32Array(m);
+    const weights = Array.from({ length: m }, (_, o) => {
+      const lo = o * scale;
+      const hi = (o + 1) * scale;
+      start[o] = Math.floor(lo);
+      const wts = new Float64Array(Math.min(n, Math.ceil(hi)) - start[o]);
+      for (let k = 0; k < wts.length; k++) wts[k] = (Math.min(hi, start[o] + k + 1) - Math.max(lo, start[o] + k)) / scale;
+      return wts;
+    });
+    return { start, weights };
+  };
+  const rows = axis(h, oh);
+  const cols = axis(w, ow);
+  // columns first (h × ow), then rows
+  const tmp = new Float64Array(h * ow);
+  for (let c = 0; c < ow; c++) {
+    const s0 = cols.start[c];
+    const wts = cols.weights[c];
+    for (let y = 0; y < h; y++) {
+      let acc = 0;
+      for (let k = 0; k < wts.length; k++) acc += data[y * w + s0 + k] * wts[k];
+      tmp[y * ow + c] = acc;
+    }
+  }
+  const out = new Float32Array(oh * ow);
+  for (let r = 0; r < oh; r++) {
+    const s0 = rows.start[r];
+    const wts = rows.weights[r];
+    for (let c = 0; c < ow; c++) {
+      let acc = 0;
+      for (let k = 0; k < wts.length; k++) acc += tmp[(s0 + k) * ow + c] * wts[k];
+      out[r * ow + c] = acc;
+    }
+  }
+  return out;
+}
+
 async function volumeThumbnail(file: string, size: number): Promise<Float32Array> {
   const v = await readNifti(file);
   const [nx, ny] = v.shape;
-  return centredThumbnail(areaResize(middleSlice(v.data, [...v.shape, v.channels]), nx, ny, 2 * size, 2 * size), 2 * size, 2 * size, size);
+  return centredThumbnail(boxResize(middleSlice(v.data, [...v.shape, v.channels]), nx, ny, 2 * size, 2 * size), 2 * size, 2 * size, size);
 }
 
 /** Options of {@link thumbnails}. */
 export interface ThumbnailsOptions {
   /** Thumbnail side, pixels; default 32 ({@link THUMBNAIL_SIZE}). */
   size?: number;
-  /** Files decoded at once (sharp decodes on libuv's thread pool); default 4. */
+  /** Files read (and, for sharp, decoded on libuv's thread pool) at once; default 4. */
   concurrency?: number;
+  /**
+   * Folder of the thumbnail cache (`thumbnails-<size>.bin`, created when missing); default none
+   * (every file decoded). A DataBunch and `folderLeakage` pass their cache folder.
+   */
+  cacheDir?: string;
+  /** Receives the cache's messages (damaged file, not writable); default console.warn. */
+  onMessage?: (message: string) => void;
 }
 
 /** Defaults of {@link ThumbnailsOptions}. */
-export const DEFAULT_THUMBNAILS: Required<ThumbnailsOptions> = { size: THUMBNAIL_SIZE, concurrency: 4 };
+export const DEFAULT_THUMBNAILS: Required<Omit<ThumbnailsOptions, 'cacheDir'>> & { cacheDir: string | undefined } = {
+  size: THUMBNAIL_SIZE,
+  concurrency: 4,
+  cacheDir: undefined,
+  onMessage: (m) => console.warn(m),
+};
+
+/** What {@link thumbnailsWithStats} returns. */
+export interface ThumbnailScan {
+  /** One thumbnail per file, in file order. */
+  thumbs: Float32Array[];
+  /** Thumbnails taken from the cache. */
+  fromCache: number;
+  /** Thumbnails decoded (not in the cache, or their file changed). */
+  decoded: number;
+}
 
 /**
  * Thumbnails of many files, in file order.
  * @throws DataError naming the first file that cannot be read or decoded
  * @example
- * const thumbs = await thumbnails(files); // Float32Array(1024) each
+ * const thumbs = await thumbnails(files, { cacheDir: 'data/.transmri-cache' }); // Float32Array(1024) each
  */
 export async function thumbnails(files: readonly string[], options: ThumbnailsOptions = {}): Promise<Float32Array[]> {
-  const { size, concurrency } = { ...DEFAULT_THUMBNAILS, ...options };
+  return (await thumbnailsWithStats(files, options)).thumbs;
+}
+
+/**
+ * {@link thumbnails}, also saying how many came from the cache.
+ * @throws DataError naming the first file that cannot be read or decoded
+ */
+export async function thumbnailsWithStats(files: readonly string[], options: ThumbnailsOptions = {}): Promise<ThumbnailScan> {
+  rejectUnknownOptions('ThumbnailsOptions', options, DEFAULT_THUMBNAILS);
+  const { size, concurrency, cacheDir, onMessage } = { ...DEFAULT_THUMBNAILS, ...options };
   if (!(Number.isInteger(size) && size >= 8 && size % 8 === 0)) throw new OptionError('ThumbnailsOptions.size', `expected a multiple of 8, ≥ 8, got ${size}`);
   if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new OptionError('ThumbnailsOptions.concurrency', `expected an integer ≥ 1, got ${concurrency}`);
+  if (cacheDir !== undefined && typeof cacheDir !== 'string') throw new OptionError('ThumbnailsOptions.cacheDir', `expected a folder path, got ${JSON.stringify(cacheDir)}`);
+  const cacheFile = cacheDir === undefined ? undefined : thumbnailCacheFile(cacheDir, size);
+  let damaged = false;
+  const cached = cacheFile
+    ? await readThumbnailCache(cacheFile, THUMBNAIL_METHOD, size, (m) => {
+        damaged = true;
+        onMessage(m);
+      })
+    : new Map<string, { entry: ThumbnailEntry; thumb: Float32Array }>();
   const out = new Array<Float32Array>(files.length);
+  let fromCache = 0;
+  let decoded = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const i = next++;
-      out[i] = await thumbnail(files[i], size);
+      const file = files[i];
+      if (!cacheFile) {
+        out[i] = await thumbnail(file, size);
+        continue;
+      }
+      // stat before reading: a file changed in between is recorded with its older identity and decoded again next time
+      const abs = path.resolve(file);
+      let st: Stats;
+      try {
+        st = statSync(abs);
+      } catch (err) {
+        throw new DataError(`cannot read file: ${(err as Error).message}`, { file });
+      }
+      const hit = cached.get(abs);
+      if (hit && sameIdentity(hit.entry, st)) {
+        out[i] = hit.thumb;
+        fromCache++;
+        continue;
+      }
+      const thumb = await thumbnail(file, size);
+      out[i] = thumb;
+      decoded++;
+      cached.set(abs, { entry: { file: abs, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, crc: thumbnailCrc(abs, thumb) }, thumb });
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
-  return out;
+  if (cacheFile && (decoded > 0 || damaged)) {
+    await writeThumbnailCache(cacheFile, THUMBNAIL_METHOD, size, cached).catch((err: NodeJS.ErrnoException) => {
+      onMessage(`thumbnail cache ${cacheFile} cannot be written (${err.code ?? String(err)}): thumbnails will be decoded again next time`);
+    });
+  }
+  return { thumbs: out, fromCache, decoded };
 }
 
 /** The middle slice across the last spatial axis (axis 2), first channel, of a [nx, ny, nz, c] sample. */
