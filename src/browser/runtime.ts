@@ -21,6 +21,7 @@ import { modelInput, preprocessVolume } from '../data/preprocess.js';
 import type { Volume } from '../data/volume.js';
 import { checkExportMeta, EXPORT_META_FILE, type ExportMeta } from '../learner/export/export-meta.js';
 import { saliency, type SaliencyMap, type SaliencyOptions } from '../learner/saliency.js';
+import { patchWasmMaxPool3D } from './wasm-kernels.js';
 
 export { DataError, FormatError, OptionError, ShapeError, TransmriError, checkExportMeta, saliency };
 export type { ExportMeta, SaliencyMap, SaliencyOptions, Volume };
@@ -58,6 +59,8 @@ let wasmPathsSet = false;
 /** Starts one backend: true when it runs. Reasons for a failure go to `notes`. */
 async function startBackend(name: BackendName, options: BackendOptions, notes: string[]): Promise<boolean> {
   try {
+    // tfjs-backend-wasm 4.22's MaxPool3D gives 0 for an all-negative window: JS kernels replace it (wasm-kernels.ts)
+    if (name === 'wasm') patchWasmMaxPool3D();
     if (name === 'wasm' && !wasmPathsSet) {
       const given = typeof options.wasmPaths === 'function' ? await options.wasmPaths() : (options.wasmPaths ?? 'wasm/');
       // tfjs-backend-wasm accepts the paths once, before its first start

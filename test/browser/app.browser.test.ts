@@ -2,10 +2,11 @@
  * The exported app in Debian's headless Chromium: loads offline from file://, predicts 20
  * brain-tumor-mri images and 3 IXI volumes as Node does (probabilities within 1e-4), renders the
  * saliency overlay, and gives clear messages for bad files. Tiny models trained for one epoch.
- * Per-image latency is printed with TRANSMRI_BROWSER_LOG=1 (cpu and, when Chromium has it, webgl).
+ * Backends: cpu, wasm (shipped with the app: from file:// through wasm/wasm-binaries.js, over http from
+ * wasm/*.wasm) and, when Chromium has it, webgl. Per-image latency is printed with TRANSMRI_BROWSER_LOG=1.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -96,10 +97,12 @@ describe.skipIf(!existsSync(CHROMIUM) || !haveData)(`exported app in headless Ch
       const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1300, height: 900 } });
       try {
         const latency: Record<string, { backend: string; msPerImage: number }> = {};
-        for (const backend of ['cpu', 'webgl']) {
+        for (const backend of ['cpu', 'webgl', 'wasm']) {
           const page = await context.newPage();
           const { errors, requests } = await openApp(page, app2d.app, backend);
           const actual = (await page.evaluate(() => (window as unknown as { transmriApp: { backend(): string } }).transmriApp.backend()));
+          // the app ships wasm (from file:// through wasm/wasm-binaries.js): it must start; webgl depends on the GPU/SwiftShader
+          if (backend !== 'webgl') expect(`${actual}: ${await page.textContent('#backend-note')}`).toBe(`${backend}: running on ${backend}`);
           if (actual !== backend) {
             log(`backend ${backend} unavailable in this Chromium (got ${actual}): not measured`);
             await page.close();
@@ -149,7 +152,61 @@ describe.skipIf(!existsSync(CHROMIUM) || !haveData)(`exported app in headless Ch
         expect(Math.max(...got.map((p, k) => Math.abs(p - want[k])))).toBeLessThan(1e-4);
         await esm.close();
 
-        // 3D volumes, the drop path (file input) with the overlay drawn, and the error messages (cpu backend)
+        // the app served over http: wasm fetches its binary from wasm/ beside the page; with the binaries
+        // missing on the server, or wasm/wasm-binaries.js missing from a file:// copy, the page falls back
+        // to the next backend and says why in red
+        const appDir = join(root, 'tumor-app');
+        const serveApp = async (missingWasm: boolean): Promise<{ page: Page; fetched: string[] }> => {
+          const p = await context.newPage();
+          const fetched: string[] = [];
+          await p.route('http://transmri.test/**', (route) => {
+            const path = new URL(route.request().url()).pathname;
+            fetched.push(path);
+            const file = join(appDir, path);
+            if ((missingWasm && path.endsWith('.wasm')) || !existsSync(file)) return route.fulfill({ status: 404 });
+            return route.fulfill({ body: readFileSync(file), contentType: path.endsWith('.wasm') ? 'application/wasm' : path.endsWith('.html') ? 'text/html' : 'text/javascript' });
+          });
+          await p.goto('http://transmri.test/index.html?backend=wasm');
+          await p.waitForFunction(() => document.body.dataset.ready !== 'false', undefined, { timeout: 60_000 });
+          return { page: p, fetched };
+        };
+        const viaHttp = await serveApp(false);
+        expect(await viaHttp.page.textContent('#backend-note')).toBe('running on wasm');
+        expect(viaHttp.fetched.filter((f) => f.endsWith('.wasm'))).toEqual(['/wasm/tfjs-backend-wasm-simd.wasm']);
+        expect(viaHttp.fetched).not.toContain('/wasm/wasm-binaries.js');
+        const [httpFile, httpWant] = [...app2d.node.entries()][3];
+        const httpGot = await classifyIn(viaHttp.page, httpFile);
+        expect(httpGot.backend).toBe('wasm');
+        expect(Math.max(...httpGot.probabilities.map((p, k) => Math.abs(p - httpWant[k])))).toBeLessThan(1e-4);
+        await viaHttp.page.close();
+        const noBinaries = await serveApp(true);
+        const fallback = (await noBinaries.page.textContent('#backend-note')) ?? '';
+        expect(fallback).toMatch(/^running on (webgl|cpu) \(wasm: did not start in this browser \(its \.wasm binaries could not be loaded\)\)$/);
+        expect(await noBinaries.page.evaluate(() => document.getElementById('backend-note')?.className)).toBe('error');
+        await noBinaries.page.close();
+        const bare = join(root, 'tumor-app-bare');
+        cpSync(appDir, bare, { recursive: true });
+        rmSync(join(bare, 'wasm', 'wasm-binaries.js'));
+        const barePage = await context.newPage();
+        await openApp(barePage, join(bare, 'index.html'), 'wasm');
+        expect(await barePage.textContent('#backend-note')).toMatch(/^running on (webgl|cpu) \(wasm: wasm\/wasm-binaries\.js is missing beside index\.html \(a page opened from file:\/\/ cannot fetch the \.wasm binaries/);
+        await barePage.close();
+
+        // 3D volumes on wasm (Conv3D, and its gradients for the saliency map), then on cpu with the drop path
+        // (file input), the overlay drawn and the error messages
+        const wasmPage = await context.newPage();
+        await openApp(wasmPage, app3d.app, 'wasm');
+        let maxDiffWasm3 = 0;
+        for (const [file, want] of app3d.node) {
+          const r = await classifyIn(wasmPage, file);
+          expect(r.backend).toBe('wasm');
+          maxDiffWasm3 = Math.max(maxDiffWasm3, ...r.probabilities.map((p, k) => Math.abs(p - want[k])));
+          latency[`cae-classifier 28x28x24 wasm (${file.split('/').pop()})`] = { backend: 'wasm', msPerImage: r.ms };
+        }
+        log(`3D (wasm): max |browser - node| = ${maxDiffWasm3.toExponential(2)} over 3 volumes`);
+        expect(maxDiffWasm3).toBeLessThan(1e-4);
+        await wasmPage.close();
+
         const page = await context.newPage();
         const { errors, requests } = await openApp(page, app3d.app, 'cpu');
         let maxDiff3 = 0;
@@ -225,5 +282,5 @@ describe.skipIf(!existsSync(CHROMIUM) || !haveData)(`exported app in headless Ch
       rmSync(profile, { recursive: true, force: true });
       rmSync(root, { recursive: true, force: true });
     }
-  });
+  }, 900_000);
 });
