@@ -16,7 +16,7 @@ import type { Learner, LearnerOptions } from './learner.js';
 import type { BatchSource } from '../data/batch.js';
 import type { LossFunction, LossSpec } from './loss-spec.js';
 import { canonicalWeights, setGroupTrainable, type ModelHandle, type ModelKind } from './model-handle.js';
-import { getOptimizerState, setOptimizerState, type OptimizerSpec, type OptimizerState } from './optim.js';
+import { disposeOptimizer, getOptimizerState, optimizerHyperParameters, setOptimizerState, withHyperParameters, type OptimizerHyperParameters, type OptimizerSpec, type OptimizerState } from './optim.js';
 import type { ScheduleSpec } from './schedule.js';
 import { checksumFiles, listFiles, removeCheckpointLeftovers, verifyCheckpointFiles, type CheckpointFiles } from './checkpoint-files.js';
 import { dataDifferences, dataFingerprint, modelDifference, modelSignature, type DataFingerprint, type LayerSignature } from './fingerprint.js';
@@ -54,7 +54,11 @@ export interface CheckpointManifest {
   trainableGroups: boolean[];
   /** The loss spec, or 'function' for a user function (not serialisable). */
   loss: Exclude<LossSpec, (...args: never[]) => unknown> | 'function';
-  optimizers: Array<{ group: number; className: string; scalars: Record<string, number>; specs: tf.io.WeightsManifestEntry[]; file: string } | null>;
+  /**
+   * Each group's optimizer state; `hyper` holds its hyper-parameters (AdamW's weightDecay, betas, epsilon ...;
+   * absent in checkpoints written before they were saved), restored on resume and by `Learner.load`.
+   */
+  optimizers: Array<{ group: number; className: string; hyper?: OptimizerHyperParameters; scalars: Record<string, number>; specs: tf.io.WeightsManifestEntry[]; file: string } | null>;
   callbacks: Record<string, unknown>;
   /** Size and CRC-32 of every other file of the checkpoint, checked before loading (absent in checkpoints written before they existed). */
   files?: CheckpointFiles;
@@ -86,7 +90,7 @@ export async function saveCheckpoint(learner: Learner, dir: string, fit?: { plan
         const { data, specs } = await tf.io.encodeWeights(state.weights);
         const file = `optimizer-${g}.bin`;
         await writeFile(join(tmp, file), new Uint8Array(data));
-        optimizers.push({ group: g, className: state.className, scalars: state.scalars, specs, file });
+        optimizers.push({ group: g, className: state.className, hyper: optimizerHyperParameters(opt), scalars: state.scalars, specs, file });
       } finally {
         tf.dispose(state.weights.map((w) => w.tensor));
       }
@@ -182,8 +186,19 @@ function checkCompatible(learner: Learner, manifest: CheckpointManifest, dir: st
   }
 }
 
-/** Loads weights (by canonical position), optimizer state, freezing, history and callback state into a learner. */
-export async function restoreState(learner: Learner, dir: string, manifest: CheckpointManifest): Promise<void> {
+/** How {@link restoreState} treats the saved optimizer hyper-parameters. */
+export interface HyperRestore {
+  /** Rebuild each saved group's optimizer with the saved hyper-parameters (when its class is the saved one); default true. */
+  restore: boolean;
+  /** Values that win over the saved ones (e.g. a weightDecay given to `Learner.load`). */
+  overrides?: OptimizerHyperParameters;
+}
+
+/**
+ * Loads weights (by canonical position), optimizer state and hyper-parameters, freezing, history and
+ * callback state into a learner.
+ */
+export async function restoreState(learner: Learner, dir: string, manifest: CheckpointManifest, hyper: HyperRestore = { restore: true }): Promise<void> {
   checkCompatible(learner, manifest, dir);
   const artifacts = await fileSystemHandler(join(dir, 'model')).load!();
   if (!artifacts.weightData || !artifacts.weightSpecs) throw new FormatError('model weights missing', join(dir, 'model'));
@@ -206,7 +221,17 @@ export async function restoreState(learner: Learner, dir: string, manifest: Chec
     const weights = entry.specs.map((s) => ({ name: s.name, tensor: named[s.name] }));
     const state: OptimizerState = { className: entry.className, scalars: entry.scalars, weights };
     try {
-      await setOptimizerState(learner.optimizer(entry.group), state);
+      let opt = learner.optimizer(entry.group);
+      // the saved hyper-parameters (a class mismatch is left to setOptimizerState, which names both)
+      if (hyper.restore && entry.hyper && entry.className === opt.getClassName()) {
+        const rebuilt = withHyperParameters(opt, { ...entry.hyper, ...hyper.overrides });
+        if (rebuilt) {
+          disposeOptimizer(opt);
+          learner.optimizers[entry.group] = rebuilt;
+          opt = rebuilt;
+        }
+      }
+      await setOptimizerState(opt, state);
     } finally {
       tf.dispose(Object.values(named));
     }
@@ -221,7 +246,9 @@ export async function restoreState(learner: Learner, dir: string, manifest: Chec
 /**
  * Resumes a fit: removes leftovers of interrupted writes, checks the checkpoint belongs to the
  * same fit plan, model and data (unless `allowDataChange`) and that its files are intact,
- * restores everything, and returns the number of completed epochs.
+ * restores everything (the optimizers with their saved hyper-parameters, e.g. AdamW's weight decay,
+ * whatever the learner was built with: a resumed fit repeats the original), and returns the number
+ * of completed epochs.
  */
 export async function loadCheckpointInto(learner: Learner, dir: string, plan: FitPlan, options: { allowDataChange?: boolean } = {}): Promise<number> {
   await removeCheckpointLeftovers(dir);
@@ -266,15 +293,20 @@ export async function loadLearner(
   const custom = manifest.loss === 'function' && options.loss === undefined;
   const loss = custom ? inferenceOnlyLoss(dir) : manifest.loss === 'function' ? undefined : manifest.loss;
   const optimizer = savedOptimizer(manifest);
+  // AdamW's decay, so that an optimizer created later (after reset, or for a group saved without state) has it too
+  const saved = manifest.optimizers.find((o) => o !== null)?.hyper;
+  const weightDecay = optimizer === 'adamw' && typeof saved?.weightDecay === 'number' ? saved.weightDecay : undefined;
   const callbacks = custom ? [customLossGuard(dir), ...(options.callbacks ?? [])] : options.callbacks;
   const learner = make(handle, {
     ...(loss !== undefined ? { loss } : {}),
     ...(optimizer !== undefined ? { optimizer } : {}),
+    ...(weightDecay !== undefined ? { weightDecay } : {}),
     seed: manifest.seed,
     ...options,
     ...(callbacks !== undefined ? { callbacks } : {}),
   });
-  await restoreState(learner, real, manifest);
+  // the saved hyper-parameters, unless another optimizer (a factory, another name) is asked for; a weightDecay given here wins
+  await restoreState(learner, real, manifest, { restore: options.optimizer === undefined || options.optimizer === optimizer, overrides: options.weightDecay !== undefined ? { weightDecay: options.weightDecay } : {} });
   return learner;
 }
 

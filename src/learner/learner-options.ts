@@ -57,7 +57,7 @@ export interface FitOptions {
   groupLr?: number[];
   /** Write a resumable checkpoint to this directory after every epoch; default none. */
   checkpoint?: string;
-  /** Continue the fit saved in this checkpoint directory (same epochs, lr, schedule); default none. */
+  /** Continue the fit saved in this checkpoint directory (same epochs, lr, schedule; the optimizers take the checkpoint's hyper-parameters, e.g. AdamW's weight decay); default none. */
   resume?: string;
   /**
    * Let `resume` continue on data that differs from the checkpoint's (pipeline, split assignment or

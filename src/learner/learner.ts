@@ -234,7 +234,8 @@ export class Learner {
   /**
    * Loads a learner saved by {@link Learner.save} or a fit checkpoint: the model
    * (topology and weights), freezing, optimizer state, history and callback state.
-   * Options default to the saved loss, optimizer and seed; inference needs none. A custom loss function is
+   * Options default to the saved loss, optimizer (with its saved hyper-parameters: AdamW's weight decay,
+   * betas, epsilon; `options.weightDecay` overrides the decay) and seed; inference needs none. A custom loss function is
    * not saved: such a checkpoint predicts, and fit or validate asks for it again as `options.loss`.
    */
   static async load(dir: string, source: BatchSource, options: LearnerOptions = {}): Promise<Learner> {

@@ -91,3 +91,28 @@ export async function setOptimizerState(opt: tf.Optimizer, state: OptimizerState
     if (v !== undefined) tf.tidy(() => v.assign(tf.scalar(value, v.dtype)));
   }
 }
+
+/** An optimizer's hyper-parameters, as saved in a checkpoint: its config without the learning rate (the schedule sets that each step). */
+export type OptimizerHyperParameters = Record<string, number | boolean | string>;
+
+/** The hyper-parameters of an optimizer (AdamW's weightDecay, Adam's beta1/beta2/epsilon, momentum ...): its `getConfig()` less `learningRate`, JSON-safe values only. */
+export function optimizerHyperParameters(opt: tf.Optimizer): OptimizerHyperParameters {
+  const out: OptimizerHyperParameters = {};
+  for (const [key, value] of Object.entries(opt.getConfig())) {
+    if (key === 'learningRate') continue;
+    if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean' || typeof value === 'string') out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * A new optimizer of `opt`'s class with `hyper` over `opt`'s config, built by the class's registered
+ * `fromConfig` (every tfjs optimizer and AdamW); undefined for a class tf.serialization does not know.
+ * The caller disposes `opt` when it keeps the new one.
+ */
+export function withHyperParameters(opt: tf.Optimizer, hyper: OptimizerHyperParameters): tf.Optimizer | undefined {
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap[opt.getClassName()];
+  if (!entry) return undefined;
+  const [cls, fromConfig] = entry;
+  return fromConfig(cls, { ...opt.getConfig(), ...hyper }) as tf.Optimizer;
+}
