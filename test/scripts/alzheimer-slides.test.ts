@@ -56,10 +56,10 @@ describe.skipIf(!existsSync(ROOT))(`scripts/alzheimer-slides.ts on ${ROOT} (skip
   it('runs end to end on 40 images for 1 epoch: leakage counts, balanced accuracy, per-class recall, macro-F1, results.json and report.html', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'alz-'));
     try {
-      const results = (await main(['--root', ROOT, '--limit', '5', '--valid', '0.2', '--size', '32', '--epochs', '1', '--batchSize', '8', '--out', out, '--quiet'])) as {
+      const results = (await main(['--root', ROOT, '--limit', '5', '--valid', '0.2', '--size', '32', '--epochs', '1', '--batchSize', '8', '--groupBy', 'nearDuplicates', '--out', out, '--quiet'])) as {
         classes: string[];
         classWeights: number[];
-        leakage: { byteIdentical: number; nearDuplicates: number };
+        leakage: { byteIdentical: number; nearDuplicates: number; contamination: Record<'valid' | 'test', { n: number; flagged: number; share: number }> | null };
         test: { n: number; balancedAccuracy: number; macroF1: number; recall: Record<string, number>; confusion: number[][] };
       };
       // 5 Training (4 train + 1 valid) + 5 Testing images of each of the 4 classes.
@@ -72,12 +72,23 @@ describe.skipIf(!existsSync(ROOT))(`scripts/alzheimer-slides.ts on ${ROOT} (skip
       expect(results.test.balancedAccuracy).toBeCloseTo(meanRecall, 10);
       expect(results.test.confusion.flat().reduce((a, b) => a + b, 0)).toBe(20);
       expect(Number.isInteger(results.leakage.byteIdentical) && Number.isInteger(results.leakage.nearDuplicates)).toBe(true);
+      // contamination per split: valid (4 images, grouped by near-duplicates) and test (the 20 Testing images)
+      const c = results.leakage.contamination;
+      expect(c && [c.valid.n, c.test.n]).toEqual([4, 20]);
+      for (const s of ['valid', 'test'] as const) expect(c && c[s].share).toBeCloseTo((c as NonNullable<typeof c>)[s].flagged / (c as NonNullable<typeof c>)[s].n, 12);
       const saved = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as { test: { macroF1: number } };
       expect(saved.test.macroF1).toBe(results.test.macroF1);
       const html = await readFile(path.join(out, 'report.html'), 'utf8');
       expect(html).toContain('Alzheimer-slides pipeline');
+      expect(html).toContain('Contamination (images with a near-duplicate in train, r ≥ 0.98): valid ');
     } finally {
       await rm(out, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('scripts/alzheimer-slides.ts options', () => {
+  it('--groupBy other than subject or nearDuplicates is an OptionError naming it, before any data is read', async () => {
+    await expect(main(['--root', '/nonexistent', '--groupBy', 'patient', '--quiet'])).rejects.toThrow(/--groupBy.*expected 'subject' or 'nearDuplicates', got "patient"/);
+  });
 });
