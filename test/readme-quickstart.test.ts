@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { markdownBlock, readmeQuickStart, README_PATH } from './helpers/readme.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,7 +22,10 @@ function printed(text: string): { ba: number; auc: number } {
 }
 
 describe('README quick start', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'transmri-quickstart-'));
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'transmri-quickstart-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('imports only from transmri', () => {

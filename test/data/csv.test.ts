@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, OptionError } from '../../src/backend/errors.js';
 import { readCohortCsv } from '../../src/data/csv.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'transmri-csv-'));
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'transmri-csv-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeAll(() => {
   mkdirSync(join(dir, 'img'));

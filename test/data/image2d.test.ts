@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, OptionError } from '../../src/backend/errors.js';
 import { readImage2d, sniffImageFormat } from '../../src/data/read-image2d.js';
 import { resizeBilinearPil } from '../../src/data/resize-bilinear-pil.js';
@@ -12,7 +12,10 @@ const pil = JSON.parse(readFileSync(new URL('../fixtures/io/images-pil.json', im
   string,
   { mode: string; height: number; width: number; grey: number[]; rgb: number[]; grey_3x4: number[]; rgb_8x13: number[] }
 >;
-const dir = mkdtempSync(join(tmpdir(), 'transmri-img-'));
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'transmri-img-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('readImage2d: same pixels as PIL', () => {

@@ -2,12 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, OptionError } from '../../src/backend/errors.js';
 import { readNifti, readNiftiHeader } from '../../src/data/nifti/reader.js';
 import { buildNifti, type BuildNiftiSpec } from '../fixtures/io/build-nifti.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'transmri-nifti-bad-'));
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'transmri-nifti-bad-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let counter = 0;
 function put(bytes: Uint8Array, name = `bad${counter++}.nii.gz`): string {

@@ -2,13 +2,16 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNifti, readNiftiHeader } from '../../src/data/nifti/reader.js';
 import { writeNifti } from '../../src/data/nifti/writer.js';
 import { Volume, type Affine } from '../../src/data/volume.js';
 import { buildNifti, type BuildNiftiSpec } from '../fixtures/io/build-nifti.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'transmri-nifti-'));
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'transmri-nifti-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let counter = 0;
 function file(spec: BuildNiftiSpec, gz = false): string {

@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/backend/errors.js';
 import { parseTable, readCohortCsv, readTableObjects, tableDelimiter } from '../../src/data/csv.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'transmri-tsv-'));
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'transmri-tsv-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeAll(() => {
   mkdirSync(join(dir, 'img'));

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,10 @@ import { OptionError } from '../../src/backend/errors.js';
 import { tinyClassifier, toySource, weightValues } from './helpers.js';
 
 await tf.setBackend('cpu');
-const root = mkdtempSync(join(tmpdir(), 'transmri-cb-'));
+let root = '';
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'transmri-cb-'));
+});
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const record = (epoch: number, validLoss: number, accuracy = 0): EpochRecord => ({ epoch, trainLoss: 1, validLoss, metrics: { accuracy }, lr: 1e-3, seconds: 0 });

@@ -2,7 +2,7 @@
  * Checkpoint integrity (per-file checksums), resume fingerprints (data and model) and
  * leftovers of interrupted writes (issue 21, items 1, 2 and 6).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,10 @@ import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
 
 await tf.setBackend('cpu');
 expectNoTensorLeaks();
-const root = mkdtempSync(join(tmpdir(), 'transmri-ckpt21-'));
+let root = '';
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'transmri-ckpt21-'));
+});
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const fitOptions: FitOptions = { lr: 0.01, schedule: 'cosine' };
 

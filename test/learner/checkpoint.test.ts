@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,10 @@ import { tinyClassifier, toySource, weightValues } from './helpers.js';
 import { EarlyStopping } from '../../src/learner/callbacks/early-stopping.js';
 
 await tf.setBackend('cpu');
-const root = mkdtempSync(join(tmpdir(), 'transmri-ckpt-'));
+let root = '';
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'transmri-ckpt-'));
+});
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const fitOptions: FitOptions = { lr: 0.01, schedule: 'cosine' };

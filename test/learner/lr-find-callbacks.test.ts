@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,10 @@ import { Learner } from '../../src/learner/learner.js';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
 import { tinyClassifier, toySource, weightValues } from './helpers.js';
 
-const root = mkdtempSync(join(tmpdir(), 'transmri-lrfind-'));
+let root = '';
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'transmri-lrfind-'));
+});
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A callback that records every event with the state fields it saw. */

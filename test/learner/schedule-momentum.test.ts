@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,10 @@ import { optimizerMomentum, withMomentum } from '../../src/learner/schedule-mome
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
 import { tinyClassifier, toySource, weightValues } from './helpers.js';
 
-const root = mkdtempSync(join(tmpdir(), 'transmri-moms-'));
+let root = '';
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'transmri-moms-'));
+});
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Two optimizer steps on a scalar variable x = 0 with gradients g1, g2 and momenta mom1, mom2. */

@@ -2,12 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Volume, writeCohort, writeNifti } from '../../src/index.js';
 import { adniImagePath, adniRows, parseLabelMap } from '../../scripts/lib/adni.js';
 import { main } from '../../scripts/adni-ppmi.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'transmri-adni-ppmi-'));
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'transmri-adni-ppmi-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const VISITS = ['ADNI Screening', 'Month 12'];

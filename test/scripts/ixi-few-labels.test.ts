@@ -2,11 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OptionError, Rng, writeCohort } from '../../src/index.js';
 import { drawLabelled, runIxiFewLabels } from '../../scripts/ixi-few-labels.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'transmri-ixi-few-'));
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'transmri-ixi-few-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('ixi-few-labels', () => {

@@ -2,12 +2,15 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Volume, writeCohort, writeNifti } from '../../src/index.js';
 import { main } from '../../scripts/ixi-transfer.js';
 import { ixiRows } from '../../scripts/lib/ixi.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'transmri-ixi-'));
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'transmri-ixi-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Synthetic stand-in laid out like the IXI folder: participants.csv (MRID,Age,Sex) and t1/<MRID>_T1.nii.gz. */

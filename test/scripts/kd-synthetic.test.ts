@@ -1,13 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeKdSynthetic, parseSeverity, runKdSynthetic, subjectOf, teacherCandidates, type KdSyntheticConfig } from '../../scripts/kd-synthetic.js';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
 
 describe('scripts/kd-synthetic.ts (CI variant: 1 seed, 2 students, tiny sizes)', () => {
   expectNoTensorLeaks();
-  const dirs = ['a', 'b', 'c', 'd'].map((k) => mkdtempSync(path.join(tmpdir(), `transmri-kd-${k}-`)));
+  const dirs: string[] = [];
+  beforeAll(() => {
+    dirs.push(...['a', 'b', 'c', 'd'].map((k) => mkdtempSync(path.join(tmpdir(), `transmri-kd-${k}-`))));
+  });
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
   const cfg = (out: string): KdSyntheticConfig => ({
     seed: 2,

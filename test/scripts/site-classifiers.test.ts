@@ -1,14 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pretrainCae, trainUnfrozen } from '../../scripts/lib/site-classifiers.js';
 import { syntheticSites } from '../../scripts/lib/synthetic-sites.js';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
 
 describe('scripts/lib/site-classifiers.ts trainUnfrozen', () => {
   expectNoTensorLeaks();
-  const dir = mkdtempSync(path.join(tmpdir(), 'transmri-siteclf-'));
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'transmri-siteclf-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('trains the unfrozen encoder at encoderLr × the head rate: 0 leaves it as pretrained, 1 moves it', async () => {

@@ -1,12 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POOL_SEED_OFFSET, syntheticPool, syntheticSites } from '../../scripts/lib/synthetic-sites.js';
 import { generateCohort, readNifti, type Batch } from '../../src/index.js';
 
 describe('scripts/lib/synthetic-sites.ts', () => {
-  const dirs = [mkdtempSync(path.join(tmpdir(), 'transmri-sites-a-')), mkdtempSync(path.join(tmpdir(), 'transmri-sites-b-'))];
+  const dirs: string[] = [];
+  beforeAll(() => {
+    dirs.push(mkdtempSync(path.join(tmpdir(), 'transmri-sites-a-')), mkdtempSync(path.join(tmpdir(), 'transmri-sites-b-')));
+  });
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
   const base = { seed: 5, subjects: 16, size: 8, flip: 0 };
 

@@ -1,13 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTransferSeeds, type TransferSeedsConfig } from '../../scripts/transfer-seeds.js';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
 
 describe('scripts/transfer-seeds.ts (CI variant: 1 seed, tiny cohort, one epoch per phase)', () => {
   expectNoTensorLeaks();
-  const dirs = [mkdtempSync(path.join(tmpdir(), 'transmri-ts-a-')), mkdtempSync(path.join(tmpdir(), 'transmri-ts-b-'))];
+  const dirs: string[] = [];
+  beforeAll(() => {
+    dirs.push(mkdtempSync(path.join(tmpdir(), 'transmri-ts-a-')), mkdtempSync(path.join(tmpdir(), 'transmri-ts-b-')));
+  });
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
   const cfg = (out: string): TransferSeedsConfig => ({
     seed: 1,
