@@ -1,7 +1,7 @@
 /**
  * The rules of ARCHITECTURE.md, checked on the source: imports point one way through the layers,
  * entry points of one rank stand alone, `models` takes only types from `data`, no runtime import
- * cycle, no file over 400 lines, no grab-bag file names.
+ * cycle, bench/ does not lean on scripts/, no file over 400 lines, no grab-bag file names.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -144,6 +144,20 @@ describe('architecture (ARCHITECTURE.md rules)', () => {
     };
     for (const f of files) if (!state.has(f)) visit(f, []);
     expect(cycles).toEqual([]);
+  });
+
+  it('bench/ imports src/ (not scripts/), and neither bench/ nor scripts/ imports test/', () => {
+    const root = path.resolve(SRC, '..');
+    const bad: string[] = [];
+    for (const dir of ['bench', 'scripts']) {
+      for (const file of sourceFiles(path.join(root, dir))) {
+        for (const i of parseImports(readFileSync(file, 'utf8')).filter((i) => i.spec.startsWith('.'))) {
+          const top = path.relative(root, path.resolve(path.dirname(file), i.spec)).split(path.sep)[0];
+          if (top === 'test' || (dir === 'bench' && top === 'scripts')) bad.push(`${path.relative(root, file)} -> ${i.spec}`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
   });
 
   it(`no file over ${MAX_LINES} lines`, () => {
