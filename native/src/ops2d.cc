@@ -5,6 +5,7 @@
 // end (registerOps2d), so that addon.cc only needs one call.
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -229,29 +230,39 @@ static void divide(const float* a, const float* b, float* out, size_t n, int mod
   }
 }
 
-// Tile x (rank r, shape xs) by reps into out (shape xs[i]*reps[i]).
+// Tile x (rank r, shape xs) by reps into out (shape xs[i]*reps[i]), by blocks:
+// for each input index along axis a, the output block of the axes after a is
+// built once (recursively), then the whole block for axis a is copied
+// reps[a] - 1 times with one memcpy each. A broadcast of one value (the
+// gradient of a mean: [1,1,1,1,1] to [4,64,64,64,1]) is then a fill and a few
+// large copies, not a loop with r modulos and a 4-byte memcpy per element.
+static void tileAxis(const float* x, const int* xs, const int* reps, const size_t* xStride, const size_t* oStride,
+                     int r, int a, float* out) {
+  if (a == r - 1) {
+    if (xs[a] == 1) {
+      std::fill(out, out + reps[a], x[0]);
+    } else {
+      for (int k = 0; k < reps[a]; k++) std::memcpy(out + (size_t)k * xs[a], x, sizeof(float) * xs[a]);
+    }
+    return;
+  }
+  for (int i = 0; i < xs[a]; i++) tileAxis(x + i * xStride[a], xs, reps, xStride, oStride, r, a + 1, out + i * oStride[a]);
+  const size_t block = (size_t)xs[a] * oStride[a];
+  for (int k = 1; k < reps[a]; k++) std::memcpy(out + (size_t)k * block, out, sizeof(float) * block);
+}
+
 static void tile(const float* x, const std::vector<int>& xs, const std::vector<int>& reps, float* out) {
   const int r = (int)xs.size();
-  std::vector<size_t> os(r);
-  size_t total = 1;
-  for (int i = 0; i < r; i++) { os[i] = (size_t)xs[i] * reps[i]; total *= os[i]; }
-  if (total == 0) return;
-  const size_t inner = os[r - 1], rowsOut = total / inner;
-  const int W = xs[r - 1];
-#pragma omp parallel for schedule(static) if ((long)total > 4 * kPar)
-  for (long row = 0; row < (long)rowsOut; row++) {
-    // Source row: each output index modulo the input extent.
-    size_t rem = row, src = 0, stride = W;
-    for (int i = r - 2; i >= 0; i--) {
-      const size_t oi = rem % os[i];
-      rem /= os[i];
-      src += (oi % xs[i]) * stride;
-      stride *= xs[i];
-    }
-    const float* s = x + src;
-    float* o = out + (size_t)row * inner;
-    for (int k = 0; k < reps[r - 1]; k++) std::memcpy(o + (size_t)k * W, s, sizeof(float) * W);
+  std::vector<size_t> xStride(r), oStride(r);
+  size_t xsz = 1, osz = 1;
+  for (int i = r - 1; i >= 0; i--) {
+    xStride[i] = xsz;
+    oStride[i] = osz;
+    xsz *= xs[i];
+    osz *= (size_t)xs[i] * reps[i];
   }
+  if (osz == 0) return;
+  tileAxis(x, xs.data(), reps.data(), xStride.data(), oStride.data(), r, 0, out);
 }
 
 // y = (x - mean) * scale / sqrt(var + eps) + offset over rows of C channels.

@@ -183,7 +183,9 @@ describe.skipIf(!built)('native 2D kernels match tfjs', () => {
 
   it('Tile of ranks 1 to 4, including a channel vector tiled over N, H, W', () => {
     const rng = new Rng(6);
-    const cases: Array<[number[], number[]]> = [[[5], [3]], [[2, 3], [2, 2]], [[1, 1, 1, 5], [2, 3, 4, 1]], [[3, 1, 2], [1, 4, 2]], [[2, 3, 1, 4], [3, 1, 5, 2]]];
+    // Also a scalar broadcast to rank 5 (a mean's gradient), a reps of 1 between copies, and zero reps.
+    const cases: Array<[number[], number[]]> = [[[5], [3]], [[2, 3], [2, 2]], [[1, 1, 1, 5], [2, 3, 4, 1]], [[3, 1, 2], [1, 4, 2]], [[2, 3, 1, 4], [3, 1, 5, 2]],
+      [[1, 1, 1, 1, 1], [4, 6, 5, 7, 1]], [[1, 1, 1, 1, 1], [2, 3, 3, 3, 16]], [[2, 1, 3, 1, 2], [1, 3, 1, 4, 2]], [[3, 2], [0, 2]]];
     for (const [shape, reps] of cases) {
       const x = randn(rng, shape);
       const { ref, nat } = refAndNative(() => [tf.tile(x, reps)]);

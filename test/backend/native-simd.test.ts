@@ -99,6 +99,11 @@ const CASES: G[] = [
   { N: 1, D: 3, H: 5, W: 8, Ci: 32, Co: 16, K: [3, 3, 3], S: [1, 1, 1], same: true },
   { N: 1, D: 3, H: 5, W: 8, Ci: 16, Co: 32, K: [3, 3, 3], S: [1, 1, 1], same: true },
   { N: 1, D: 3, H: 5, W: 6, Ci: 8, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  // AVX-512's three-tap tiles (one vector of output channels, stride 1 along W) with a
+  // channel stride of 48 (the last 16 of 48 channels), 12 input channels (a partial block
+  // of 8) and rows of 2 and 5 outputs.
+  { N: 1, D: 3, H: 4, W: 5, Ci: 12, Co: 48, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 2, D: 2, H: 3, W: 2, Ci: 16, Co: 16, K: [3, 3, 3], S: [1, 1, 1], same: true },
 ];
 
 describe.skipIf(!addon)('native instruction-set paths', () => {
