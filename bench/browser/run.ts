@@ -1,9 +1,10 @@
 /**
  * Browser latency of the edge-distillation pair (kd-brain-tumor's models at 128×128×3): the edge student
  * (`edgeCnn`) and the ResNet teacher (`resnet2d`), exported with `exportModel`, run by the static app in
- * Debian's headless Chromium on tfjs' cpu and webgl backends (webgl through SwiftShader when there is no
- * GPU). Per-image latency = the app's forward pass (upload, predict, read back) on 20 brain-tumor-mri test
- * images, after one warm-up image. Weights are untrained (latency does not depend on them).
+ * Debian's headless Chromium on tfjs' webgl, wasm and cpu backends (webgl through SwiftShader when there
+ * is no GPU; wasm from file:// runs the SIMD binary on one thread, since such a page is never
+ * cross-origin isolated). Per-image latency = the app's forward pass (upload, predict, read back) on 20
+ * brain-tumor-mri test images, after one warm-up image. Weights are untrained (latency does not depend on them).
  * Writes bench/results/browser-latency.json. Usage: npx tsx bench/browser/run.ts [--data DIR]
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,13 +47,14 @@ const models = {
   'ResNet teacher (resnet2d)': { model: resnet2d({ inputShape: [128, 128, 3] }, 4).model, kind: 'classifier' as const },
 };
 const results: Array<Record<string, unknown>> = [];
+const loadStart = (await import('node:os')).loadavg();
 const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true });
 try {
   for (const [name, handle] of Object.entries(models)) {
     const dir = join(root, name.replace(/\W+/g, '-'));
     const { meta, bytes } = await exportModel(new Learner(source([128, 128, 3]), handle), join(dir, 'export'));
     const { index } = await writeApp(join(dir, 'export'), join(dir, 'app'));
-    for (const backend of ['cpu', 'webgl']) {
+    for (const backend of ['webgl', 'wasm', 'cpu']) {
       const page = await context.newPage();
       await page.goto(`${pathToFileURL(index).href}?backend=${backend}`);
       await page.waitForFunction(() => document.body.dataset.ready !== 'false', undefined, { timeout: 120_000 });
@@ -83,5 +85,5 @@ try {
   rmSync(root, { recursive: true, force: true });
 }
 const out = join('bench', 'results', 'browser-latency.json');
-writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), chromium: CHROMIUM, note: 'webgl is SwiftShader (software) in headless Chromium without a GPU; loadavg at start ' + (await import('node:os')).loadavg().map((v) => v.toFixed(1)).join(' '), results }, null, 1));
+writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), chromium: CHROMIUM, note: 'webgl is SwiftShader (software rendering) in headless Chromium without a GPU; wasm is the SIMD binary on one thread (file:// page)', loadavg: { start: loadStart.map((v) => +v.toFixed(2)), end: (await import('node:os')).loadavg().map((v) => +v.toFixed(2)) }, results }, null, 1));
 console.log(`wrote ${out}`);
