@@ -3,7 +3,7 @@
  * manifest and restored on resume and by Learner.load (before, a resumed or reloaded AdamW took the
  * learner's default decay 0.01 and default betas).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,10 @@ import { tinyClassifier, toySource, weightValues } from './helpers.js';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
 
 await tf.setBackend('cpu');
-const root = mkdtempSync(join(tmpdir(), 'transmri-ckpt-opt-'));
+let root = '';
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'transmri-ckpt-opt-'));
+});
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const fitOptions: FitOptions = { lr: 0.01, schedule: 'cosine' };
