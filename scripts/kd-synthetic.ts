@@ -35,6 +35,7 @@ import {
   winTieLoss,
   withUnlabelled,
   type BatchSource,
+  type ClassificationReport,
   type LearnerOptions,
   type SeedSummary,
   type StudentModel,
@@ -42,6 +43,7 @@ import {
   type VolumeSplit,
 } from '../src/index.js';
 import { parseCli, parseList, parseSeeds } from './lib/cli.js';
+import { classScores, classScoresTable, confusionText, recallText, type ClassScores } from './lib/class-scores.js';
 import { isEntryPoint, markdownTable, writeResultsAndTable } from './lib/experiment.js';
 import { classifierEpochs, pretrainCae, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
 import { syntheticPool, syntheticSites } from './lib/synthetic-sites.js';
@@ -148,7 +150,7 @@ export type TeacherKind = (typeof TEACHERS)[number];
 type Method = (typeof METHODS)[number];
 
 /** Test metrics of one trained model. */
-export interface TestScore {
+export interface TestScore extends ClassScores {
   balancedAccuracy: number;
   auc: number;
   accuracy: number;
@@ -169,6 +171,8 @@ export interface KdSeedRow {
 /** What results.json holds. */
 export interface KdSyntheticResults {
   config: KdSyntheticConfig;
+  /** Class names, in the order of every recall and confusion row and column. */
+  classes: string[];
   seeds: number[];
   perSeed: KdSeedRow[];
   /** Test balanced accuracy over the seeds: the teacher, and each student and method. */
@@ -225,9 +229,9 @@ export function buildStudent(name: StudentName, cfg: KdSyntheticConfig, seed: nu
   }
 }
 
-function score(t: { test: { metrics?: { balancedAccuracy: number; auc: number; accuracy: number } }; validBa: number }, seconds: number): TestScore {
+function score(t: { test: { metrics?: ClassificationReport }; validBa: number }, seconds: number): TestScore {
   const m = t.test.metrics!;
-  return { balancedAccuracy: m.balancedAccuracy, auc: m.auc, accuracy: m.accuracy, validBalancedAccuracy: t.validBa, seconds };
+  return { balancedAccuracy: m.balancedAccuracy, auc: m.auc, accuracy: m.accuracy, validBalancedAccuracy: t.validBa, seconds, ...classScores(m) };
 }
 
 async function evaluate(learner: Learner, t0: number): Promise<TestScore> {
@@ -284,7 +288,7 @@ async function trainTeacher(cfg: KdSyntheticConfig, siteA: BatchSource, siteB: B
   const kind = kinds.reduce((best, k) => (scores[k]!.validBalancedAccuracy > scores[best]!.validBalancedAccuracy ? k : best));
   for (const k of kinds) {
     const c = candidates[k]!;
-    log(`   seed ${mc.seed} teacher ${k.padEnd(8)} test BA ${scores[k]!.balancedAccuracy.toFixed(3)} (valid ${c.validBa.toFixed(3)}, ${scores[k]!.seconds.toFixed(0)} s)${k === kind ? ' ← teaches' : ''}`);
+    log(`   seed ${mc.seed} teacher ${k.padEnd(8)} test BA ${scores[k]!.balancedAccuracy.toFixed(3)} (valid ${c.validBa.toFixed(3)}, ${scores[k]!.seconds.toFixed(0)} s)${k === kind ? ' ← teaches' : ''}; recall ${recallText(c.learner.source.classes, scores[k]!)}, confusion ${confusionText(scores[k]!.confusion)}`);
     if (k !== kind) {
       c.learner.dispose();
       c.model.dispose();
@@ -344,9 +348,11 @@ export async function runKdSynthetic(cfg: KdSyntheticConfig, log: (line: string)
   const backend = await initBackend({ log });
   const out = path.resolve(cfg.out);
   const perSeed: KdSeedRow[] = [];
+  let classes: string[] = [];
   for (const seed of seeds) {
     const ts = Date.now();
     const { siteA, siteB, inputShape } = await syntheticSites(path.join(out, `seed-${seed}`), { seed, subjects: cfg.subjects, size: cfg.size, flip: cfg.flip, severity: parseSeverity(cfg.severity) });
+    classes = [...siteB.classes];
     const mc: SiteClassifierConfig = { seed, inputShape, aeEpochs: cfg.aeEpochs, clfEpochs: cfg.clfEpochs, encoderLr: cfg.encoderLr, batchSize: cfg.batchSize, bootstrap: cfg.bootstrap, batchNorm: cfg.teacherBatchNorm };
     const loaded: Partial<Record<'train' | 'valid' | 'test', VolumeSplit>> = {};
     for (const split of ['train', 'valid', 'test'] as const) loaded[split] = await loadSplit(siteB, split);
@@ -372,13 +378,15 @@ export async function runKdSynthetic(cfg: KdSyntheticConfig, log: (line: string)
       row.students[name] = r;
       const oracle = r.oracle ? `, oracle ${r.oracle.balancedAccuracy.toFixed(3)} (${r.oracle.seconds.toFixed(0)} s)` : '';
       log(`   seed ${seed} ${name.padEnd(8)} test BA plain ${r.plain.balancedAccuracy.toFixed(3)} (${r.plain.seconds.toFixed(0)} s), distilled ${r.distilled.balancedAccuracy.toFixed(3)} (${r.distilled.seconds.toFixed(0)} s)${oracle}`);
+      const perClass = (['plain', 'distilled', ...(r.oracle ? ['oracle' as const] : [])] as const).map((k) => `${k} ${recallText(siteB.classes, r[k]!)} ${confusionText(r[k]!.confusion)}`);
+      log(`   seed ${seed} ${name.padEnd(8)} recall and confusion: ${perClass.join('; ')}`);
     }
     teacher.learner.dispose();
     teacher.model.dispose();
     row.seconds = (Date.now() - ts) / 1000;
     perSeed.push(row);
   }
-  const results: KdSyntheticResults = { config: cfg, seeds, perSeed, summary: summarizeSeeds(perSeed, students), backend: backendForReport(backend), seconds: (Date.now() - t0) / 1000 };
+  const results: KdSyntheticResults = { config: cfg, classes, seeds, perSeed, summary: summarizeSeeds(perSeed, students), backend: backendForReport(backend), seconds: (Date.now() - t0) / 1000 };
   await writeResultsAndTable(out, results, tableMarkdown(results, students), log);
   log(`Results: ${path.join(out, 'results.json')} (${results.seconds.toFixed(0)} s)`);
   return results;
@@ -420,7 +428,7 @@ export async function mergeKdSynthetic(files: readonly string[]): Promise<KdSynt
   perSeed.sort((a, b) => a.seed - b.seed);
   const students = STUDENTS.filter((n) => perSeed.every((r) => r.students[n]));
   const first = runs[0].r;
-  return { config: first.config, seeds: perSeed.map((r) => r.seed), perSeed, summary: summarizeSeeds(perSeed, students), backend: first.backend, seconds: runs.reduce((a, { r }) => a + r.seconds, 0) };
+  return { config: first.config, classes: first.classes ?? [], seeds: perSeed.map((r) => r.seed), perSeed, summary: summarizeSeeds(perSeed, students), backend: first.backend, seconds: runs.reduce((a, { r }) => a + r.seconds, 0) };
 }
 
 /** The Markdown tables: mean ± sd per student and method, paired difference; then the per-seed values. */
@@ -461,7 +469,18 @@ export function tableMarkdown(results: KdSyntheticResults, students: readonly St
     '',
     markdownTable(['seed', 'teacher', ...students, 'time'], perSeed),
     '',
+    ...perClassSection(results, students, oracle),
   ].join('\n');
+}
+
+/** Per-class test recall over the seeds and the confusion matrices summed over them, per model (none for results without them). */
+function perClassSection(results: KdSyntheticResults, students: readonly StudentName[], oracle: boolean): string[] {
+  const models = [
+    { name: `3D teacher (${[...new Set(results.perSeed.map((r) => r.teacher.kind))].join('/')})`, runs: results.perSeed.map((r) => r.teacher.candidates[r.teacher.kind]) },
+    ...students.flatMap((name) => (['plain', 'distilled', ...(oracle ? ['oracle' as const] : [])] as const).map((k) => ({ name: `${name} ${k}`, runs: results.perSeed.map((r) => r.students[name]![k]) }))),
+  ];
+  const table = results.classes.length > 0 ? classScoresTable(results.classes, models) : undefined;
+  return table ? [`Per-class test recall (mean ± sd over ${results.seeds.length} seeds) and confusion matrices (summed over the seeds):`, '', table, ''] : [];
 }
 
 if (isEntryPoint(import.meta.url)) {

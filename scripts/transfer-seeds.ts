@@ -12,6 +12,7 @@
 import path from 'node:path';
 import { initBackend } from '../src/index.js';
 import { parseCli, parseList, parseSeeds } from './lib/cli.js';
+import { classScores, classScoresTable, confusionText, recallText, type ClassScores } from './lib/class-scores.js';
 import { isEntryPoint, markdownTable, writeResultsAndTable } from './lib/experiment.js';
 import { backendForReport } from '../src/index.js';
 import { formatMeanSd, pairedDifference, seedSummary, winTieLoss, type SeedSummary } from '../src/index.js';
@@ -50,14 +51,16 @@ export interface TransferSeedRow {
   pretrainMse: [number, number];
   /** Multitask pretraining: site-A validation balanced accuracy of its own head. */
   multitaskSiteABa?: number;
-  /** Per variant: site-B test balanced accuracy, AUC, accuracy, and validation balanced accuracy. */
-  variants: Partial<Record<Variant, { balancedAccuracy: number; auc: number; accuracy: number; validBalancedAccuracy: number; seconds: number }>>;
+  /** Per variant: site-B test balanced accuracy, AUC, accuracy, per-class recall and confusion matrix, and validation balanced accuracy. */
+  variants: Partial<Record<Variant, { balancedAccuracy: number; auc: number; accuracy: number; validBalancedAccuracy: number; seconds: number } & ClassScores>>;
   seconds: number;
 }
 
 /** What results.json holds. */
 export interface TransferSeedsResults {
   config: TransferSeedsConfig;
+  /** Class names, in the order of every recall and confusion row and column. */
+  classes: string[];
   seeds: number[];
   perSeed: TransferSeedRow[];
   /** Test balanced accuracy per variant over the seeds. */
@@ -70,7 +73,7 @@ export interface TransferSeedsResults {
 
 function row(t: TrainedClassifier, seconds: number) {
   const m = t.test.metrics!;
-  return { balancedAccuracy: m.balancedAccuracy, auc: m.auc, accuracy: m.accuracy, validBalancedAccuracy: t.validBa, seconds };
+  return { balancedAccuracy: m.balancedAccuracy, auc: m.auc, accuracy: m.accuracy, validBalancedAccuracy: t.validBa, seconds, ...classScores(m) };
 }
 
 function release(t: TrainedClassifier): void {
@@ -86,9 +89,11 @@ export async function runTransferSeeds(cfg: TransferSeedsConfig, log: (line: str
   const backend = await initBackend({ log });
   const out = path.resolve(cfg.out);
   const perSeed: TransferSeedRow[] = [];
+  let classes: string[] = [];
   for (const seed of seeds) {
     const ts = Date.now();
     const { siteA, siteB, inputShape } = await syntheticSites(path.join(out, `seed-${seed}`), { seed, subjects: cfg.subjects, size: cfg.size, flip: cfg.flip });
+    classes = [...siteB.classes];
     const mc: SiteClassifierConfig = { seed, inputShape, aeEpochs: cfg.aeEpochs, clfEpochs: cfg.clfEpochs, batchSize: cfg.batchSize, bootstrap: cfg.bootstrap };
     const r: TransferSeedRow = { seed, pretrainMse: [NaN, NaN], variants: {}, seconds: 0 };
     const run = async (name: Variant, train: () => Promise<TrainedClassifier>): Promise<void> => {
@@ -96,7 +101,8 @@ export async function runTransferSeeds(cfg: TransferSeedsConfig, log: (line: str
       const t = await train();
       r.variants[name] = row(t, (Date.now() - tv) / 1000);
       release(t);
-      log(`   seed ${seed} ${name.padEnd(9)} test BA ${r.variants[name]!.balancedAccuracy.toFixed(3)} (valid ${t.validBa.toFixed(3)}, ${r.variants[name]!.seconds.toFixed(0)} s)`);
+      const v = r.variants[name]!;
+      log(`   seed ${seed} ${name.padEnd(9)} test BA ${v.balancedAccuracy.toFixed(3)} (valid ${t.validBa.toFixed(3)}, ${v.seconds.toFixed(0)} s); recall ${recallText(siteB.classes, v)}, confusion ${confusionText(v.confusion)}`);
     };
     if (variants.includes('transfer') || variants.includes('unfrozen')) {
       const ae = await pretrainCae(siteA, mc);
@@ -123,7 +129,7 @@ export async function runTransferSeeds(cfg: TransferSeedsConfig, log: (line: str
     summary[v] = seedSummary(ba(v));
     if (v !== 'scratch' && variants.includes('scratch')) vsScratch[v] = { ...seedSummary(pairedDifference(ba(v), ba('scratch'))), ...winTieLoss(ba(v), ba('scratch')) };
   }
-  const results: TransferSeedsResults = { config: cfg, seeds, perSeed, summary, vsScratch, backend: backendForReport(backend), seconds: (Date.now() - t0) / 1000 };
+  const results: TransferSeedsResults = { config: cfg, classes, seeds, perSeed, summary, vsScratch, backend: backendForReport(backend), seconds: (Date.now() - t0) / 1000 };
   await writeResultsAndTable(out, results, tableMarkdown(results, variants), log);
   log(`Results: ${path.join(out, 'results.json')} (${results.seconds.toFixed(0)} s)`);
   return results;
@@ -133,6 +139,10 @@ export async function runTransferSeeds(cfg: TransferSeedsConfig, log: (line: str
 export function tableMarkdown(results: TransferSeedsResults, variants: readonly Variant[]): string {
   const c = results.config;
   const head = ['variant', `test balanced accuracy, mean ± sd (${results.seeds.length} seeds)`, 'minus scratch, mean ± sd', 'better / tie / worse than scratch', ...results.seeds.map((s) => `seed ${s}`)];
+  const perClass = classScoresTable(
+    results.classes ?? [],
+    variants.map((v) => ({ name: v, runs: results.perSeed.map((r) => r.variants[v]) })),
+  );
   const rows = variants.map((v) => {
     const d = results.vsScratch[v];
     return [v, formatMeanSd(results.summary[v]!), d ? formatMeanSd(d) : '', d ? `${d.wins} / ${d.ties} / ${d.losses}` : '', ...results.summary[v]!.values.map((x) => x.toFixed(3))];
@@ -144,6 +154,7 @@ export function tableMarkdown(results: TransferSeedsResults, variants: readonly 
     '',
     markdownTable(head, rows),
     '',
+    ...(perClass ? [`Per-class test recall (mean ± sd over ${results.seeds.length} seeds) and confusion matrices (summed over the seeds):`, '', perClass, ''] : []),
   ].join('\n');
 }
 

@@ -66,6 +66,16 @@ describe('scripts/kd-synthetic.ts (CI variant: 1 seed, 2 students, tiny sizes)',
     expect(table).toMatch(/\| 2 \| scratch \d\.\d{3} \| \d\.\d{3} \/ \d\.\d{3} \| \d\.\d{3} \/ \d\.\d{3} \|/);
     const saved = JSON.parse(readFileSync(path.join(dirs[0], 'results.json'), 'utf8')) as typeof first;
     expect(saved.perSeed[0].students.joint!.distilled.balancedAccuracy).toBe(row.students.joint!.distilled.balancedAccuracy);
+    // per-class recall and confusion of every model: recall[k] = confusion[k][k] / row k's total, balanced accuracy their mean
+    expect(first.classes).toHaveLength(2);
+    for (const t of [row.teacher.candidates.scratch!, ...Object.values(row.students).flatMap((x) => [x.plain, x.distilled])]) {
+      t.recall.forEach((r, k) => expect(r).toBeCloseTo(t.confusion[k][k] / t.confusion[k].reduce((a, b) => a + b, 0), 12));
+      expect(t.balancedAccuracy).toBeCloseTo((t.recall[0] + t.recall[1]) / 2, 12);
+    }
+    const jd = row.students.joint!.distilled;
+    expect(table).toContain(`| model | recall ${first.classes[0]} | recall ${first.classes[1]} | confusion`);
+    expect(table).toContain(`| joint distilled | ${jd.recall[0].toFixed(3)} ± 0.000 | ${jd.recall[1].toFixed(3)} ± 0.000 | [${jd.confusion[0].join(' ')}; ${jd.confusion[1].join(' ')}] |`);
+    expect(table).toContain('| 3D teacher (scratch) | ');
 
     const second = await runKdSynthetic(cfg(dirs[1]), () => {});
     const strip = (r: typeof first) => r.perSeed.map((p) => ({ teacher: p.teacher.candidates.scratch!.balancedAccuracy, students: Object.values(p.students).map((x) => [x.plain.balancedAccuracy, x.plain.auc, x.distilled.balancedAccuracy, x.distilled.auc]) }));
@@ -117,6 +127,9 @@ describe('scripts/kd-synthetic.ts (CI variant: 1 seed, 2 students, tiny sizes)',
     const viaCli = await runKdSynthetic({ ...quick(dirs[3], 5), merge: files.join(',') }, () => {});
     expect(viaCli.summary).toEqual(merged.summary);
     expect(readFileSync(path.join(dirs[3], 'table.md'), 'utf8')).toContain('2 seeds (4, 5)');
+    // the confusion matrices of the two seeds are summed in the per-class table
+    const [ca, cb] = [a.perSeed[0].students.edge!.plain.confusion, b.perSeed[0].students.edge!.plain.confusion];
+    expect(readFileSync(path.join(dirs[3], 'table.md'), 'utf8')).toContain(`[${ca[0].map((x, j) => x + cb[0][j]).join(' ')}; ${ca[1].map((x, j) => x + cb[1][j]).join(' ')}] |`);
     await expect(mergeKdSynthetic([files[1], files[1]])).rejects.toThrow(/repeats seed 4/);
     await expect(mergeKdSynthetic([files[1], path.join(dirs[0], 'results.json')])).rejects.toThrow(/other settings/);
   }, 60_000);

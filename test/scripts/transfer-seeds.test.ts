@@ -36,12 +36,22 @@ describe('scripts/transfer-seeds.ts (CI variant: 1 seed, tiny cohort, one epoch 
       expect(v.balancedAccuracy).toBeGreaterThanOrEqual(0);
       expect(v.balancedAccuracy).toBeLessThanOrEqual(1);
     }
+    // per-class recall and the confusion matrix of every variant: recall[k] = confusion[k][k] / row k's total, balanced accuracy their mean
+    expect(first.classes).toHaveLength(2);
+    for (const v of Object.values(row.variants)) {
+      expect(v.confusion).toHaveLength(2);
+      v.recall.forEach((r, k) => expect(r).toBeCloseTo(v.confusion[k][k] / v.confusion[k].reduce((a, b) => a + b, 0), 12));
+      expect(v.balancedAccuracy).toBeCloseTo((v.recall[0] + v.recall[1]) / 2, 12);
+    }
     expect(Number.isFinite(row.pretrainMse[0]) && Number.isFinite(row.pretrainMse[1])).toBe(true);
     expect(first.vsScratch.transfer!.mean).toBeCloseTo(row.variants.transfer!.balancedAccuracy - row.variants.scratch!.balancedAccuracy, 12);
     expect(first.vsScratch.scratch).toBeUndefined();
     const table = readFileSync(path.join(dirs[0], 'table.md'), 'utf8');
     expect(table).toContain('| variant | test balanced accuracy, mean ± sd (1 seeds) | minus scratch, mean ± sd | better / tie / worse than scratch | seed 1 |');
     for (const v of ['transfer', 'unfrozen', 'multitask', 'scratch']) expect(table).toMatch(new RegExp(`\\| ${v} \\| \\d\\.\\d{3} ± \\d\\.\\d{3} \\|`));
+    expect(table).toContain(`| model | recall ${first.classes[0]} | recall ${first.classes[1]} | confusion (rows true ${first.classes.join('/')}, columns predicted; summed over runs) |`);
+    const sc = row.variants.scratch!;
+    expect(table).toContain(`| scratch | ${sc.recall[0].toFixed(3)} ± 0.000 | ${sc.recall[1].toFixed(3)} ± 0.000 | [${sc.confusion[0].join(' ')}; ${sc.confusion[1].join(' ')}] |`);
     const saved = JSON.parse(readFileSync(path.join(dirs[0], 'results.json'), 'utf8')) as typeof first;
     expect(saved.summary.unfrozen!.values).toEqual([row.variants.unfrozen!.balancedAccuracy]);
 

@@ -1,0 +1,48 @@
+/**
+ * Per-class recall and confusion matrices in the experiment scripts' logs and tables (issue 17
+ * item 5: a rare class missed by every model must show), from the library's classification report.
+ */
+import { formatMeanSd, seedSummary, type ClassificationReport } from '../../src/index.js';
+import { markdownTable } from './experiment.js';
+
+/** The per-class part of a test report: recall per class (class order) and confusion[true][predicted]. */
+export interface ClassScores {
+  recall: number[];
+  confusion: number[][];
+}
+
+/** The per-class part of a classification report. */
+export function classScores(m: Pick<ClassificationReport, 'recall' | 'confusion'>): ClassScores {
+  return { recall: [...m.recall], confusion: m.confusion.map((row) => [...row]) };
+}
+
+/** `CN 0.900, AD 0.700`. */
+export function recallText(classes: readonly string[], s: ClassScores): string {
+  return classes.map((c, k) => `${c} ${s.recall[k].toFixed(3)}`).join(', ');
+}
+
+/** `[9 1; 3 7]`: confusion[true][predicted], rows separated by `;`. */
+export function confusionText(confusion: readonly (readonly number[])[]): string {
+  return `[${confusion.map((row) => row.join(' ')).join('; ')}]`;
+}
+
+/** Element-wise sum of confusion matrices of one shape. */
+export function sumConfusion(matrices: ReadonlyArray<readonly (readonly number[])[]>): number[][] {
+  return matrices[0].map((row, i) => row.map((_, j) => matrices.reduce((a, m) => a + m[i][j], 0)));
+}
+
+/**
+ * A Markdown table with one row per model: each class's test recall (mean ± sd over the runs,
+ * e.g. seeds) and the confusion matrix summed over the runs. Models whose runs lack per-class
+ * scores (results written before they were recorded) are left out; undefined when none has them.
+ */
+export function classScoresTable(classes: readonly string[], models: ReadonlyArray<{ name: string; runs: ReadonlyArray<Partial<ClassScores> | undefined> }>): string | undefined {
+  const rows = models
+    .filter((m) => m.runs.length > 0 && m.runs.every((r) => r?.recall !== undefined && r.confusion !== undefined))
+    .map((m) => {
+      const runs = m.runs as ClassScores[];
+      return [m.name, ...classes.map((_, k) => formatMeanSd(seedSummary(runs.map((r) => r.recall[k])))), confusionText(sumConfusion(runs.map((r) => r.confusion)))];
+    });
+  if (rows.length === 0) return undefined;
+  return markdownTable(['model', ...classes.map((c) => `recall ${c}`), `confusion (rows true ${classes.join('/')}, columns predicted; summed over runs)`], rows);
+}
