@@ -8,14 +8,17 @@
  *   3. site B: only `--labelled` of the training subjects keep their labels (per class, whole subjects);
  *      transfer = the pretrained encoder + a head, head first then fine-tuned whole, vs the same
  *      network from scratch, both on the labelled scans only;
- *   4. the 3D classifier with the higher validation balanced accuracy teaches a 2D early-fusion
- *      student (3 middle axial slices as channels): distilled (Hinton KD + similarity-preserving)
- *      on the labelled scans plus the unlabelled site-B training scans as a transfer set, vs the
- *      same student (same initial weights) trained plainly on the labelled scans.
+ *   4. the 3D classifier with the higher validation balanced accuracy teaches a 2D student
+ *      (`--student`: by default the dynamic image, a rank-pooled image of the 8 middle axial slices):
+ *      distilled (Hinton KD + similarity-preserving) on the labelled scans plus a transfer set of
+ *      unlabelled site-B scans (the unlabelled training subjects' and, with `--pool`, those of new
+ *      subjects), vs the same student (same initial weights) trained plainly on the labelled scans;
+ *   5. the first seed's distilled student exported and written as an offline browser app beside the report.
  * Then mean ± sd over the seeds, paired differences with 95 % t intervals, a reading of them,
  * results.json, table.md and an HTML report (details of the first seed).
  *
- * Settings fixed on pilot seeds 100–102 (not reported) before seeds 0–2 were run: see docs/demo.md.
+ * Settings (kd-synthetic's label-scarce setting, the dynamic-image student) fixed on pilot seeds
+ * 100–102, which are not reported, before seeds 0–2 were run: see docs/demo.md.
  *
  *   npm run demo -- --help
  */
@@ -27,6 +30,7 @@ import {
   OptionError,
   VolumeViewSource,
   distill,
+  dynamicImage,
   earlyFusion,
   exportModel,
   flipX,
@@ -41,7 +45,7 @@ import {
   versionsForReport,
   writeApp,
 } from '../src/index.js';
-import type { BatchSource, Experiment, StudentView, VolumeSplit } from '../src/index.js';
+import type { BatchSource, Experiment, StudentModel, StudentView, VolumeSplit } from '../src/index.js';
 import { parseCli, parseSeeds } from './lib/cli.js';
 import { isEntryPoint, writeResultsAndTable } from './lib/experiment.js';
 import { pretrainCae, trainScratch, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
@@ -55,14 +59,15 @@ const spec = {
     seed: -1,
     seeds: '0,1,2',
     out: 'out/demo',
-    subjects: 96,
+    subjects: 192,
     size: 24,
     severity: '0.2,0.6',
     labelled: 0.25,
-    pool: 0,
-    aeEpochs: 15,
-    clfEpochs: 30,
-    studentEpochs: 40,
+    pool: 96,
+    student: 'dynamic',
+    aeEpochs: 20,
+    clfEpochs: 40,
+    studentEpochs: 60,
     studentLr: 3e-3,
     batchSize: 8,
     flip: 0.5,
@@ -77,6 +82,7 @@ const spec = {
     severity: { type: 'string', help: "range 'lo,hi' of the disease severity, uniform in [0, 1] (the cohort's default 0.5,1 is easy to see on a few slices)" },
     labelled: { type: 'number', help: "fraction (0, 1] of site B's training subjects whose labels are used; the others' scans are the distillation's transfer set" },
     pool: { type: 'number', help: "site-B subjects of a second cohort (same population, seed + 1000003) whose scans join the distillation's transfer set unlabelled; 0 = none" },
+    student: { type: 'string', help: "the 2D student: 'early' (3 middle axial slices as channels) or 'dynamic' (rank-pooled image of the 8 middle axial slices)" },
     aeEpochs: { type: 'number', help: 'epochs of CAE pretraining on site A' },
     clfEpochs: { type: 'number', help: 'base epochs of the 3D classifiers on site B (each trains clfEpochs + ceil(clfEpochs / 3))' },
     studentEpochs: { type: 'number', help: 'epochs of the 2D student, plain and distilled alike' },
@@ -109,14 +115,24 @@ export interface DemoResults {
   cpuSeconds: number;
 }
 
-/**
- * Where the distilled student runs in a browser (the portable-models work, issue 20, fills this in);
- * the report and docs/demo.md link it when set.
- */
-export const STUDENT_APP_URL: string | undefined = undefined;
-
-const STUDENT_VIEW: StudentView = { kind: 'channels', axis: 2, count: 3 };
 const STUDENT_WIDTHS = [16, 32, 64];
+const STUDENTS = ['early', 'dynamic'] as const;
+
+/** The view of the volume the 2D student `name` reads (axial slices through the middle). */
+function studentView(name: string): StudentView {
+  return name === 'dynamic' ? { kind: 'sequence', axis: 2, count: 8 } : { kind: 'channels', axis: 2, count: 3 };
+}
+
+/** The demo's 2D student (fresh weights from `seed`): kd-synthetic's early-fusion or dynamic-image student. */
+function buildStudent(name: string, size: number, seed: number, numClasses: number): { student: StudentModel; view: StudentView } {
+  const view = studentView(name);
+  const student =
+    name === 'dynamic'
+      ? dynamicImage({ sliceShape: [size, size, 1], slices: view.count, coefficients: 'bilen', widths: STUDENT_WIDTHS, seed }, numClasses)
+      : earlyFusion({ sliceShape: [size, size], slices: view.count, widths: STUDENT_WIDTHS, seed }, numClasses);
+  return { student, view };
+}
+
 const KD_LOSS = { hinton: { temperature: 4, alpha: 0.5 }, similarity: { weight: 5, normalize: 'cosine-max' as const } };
 
 function parseSeverity(text: string): [number, number] {
@@ -186,8 +202,8 @@ async function runSeed(cfg: DemoConfig, seed: number, out: string, log: (l: stri
   let studentLearner: Learner | undefined;
   for (const method of ['plain', 'distilled'] as const) {
     t = Date.now();
-    const student = earlyFusion({ sliceShape: [cfg.size, cfg.size], slices: STUDENT_VIEW.count, widths: STUDENT_WIDTHS, seed }, siteB.classes.length);
-    const source = new VolumeViewSource({ classes: siteB.classes, volumeShape: inputShape, splits: trainOf[method], view: STUDENT_VIEW, seed, flip: cfg.flip });
+    const { student, view } = buildStudent(cfg.student, cfg.size, seed, siteB.classes.length);
+    const source = new VolumeViewSource({ classes: siteB.classes, volumeShape: inputShape, splits: trainOf[method], view, seed, flip: cfg.flip });
     const learnerOpts = { seed, batchSize: cfg.batchSize, bootstrap: cfg.bootstrap };
     const learner =
       method === 'plain'
@@ -202,7 +218,7 @@ async function runSeed(cfg: DemoConfig, seed: number, out: string, log: (l: stri
     }
   }
   log(`   seed ${seed}: 2D test BA plain ${students.plain!.balancedAccuracy.toFixed(3)}, distilled ${students.distilled!.balancedAccuracy.toFixed(3)} (${((Date.now() - ts) / 1000).toFixed(0)} s)`);
-  if (keep) await keep({ siteA, siteB, transfer, scratch, student: studentLearner! });
+  if (keep) await keep({ siteA, siteB, transfer, scratch, student: studentLearner!, view: studentView(cfg.student), testScan: path.join('cohort', loaded.test.ids[0]) });
   for (const c of [transfer, scratch]) {
     c.learner.dispose();
     c.model.dispose();
@@ -225,6 +241,10 @@ async function runSeed(cfg: DemoConfig, seed: number, out: string, log: (l: stri
 
 /** What the HTML report shows of the first seed. */
 interface ReportParts {
+  /** The view of the volume the student reads. */
+  view: StudentView;
+  /** A site-B test scan, relative to the seed's folder (for the app's instructions). */
+  testScan: string;
   siteA: Awaited<ReturnType<typeof syntheticSites>>['siteA'];
   siteB: Awaited<ReturnType<typeof syntheticSites>>['siteB'];
   transfer: TrainedClassifier;
@@ -234,6 +254,7 @@ interface ReportParts {
 
 function checkConfig(cfg: DemoConfig): void {
   parseSeverity(cfg.severity);
+  if (!(STUDENTS as readonly string[]).includes(cfg.student)) throw new OptionError('--student', `expected one of ${STUDENTS.join(', ')}, got "${cfg.student}"`);
   if (!(cfg.labelled > 0 && cfg.labelled <= 1)) throw new OptionError('--labelled', `must be in (0, 1], got ${cfg.labelled}`);
   if (!Number.isInteger(cfg.pool) || cfg.pool < 0) throw new OptionError('--pool', `must be an integer ≥ 0, got ${cfg.pool}`);
   for (const key of ['subjects', 'size', 'aeEpochs', 'clfEpochs', 'studentEpochs', 'batchSize', 'bootstrap'] as const) {
@@ -254,7 +275,7 @@ export async function runDemo(cfg: DemoConfig, log: (line: string) => void = con
   log(`\nDemo: ${seeds.length} seed(s), ${cfg.subjects} subjects per cohort, ${Math.round(cfg.labelled * 100)} % of site B's training subjects labelled`);
   const perSeed: DemoSeedRow[] = [];
   let experiment: Partial<Experiment> = {};
-  let studentApp: string | undefined;
+  let studentApp: { href: string; scan: string } | undefined;
   for (const [i, seed] of seeds.entries()) {
     const keep =
       i === 0
@@ -269,9 +290,9 @@ export async function runDemo(cfg: DemoConfig, log: (line: string) => void = con
               roc: [...rocForReport(`transfer (seed ${seed})`, p.transfer.test, p.siteB.classes), ...rocForReport(`scratch (seed ${seed})`, p.scratch.test, p.siteB.classes)],
             };
             // the distilled student as a static offline app next to the report (issue 20): drop a site-B scan on it
-            await exportModel(p.student, path.join(out, 'student-export'), { view: STUDENT_VIEW, data: p.siteB });
+            await exportModel(p.student, path.join(out, 'student-export'), { view: p.view, data: p.siteB });
             await writeApp(path.join(out, 'student-export'), path.join(out, 'student-app'));
-            studentApp = 'student-app/index.html';
+            studentApp = { href: 'student-app/index.html', scan: path.join(`seed-${seed}`, p.testScan).split(path.sep).join('/') };
           }
         : undefined;
     perSeed.push(await runSeed(cfg, seed, out, log, keep));
@@ -289,13 +310,14 @@ export async function runDemo(cfg: DemoConfig, log: (line: string) => void = con
       title: 'transmri demo: few labelled subjects on a new site — transfer and 3D → 2D distillation',
       description:
         `Synthetic two-site cohort, ${cfg.subjects} subjects per seed, mild disease. A batch-norm CAE is pretrained on site A without labels; on site B only ${Math.round(cfg.labelled * 100)} % of the training subjects are labelled. ` +
-        'Transfer (pretrained encoder, fine-tuned) is compared with the same network from scratch; the better of the two on validation teaches a 2D early-fusion student, ' +
-        'distilled with the unlabelled site-B scans as a transfer set, compared with the same student trained on the labelled scans alone. Site-B test balanced accuracy over the seeds.',
+        `Transfer (pretrained encoder, fine-tuned) is compared with the same network from scratch; the better of the two on validation teaches a 2D student (${cfg.student === 'dynamic' ? 'dynamic image of the 8 middle axial slices' : 'early fusion of the 3 middle axial slices'}), ` +
+        `distilled with ${cfg.pool > 0 ? `the unlabelled site-B scans (and ${2 * cfg.pool} scans of ${cfg.pool} new site-B subjects)` : 'the unlabelled site-B scans'} as a transfer set, compared with the same student trained on the labelled scans alone. Site-B test balanced accuracy over the seeds.`,
       seed: seeds[0],
       config: { ...cfg },
       versions: versionsForReport(),
       backend: backendForReport(backend),
       ...experiment,
+      links: studentApp ? [{ text: `Run the distilled 2D student (seed ${seeds[0]}) in your browser: drop a site-B scan on it`, href: studentApp.href }] : [],
       metrics: [
         { name: 'transfer (3D), mean over seeds', value: summary.transfer.mean },
         { name: 'scratch (3D), mean over seeds', value: summary.scratch.mean },
@@ -306,11 +328,9 @@ export async function runDemo(cfg: DemoConfig, log: (line: string) => void = con
       ],
       notes: [
         ...interpretation,
-        STUDENT_APP_URL
-          ? `Run the distilled student in your browser: ${STUDENT_APP_URL}`
-          : studentApp
-            ? `Run the distilled student (seed ${seeds[0]}) in your browser: open ${studentApp} next to this report (offline, also from file://) and drop a site-B scan from seed-${seeds[0]}/.`
-            : 'Browser app of the distilled student: not written.',
+        studentApp
+          ? `Browser app of the distilled student (seed ${seeds[0]}): open ${studentApp.href} beside this report (offline, also from file://) and drop a site-B scan on it, e.g. ${studentApp.scan} (a test scan); it shows the scan, the class probabilities, the inference time and a saliency overlay.`
+          : 'Browser app of the distilled student: not written.',
         `${seeds.length} seeds in ${seconds.toFixed(0)} s (${cpuSeconds.toFixed(0)} CPU s), load average ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}.`, table],
       timings: perSeed.map((r) => ({ name: `seed ${r.seed}`, seconds: r.seconds })),
     },

@@ -33,9 +33,13 @@ describe('npm run demo (CI variant: tiny cohorts, one epoch per phase, two seeds
   const out = mkdtempSync(path.join(tmpdir(), 'transmri-demo-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
+  it('refuses an unknown student before any work', async () => {
+    await expect(runDemo({ ...DEFAULT_DEMO, out, student: 'resnet' }, () => undefined)).rejects.toThrow(/--student.*early, dynamic.*"resnet"/);
+  });
+
   it('runs every seed end to end and writes results.json, table.md and the report', async () => {
     const lines: string[] = [];
-    const cfg = { ...DEFAULT_DEMO, seeds: '1,2', out, subjects: 24, size: 16, aeEpochs: 1, clfEpochs: 1, studentEpochs: 1, batchSize: 4, bootstrap: 20 };
+    const cfg = { ...DEFAULT_DEMO, seeds: '1,2', out, subjects: 24, pool: 4, size: 16, aeEpochs: 1, clfEpochs: 1, studentEpochs: 1, batchSize: 4, bootstrap: 20 };
     const results = await runDemo(cfg, (l) => lines.push(l));
     const text = lines.join('\n');
     expect(text).toMatch(/seed 1: 3D test BA transfer/);
@@ -54,10 +58,13 @@ describe('npm run demo (CI variant: tiny cohorts, one epoch per phase, two seeds
     expect(readFileSync(path.join(out, 'table.md'), 'utf8')).toMatch(/distilled − plain/);
     expect(existsSync(path.join(out, 'seed-1', 'cohort', 'cohort.csv'))).toBe(true);
     // the distilled student of the first seed as an offline app beside the report (issue 20)
-    expect(html).toContain('open student-app/index.html next to this report');
+    expect(html).toMatch(/<ul class="links"><li><a href="student-app\/index\.html">Run the distilled 2D student \(seed 1\) in your browser/);
+    const scan = /drop a site-B scan on it, e\.g\. (seed-1\/cohort\/images\/sub-\d+_ses-\d\.nii\.gz) \(a test scan\)/.exec(html);
+    expect(scan).not.toBeNull();
+    expect(existsSync(path.join(out, scan![1])), scan![1]).toBe(true);
     for (const f of ['index.html', 'model.js', 'transmri-app.js']) expect(existsSync(path.join(out, 'student-app', f)), f).toBe(true);
     const meta = JSON.parse(readFileSync(path.join(out, 'student-export', 'transmri.json'), 'utf8'));
-    expect(meta.view).toEqual({ kind: 'channels', axis: 2, count: 3 });
+    expect(meta.view).toEqual({ kind: 'sequence', axis: 2, count: 8 }); // the default student: dynamic image of the 8 middle axial slices
     expect(meta.pipeline.steps.length).toBeGreaterThan(0);
     expect(meta.grid.shape).toHaveLength(3);
   });
