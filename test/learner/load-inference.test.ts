@@ -5,7 +5,7 @@
  * what the saved one did, keeps the saved loss spec and AdamW's weight decay, and a distilled student's
  * fit names the missing loss. (The plain classifier with a custom loss: test/learner/export/.)
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,10 @@ import { tinyClassifier, toySource } from './helpers.js';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
 
 await tf.setBackend('cpu');
-const root = mkdtempSync(join(tmpdir(), 'transmri-load-infer-'));
+let root = '';
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'transmri-load-infer-'));
+});
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** 6³ volumes in [0, 1]: class 1 has a bright 3³ corner. */
