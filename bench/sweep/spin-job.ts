@@ -12,6 +12,8 @@ export function spin(iterations: number, seed: number): number {
 }
 
 export default function spinJob(settings: Record<string, unknown>, context: SweepJobContext): SweepJobResults {
+  const c0 = process.cpuUsage();
   const x = spin(Number(settings.iterations), context.seed);
-  return { metrics: { x } };
+  const c = process.cpuUsage(c0);
+  return { metrics: { x }, cpuSeconds: (c.user + c.system) / 1e6 };
 }

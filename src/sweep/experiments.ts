@@ -98,7 +98,19 @@ export function isTypeScriptModule(file: string): boolean {
 export function typeScriptLoaderActive(): boolean {
   if (import.meta.url.endsWith('.ts')) return true;
   if ((process.features as { typescript?: unknown }).typescript) return true;
-  return [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => /\btsx\b/.test(a));
+  return [...loaderArgs(process.execArgv), ...loaderArgs((process.env.NODE_OPTIONS ?? '').split(/\s+/))].some((a) => /\btsx\b/.test(a));
+}
+
+/** The values of node's --import/--loader/--require options among `args`. */
+function loaderArgs(args: readonly string[]): string[] {
+  const flags = ['--import', '--loader', '--experimental-loader', '--require', '-r'];
+  const values: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const eq = /^(--[a-z-]+)=(.*)$/.exec(args[i]);
+    if (eq && flags.includes(eq[1])) values.push(eq[2]);
+    else if (flags.includes(args[i]) && i + 1 < args.length) values.push(args[++i]);
+  }
+  return values;
 }
 
 /**
