@@ -4,7 +4,7 @@
  * every Queue and Worker then opens and closes its own connections, as the BullMQ connection guide
  * shows, with `maxRetriesPerRequest: null` (a command waits for a reconnect instead of failing after
  * 20 tries: required for workers, and what lets the coordinator ride out a Redis restart) and BullMQ's
- * reconnect strategy (1 s, then growing to at most 20 s between tries, forever).
+ * reconnect strategy (every second for the first tries, then growing to at most 20 s between tries, forever).
  */
 import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
