@@ -39,20 +39,24 @@ export interface DemoSummary {
   distilled: SeedSummary;
   transferMinusScratch: PairedSummary;
   distilledMinusPlain: PairedSummary;
+  /** The teacher's lead over the plain student: what distillation could pass on. */
+  teacherMinusPlain: PairedSummary;
 }
 
 /** Mean ± sd and paired differences over the seeds. */
 export function summarizeDemo(rows: readonly DemoSeedRow[]): DemoSummary {
   const ba = (f: (r: DemoSeedRow) => DemoScore): number[] => rows.map((r) => f(r).balancedAccuracy);
   const [transfer, scratch, plain, distilled] = [ba((r) => r.transfer), ba((r) => r.scratch), ba((r) => r.plain), ba((r) => r.distilled)];
+  const teacher = ba((r) => r[r.teacher]);
   return {
     transfer: seedSummary(transfer),
     scratch: seedSummary(scratch),
-    teacher: seedSummary(ba((r) => r[r.teacher])),
+    teacher: seedSummary(teacher),
     plain: seedSummary(plain),
     distilled: seedSummary(distilled),
     transferMinusScratch: pairedSummary(transfer, scratch),
     distilledMinusPlain: pairedSummary(distilled, plain),
+    teacherMinusPlain: pairedSummary(teacher, plain),
   };
 }
 
@@ -81,6 +85,7 @@ export function demoTable(rows: readonly DemoSeedRow[], s: DemoSummary): string 
     [
       ['transfer (CAE pretrained on site A) vs scratch', formatMeanSd(s.transfer), formatMeanSd(s.scratch), `${f3(s.transferMinusScratch.mean)} ± ${s.transferMinusScratch.sd.toFixed(3)}`, ci(s.transferMinusScratch), wtl(s.transferMinusScratch)],
       ['2D student: distilled (with the transfer set) vs plain', formatMeanSd(s.distilled), formatMeanSd(s.plain), `${f3(s.distilledMinusPlain.mean)} ± ${s.distilledMinusPlain.sd.toFixed(3)}`, ci(s.distilledMinusPlain), wtl(s.distilledMinusPlain)],
+      ['teacher (3D) vs 2D student plain', formatMeanSd(s.teacher), formatMeanSd(s.plain), `${f3(s.teacherMinusPlain.mean)} ± ${s.teacherMinusPlain.sd.toFixed(3)}`, ci(s.teacherMinusPlain), wtl(s.teacherMinusPlain)],
     ],
   );
   return `${perSeed}\n\nTeacher (the better 3D classifier on validation): ${formatMeanSd(s.teacher)}\n\n${summary}\n`;
@@ -103,10 +108,23 @@ export function readComparison(what: string, p: PairedSummary): string {
   return `${what}: ${f3(p.mean)} (95 % interval ${ci(p)}, ${sign}): the interval includes 0, so ${n} seeds do not show a difference.`;
 }
 
+/**
+ * A reading of the teacher's lead over the plain student (teacher − plain): distillation can only
+ * pass on what the teacher knows beyond the student.
+ */
+export function readTeacherLead(p: PairedSummary): string {
+  const n = p.values.length;
+  const head = `The teacher (3D) vs the plain 2D student, what distillation could pass on: ${f3(p.mean)}${n > 1 ? ` (95 % interval ${ci(p)}` : ' (one seed'}, teacher better on ${p.wins} of ${n})`;
+  if (p.mean <= 0) return `${head}: the teacher is no better than the student, so distillation has nothing to pass on.`;
+  if (n > 1 && p.ci[0] > 0) return `${head}: the teacher is better than the student, the regime distillation is for.`;
+  return `${head}: the teacher leads on average, but ${n > 1 ? 'the interval includes 0' : 'one seed cannot show it'}.`;
+}
+
 /** The interpretation lines of the report, written from the numbers. */
 export function interpretDemo(s: DemoSummary): string[] {
   return [
     readComparison('CAE pretraining on site A, then fine-tuning on the few labelled site-B subjects, vs the same network from scratch', s.transferMinusScratch),
     readComparison('3D → 2D distillation with the unlabelled site-B scans as a transfer set, vs the same 2D student trained on the labelled scans alone', s.distilledMinusPlain),
+    readTeacherLead(s.teacherMinusPlain),
   ];
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DEMO, runDemo } from '../../scripts/demo.js';
 import { pairedSummary } from '../../src/index.js';
-import { interpretDemo, readComparison, summarizeDemo, type DemoSeedRow } from '../../scripts/lib/demo-summary.js';
+import { interpretDemo, readComparison, readTeacherLead, summarizeDemo, type DemoSeedRow } from '../../scripts/lib/demo-summary.js';
 
 describe('demo summary (by hand)', () => {
   it('reads a paired comparison from its interval (pairedSummary: the library, tested in test/learner/metrics)', () => {
@@ -25,7 +25,14 @@ describe('demo summary (by hand)', () => {
     expect(sum.transferMinusScratch.values.map((v) => +v.toFixed(10))).toEqual([0.1, -0.3]);
     expect(sum.distilledMinusPlain.values.map((v) => +v.toFixed(10))).toEqual([0.1, 0]);
     expect([sum.distilledMinusPlain.wins, sum.distilledMinusPlain.ties, sum.distilledMinusPlain.losses]).toEqual([1, 1, 0]);
-    expect(interpretDemo(sum)).toHaveLength(2);
+    // teacher − plain: seed 0 transfer 0.8 − 0.6, seed 1 scratch 0.9 − 0.7
+    expect(sum.teacherMinusPlain.values.map((v) => +v.toFixed(10))).toEqual([0.2, 0.2]);
+    expect(sum.teacherMinusPlain.ci.map((v) => +v.toFixed(10))).toEqual([0.2, 0.2]); // sd 0: the interval is the point
+    const lines = interpretDemo(sum);
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toMatch(/\+0\.200 \(95 % interval \[\+0\.200, \+0\.200\], teacher better on 2 of 2\): the teacher is better than the student, the regime distillation is for/);
+    expect(readTeacherLead(pairedSummary([0.8, 0.7, 0.9], [0.7, 0.75, 0.7]))).toMatch(/leads on average, but the interval includes 0/);
+    expect(readTeacherLead(pairedSummary([0.6, 0.7], [0.7, 0.7]))).toMatch(/no better than the student/);
   });
 });
 
