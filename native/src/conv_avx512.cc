@@ -13,8 +13,10 @@
 
 #pragma GCC target("avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")
 // GCC 12's AVX-512 intrinsics pass _mm512_undefined_ps() as the merge operand
-// of unmasked operations, which -Wmaybe-uninitialized reports at every use.
+// (or _mm256_undefined_pd()) as the merge operand of unmasked operations, which
+// -Wmaybe-uninitialized / -Wuninitialized report at every use.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 
 #include "simd_math.h"
 #define KNS_AVX2 1

@@ -104,6 +104,11 @@ const CASES: G[] = [
   // of 8) and rows of 2 and 5 outputs.
   { N: 1, D: 3, H: 4, W: 5, Ci: 12, Co: 48, K: [3, 3, 3], S: [1, 1, 1], same: true },
   { N: 2, D: 2, H: 3, W: 2, Ci: 16, Co: 16, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  // One input channel, stride 1 (AVX-512 position pairs): 33-wide rows (two tiles, an odd
+  // end), 5 output channels (no full 8-channel stores); 8 -> 1 on 33-wide rows, whose dx is 1 -> 8.
+  { N: 2, D: 3, H: 4, W: 33, Ci: 1, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 3, W: 10, Ci: 1, Co: 5, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 33, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 1], same: true },
 ];
 
 describe.skipIf(!addon)('native instruction-set paths', () => {
