@@ -1,13 +1,16 @@
 /**
  * Sweep bench: 12 short CPU-bound jobs (about `--jobSeconds` each on a quiet core) on 1 and 2 local
  * worker processes and on 2 BullMQ workers (`transmri worker` processes against a redis-server
- * started here on a free loopback port). Reports wall times, the scaling efficiency of 2 workers
- * (T1 / (2 · T2)) and the overhead per job ((workers · wall − Σ job seconds) / jobs; also without the
- * start-up of the worker processes, i.e. from the first job's start) and the busy fraction (Σ job seconds /
- * (workers · wall): the share of the workers' time spent in jobs, which the machine's load does not change
- * the way it changes the efficiency). Goals: overhead
- * < 0.5 s per job, efficiency ≥ 0.85 with 2 workers on 2 cores (on a quiet machine). Writes
- * bench/results/sweep.json.
+ * started here on a free loopback port, started once before the rounds). `--rounds` rounds alternate
+ * the three configurations, so that a change in the machine's load hits them alike.
+ * Per configuration: wall time, the first job's start (worker processes starting), the jobs' wall and
+ * CPU time (wall/CPU > 1: a job waited for a core), the overhead per job ((workers · wall − Σ job
+ * seconds) / jobs; also without the start-up) and the busy fraction (Σ job seconds / (workers · wall)).
+ * Per round: the scaling efficiency of 2 workers T1 / (2 · T2), split exactly into the machinery's factor
+ * (busy2 / busy1: idle workers) and the job-time factor (mean job time alone / two at a time: 1 when the
+ * 2 workers have the 2 cores to themselves, lower when other processes take cores).
+ * Goals: overhead < 0.5 s per job, efficiency ≥ 0.85 with 2 workers on 2 cores (on a quiet machine).
+ * Writes bench/results/sweep.json.
  * Usage: npm run bench:sweep [-- --jobSeconds 1.5 --rounds 3]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';

@@ -52,6 +52,15 @@ async function ping(port: number): Promise<boolean> {
   }
 }
 
+/** Kills `proc` if this (test) process exits first, e.g. a run stopped before afterAll. */
+function killOnExit(proc: ChildProcess): void {
+  const kill = (): void => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  };
+  process.once('exit', kill);
+  proc.once('exit', () => process.removeListener('exit', kill));
+}
+
 /** A redis-server process. */
 export class TestRedis {
   private proc: ChildProcess | undefined;
@@ -70,6 +79,7 @@ export class TestRedis {
 
   private async startServer(): Promise<void> {
     this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
+    killOnExit(this.proc);
     await waitFor(`redis-server on port ${this.port}`, () => ping(this.port), 20_000);
   }
 
@@ -109,6 +119,7 @@ const bin = fileURLToPath(new URL('../../bin/transmri.js', import.meta.url));
 /** A `transmri worker` process; resolves once it waits for jobs. */
 export async function startWorker(url: string, name: string, extra: string[] = []): Promise<{ proc: ChildProcess; output: () => string }> {
   const proc = spawn(process.execPath, [bin, 'worker', '--queue', url, '--name', name, '--threads', '1', '--lock-seconds', '4', '--stalled-seconds', '1', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  killOnExit(proc);
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
