@@ -16,10 +16,11 @@
  * pairs; the warm thumbnails must equal the cold ones bit for bit.
  * Writes bench/results/leakage.json.
  *
- *   npm run bench:leakage [-- ROOT] [--no-python] [--truth FILE]
+ *   npm run bench:leakage [-- ROOT] [--no-python] [--truth FILE] [--workers N]
  *
  * --truth FILE: the independent truth's output (it takes minutes and does not depend on this
  * library): read from FILE when it exists, else computed and written there.
+ * --workers N: thumbnail worker threads beside the main thread (ThumbnailsOptions.workers; default 0).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
@@ -31,7 +32,8 @@ import { dHash, DEFAULT_NEAR_THRESHOLD, folderRows, hamming, nearDuplicatePairs,
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const truthFile = args.includes('--truth') ? args[args.indexOf('--truth') + 1] : undefined;
-const root = args.find((a, k) => !a.startsWith('--') && args[k - 1] !== '--truth') ?? '/work/shared/data/brain-tumor-mri';
+const workers = args.includes('--workers') ? Number(args[args.indexOf('--workers') + 1]) : 0;
+const root = args.find((a, k) => !a.startsWith('--') && args[k - 1] !== '--truth' && args[k - 1] !== '--workers') ?? '/work/shared/data/brain-tumor-mri';
 const usePython = !args.includes('--no-python');
 const T = DEFAULT_NEAR_THRESHOLD;
 
@@ -43,7 +45,7 @@ async function timed(): Promise<{ rows: Awaited<ReturnType<typeof folderRows>>; 
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const listing = await folderRows(root);
-  const scan = await thumbnailsWithStats(listing.rows.map((r) => r.path), { cacheDir });
+  const scan = await thumbnailsWithStats(listing.rows.map((r) => r.path), { cacheDir, workers });
   const t1 = performance.now();
   const search = nearDuplicatePairs(scan.thumbs, T);
   const t2 = performance.now();
@@ -53,6 +55,7 @@ async function timed(): Promise<{ rows: Awaited<ReturnType<typeof folderRows>>; 
     decodeSeconds: (t1 - t0) / 1000,
     searchSeconds: (t2 - t1) / 1000,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    workers,
     fromCache: scan.fromCache,
     decoded: scan.decoded,
     candidates: search.candidates,

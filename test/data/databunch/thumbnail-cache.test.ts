@@ -6,6 +6,8 @@ import { OptionError } from '../../../src/backend/errors.js';
 import { folderLeakage } from '../../../src/data/databunch/folder-leakage.js';
 import { readThumbnailCache, thumbnailCacheFile, writeThumbnailCache, type ThumbnailEntry } from '../../../src/data/databunch/thumbnail-cache.js';
 import { THUMBNAIL_METHOD, thumbnail, thumbnails, thumbnailsWithStats } from '../../../src/data/databunch/thumbnails.js';
+import { startThumbnailWorker } from '../../../src/data/databunch/thumbnail-pool.js';
+import type { ThumbnailJob, ThumbnailJobResult } from '../../../src/data/databunch/thumbnail-worker.js';
 import { jpeg, png, slice } from '../../helpers/synthetic-slices.js';
 
 let dir: string;
@@ -157,4 +159,30 @@ describe('thumbnail cache', () => {
     await fs.access(thumbnailCacheFile(path.join(root, '.transmri-cache'), 32));
     expect((await folderLeakage(root, { cacheDir: false })).fromCache).toBe(0);
   });
+});
+
+describe('thumbnail workers', () => {
+  it('a worker thread answers a job with the main thread\'s thumbnails (null for what it does not decode); workers: 1 gives the same thumbnails', async () => {
+    const worker = startThumbnailWorker();
+    expect(worker).toBeDefined();
+    try {
+      const job: ThumbnailJob = { id: 7, files: [files[0], files[3], path.join(dir, 'missing.jpg'), files[1]], size: 32 };
+      const answer = await new Promise<ThumbnailJobResult>((resolve, reject) => {
+        worker!.once('message', resolve);
+        worker!.once('error', reject);
+        worker!.postMessage(job);
+      });
+      expect(answer.id).toBe(7);
+      // the PNG and the missing file are left to the main thread
+      expect(answer.thumbs.map((t) => t === null)).toEqual([false, true, true, false]);
+      expect(bytesOf(answer.thumbs[0]!).equals(bytesOf(await thumbnail(files[0])))).toBe(true);
+      expect(bytesOf(answer.thumbs[3]!).equals(bytesOf(await thumbnail(files[1])))).toBe(true);
+    } finally {
+      await worker?.terminate();
+    }
+    const many = Array.from({ length: 40 }, (_, k) => files[k % 4]);
+    const [one, none] = [await thumbnails(many, { workers: 1 }), await thumbnails(many, { workers: 0 })];
+    one.forEach((t, k) => expect(bytesOf(t).equals(bytesOf(none[k]))).toBe(true));
+    await expect(thumbnails(files, { workers: -1 })).rejects.toThrow(/ThumbnailsOptions.workers/);
+  }, 30_000);
 });
