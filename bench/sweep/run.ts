@@ -78,6 +78,7 @@ async function until(check: () => Promise<boolean>, what: string): Promise<void>
   throw new Error(`bench: timed out waiting for ${what}`);
 }
 
+const loadAverageAtStart = os.loadavg();
 console.log(`sweep bench: ${JOBS} jobs of ${n.toLocaleString()} iterations (~${jobSeconds} s each here), ${ROUNDS} round(s), ${os.availableParallelism()} cores, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 
 // the BullMQ workers (and their job processes) start once, before the rounds: as on a cluster, where they wait for sweeps
@@ -113,9 +114,10 @@ if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0) 
 // rounds alternate the configurations, so that a change in the machine's load meanwhile hits all of them alike
 type Row = Awaited<ReturnType<typeof measure>>;
 type Split = { machinery: number; jobTimes: number };
-const rounds: Array<{ local1: Row; local2: Row; queue2?: Row; efficiencyLocal2: number; efficiencyQueue2?: number; splitLocal2: Split; splitQueue2?: Split }> = [];
+const rounds: Array<{ loadAverageAtStart: number[]; local1: Row; local2: Row; queue2?: Row; efficiencyLocal2: number; efficiencyQueue2?: number; splitLocal2: Split; splitQueue2?: Split }> = [];
 for (let round = 1; round <= ROUNDS; round++) {
-  console.log(`round ${round} (load ${os.loadavg()[0].toFixed(1)})`);
+  const loadAtStart = os.loadavg();
+  console.log(`round ${round} (load ${loadAtStart[0].toFixed(1)})`);
   const local1 = await measure('local pool, 1 worker', 1, `local-1-r${round}`, { workers: 1 });
   const local2 = await measure('local pool, 2 workers', 2, `local-2-r${round}`, { workers: 2 });
   const queue2 = url === undefined ? undefined : await measure('BullMQ, 2 workers', 2, `queue-2-r${round}`, { queue: url, pollMs: 100 });
@@ -128,7 +130,7 @@ for (let round = 1; round <= ROUNDS; round++) {
   const splitLocal2 = split(local2);
   const splitQueue2 = queue2 === undefined ? undefined : split(queue2);
   console.log(`  efficiency with 2 workers: local ${efficiencyLocal2.toFixed(2)} = machinery ${splitLocal2.machinery.toFixed(2)} x job times ${splitLocal2.jobTimes.toFixed(2)}${splitQueue2 === undefined ? '' : `; BullMQ ${efficiencyQueue2!.toFixed(2)} = machinery ${splitQueue2.machinery.toFixed(2)} x job times ${splitQueue2.jobTimes.toFixed(2)}`}`);
-  rounds.push({ local1, local2, queue2, efficiencyLocal2, efficiencyQueue2, splitLocal2, splitQueue2 });
+  rounds.push({ loadAverageAtStart: loadAtStart, local1, local2, queue2, efficiencyLocal2, efficiencyQueue2, splitLocal2, splitQueue2 });
 }
 // workers first (each finishes and disconnects), then the server
 for (const p of procs.slice(1)) p.kill('SIGTERM');
@@ -150,6 +152,7 @@ console.log(`scaling efficiency with 2 workers, median of ${ROUNDS} round(s): lo
 const result = {
   date: new Date().toISOString(),
   cores: os.availableParallelism(),
+  loadAverageAtStart,
   loadAverageAtEnd: os.loadavg(),
   jobs: JOBS,
   iterations: n,
