@@ -62,7 +62,8 @@ export class QueueUnreachableError extends TransmriError {}
  */
 export async function checkRedis(url: string, timeoutMs = 5000, option = 'queue'): Promise<void> {
   const client = new Redis({ ...redisConnection(url, option), lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-  client.on('error', () => {}); // reported by connect() below
+  let socketError: Error | undefined; // ioredis rejects with 'Connection is closed.': the socket's error says why
+  client.on('error', (e: Error) => (socketError ??= e));
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -72,7 +73,7 @@ export async function checkRedis(url: string, timeoutMs = 5000, option = 'queue'
       }),
     ]);
   } catch (err) {
-    throw new QueueUnreachableError(`cannot reach Redis at ${url}: ${(err as Error).message}`);
+    throw new QueueUnreachableError(`cannot reach Redis at ${url}: ${(socketError ?? (err as Error)).message}`);
   } finally {
     clearTimeout(timer);
     client.disconnect();
