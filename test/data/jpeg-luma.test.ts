@@ -111,3 +111,87 @@ describe('decodeJpegLuma', () => {
     }
   });
 });
+
+/**
+ * A baseline grey JPEG written by hand whose 8 × 8 blocks are constant (`values`, one per block,
+ * row-major): quantisation 1, so block value v has the DC coefficient 8(v − 128) and no AC
+ * coefficient; the spec's luminance DC Huffman table (Annex K.3), an AC table holding only
+ * end-of-block, and a restart marker every `restart` blocks (0: none).
+ */
+function blockJpeg(width: number, height: number, values: readonly number[], restart: number): Buffer {
+  const bytes: number[] = [0xff, 0xd8];
+  const segment = (marker: number, body: number[]): void => {
+    bytes.push(0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body);
+  };
+  segment(0xdb, [0x00, ...new Array<number>(64).fill(1)]);
+  segment(0xc0, [8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0]);
+  const dcCounts = [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
+  segment(0xc4, [0x00, ...dcCounts, ...Array.from({ length: 12 }, (_, k) => k)]);
+  segment(0xc4, [0x10, 1, ...new Array<number>(15).fill(0), 0x00]);
+  if (restart > 0) segment(0xdd, [restart >> 8, restart & 0xff]);
+  segment(0xda, [1, 1, 0x00, 0, 63, 0]);
+  // canonical DC codes by category
+  const codes: Array<{ code: number; len: number }> = [];
+  let code = 0;
+  for (let len = 1; len <= 16; len++) {
+    for (let i = 0; i < dcCounts[len - 1]; i++) codes.push({ code: code++, len });
+    code <<= 1;
+  }
+  let acc = 0;
+  let nbits = 0;
+  const put = (value: number, len: number): void => {
+    for (let b = len - 1; b >= 0; b--) {
+      acc = (acc << 1) | ((value >> b) & 1);
+      if (++nbits === 8) {
+        bytes.push(acc);
+        if (acc === 0xff) bytes.push(0);
+        acc = 0;
+        nbits = 0;
+      }
+    }
+  };
+  let pred = 0;
+  values.forEach((v, k) => {
+    if (restart > 0 && k > 0 && k % restart === 0) {
+      if (nbits > 0) put(0xff, 8 - nbits); // pad with ones
+      bytes.push(0xff, 0xd0 + ((k / restart - 1) % 8));
+      pred = 0;
+    }
+    const diff = 8 * (v - 128) - pred;
+    pred += diff;
+    const s = diff === 0 ? 0 : Math.floor(Math.log2(Math.abs(diff))) + 1;
+    put(codes[s].code, codes[s].len);
+    if (s > 0) put(diff > 0 ? diff : diff + (1 << s) - 1, s);
+    put(0, 1); // end of block
+  });
+  if (nbits > 0) put(0xff, 8 - nbits);
+  bytes.push(0xff, 0xd9);
+  return Buffer.from(bytes);
+}
+
+describe('decodeJpegLuma on a hand-written JPEG with restart markers', () => {
+  const [w, h] = [48, 40];
+  const values = Array.from({ length: (w / 8) * (h / 8) }, (_, k) => (k * 53 + 17) % 256);
+
+  it('restart every 4 blocks (mid-row): each block mean is its value, exactly; libjpeg agrees', async () => {
+    const jpeg = blockJpeg(w, h, values, 4);
+    expect(jpeg.includes(Buffer.from([0xff, 0xd0]))).toBe(true);
+    const y = decodeJpegLuma(jpeg, 5);
+    expect(y && [y.width, y.height, y.scale]).toEqual([6, 5, 8]);
+    expect(Array.from((y as NonNullable<typeof y>).data)).toEqual(values);
+    // at full scale every pixel of a block is its value
+    const full = decodeJpegLuma(jpeg, 1000) as NonNullable<ReturnType<typeof decodeJpegLuma>>;
+    expect(full.scale).toBe(1);
+    for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) expect(full.data[r * w + c]).toBeCloseTo(values[(r >> 3) * (w / 8) + (c >> 3)], 9);
+    const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+    for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) expect(data[(r * w + c) * info.channels]).toBe(values[(r >> 3) * (w / 8) + (c >> 3)]);
+    expect(Array.from((decodeJpegLuma(blockJpeg(w, h, values, 0), 5) as NonNullable<typeof y>).data)).toEqual(values);
+  });
+
+  it('a missing restart marker gives null (the caller falls back to sharp)', () => {
+    const jpeg = blockJpeg(w, h, values, 4);
+    const at = jpeg.indexOf(Buffer.from([0xff, 0xd1]));
+    const broken = Buffer.concat([jpeg.subarray(0, at), jpeg.subarray(at + 2)]);
+    expect(decodeJpegLuma(broken, 5)).toBeNull();
+  });
+});
