@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { OptionError } from '../../../src/backend/errors.js';
+import { DataBunch } from '../../../src/data/databunch/databunch.js';
 import { folderLeakage } from '../../../src/data/databunch/folder-leakage.js';
 import { readThumbnailCache, thumbnailCacheFile, writeThumbnailCache, type ThumbnailEntry } from '../../../src/data/databunch/thumbnail-cache.js';
 import { THUMBNAIL_METHOD, thumbnail, thumbnails, thumbnailsWithStats } from '../../../src/data/databunch/thumbnails.js';
@@ -158,6 +159,13 @@ describe('thumbnail cache', () => {
     expect((await folderLeakage(root)).fromCache).toBe(12);
     await fs.access(thumbnailCacheFile(path.join(root, '.transmri-cache'), 32));
     expect((await folderLeakage(root, { cacheDir: false })).fromCache).toBe(0);
+    // a DataBunch on the same folder and cache folder scans through the same cache, and says so in printStats
+    const opts = { cacheDir, pipeline: { input: { kind: 'image2d' as const, size: [32, 32] as [number, number] }, steps: [] }, onWarning: () => {} };
+    const bunch = await DataBunch.fromFolder(root, opts);
+    expect(bunch.nearScan?.fromCache).toBe(12);
+    let text = '';
+    bunch.printStats((t) => (text += t));
+    expect(text).toContain('(12 thumbnails from the cache)');
   });
 });
 
