@@ -39,6 +39,8 @@ export interface CheckpointManifest {
   version: number;
   kind: ModelKind;
   seed: number;
+  /** Samples per training batch of the fit (absent in checkpoints written before it was recorded). */
+  batchSize?: number;
   /** Completed epochs. */
   epochsDone: number;
   /** The fit this checkpoint belongs to (absent for `learner.save`). */
@@ -104,6 +106,7 @@ export async function saveCheckpoint(learner: Learner, dir: string, fit?: { plan
       version: CHECKPOINT_VERSION,
       kind: learner.handle.kind,
       seed: learner.options.seed,
+      batchSize: learner.options.batchSize,
       epochsDone: fit?.epochsDone ?? learner.history.length,
       ...(fit ? { plan: fit.plan } : {}),
       history: learner.history,
@@ -260,6 +263,9 @@ export async function loadCheckpointInto(learner: Learner, dir: string, plan: Fi
     }
   }
   if (manifest.seed !== learner.options.seed) throw new OptionError('LearnerOptions.seed', `resuming ${dir} needs the original seed ${manifest.seed}, got ${learner.options.seed}`);
+  if (manifest.batchSize !== undefined && manifest.batchSize !== learner.options.batchSize) {
+    throw new OptionError('LearnerOptions.batchSize', `resuming ${dir} needs the original batch size ${manifest.batchSize} (another one changes the batches, the steps per epoch and the schedule), got ${learner.options.batchSize}`);
+  }
   checkCompatible(learner, manifest, real);
   const model = manifest.layers ? modelDifference(manifest.layers, learner.model) : undefined;
   if (model !== undefined) throw new FormatError(`checkpoint of another model: ${model}`, join(real, 'manifest.json'));

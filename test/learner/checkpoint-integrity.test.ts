@@ -134,6 +134,19 @@ describe('resume fingerprints (data and model)', () => {
     await same.fit(2, { ...fitOptions, resume: dir });
     done(same);
   });
+
+  it('refuses another batch size (other batches and steps per epoch), naming LearnerOptions.batchSize', async () => {
+    const dir = join(root, 'batch-size');
+    await checkpointAfter(dir, 2, 1);
+    const l = new Learner(source(), tinyClassifier(1, 0), { seed: 5, batchSize: 4 });
+    const err = await l.fit(2, { ...fitOptions, resume: dir }).catch((e: unknown) => e);
+    done(l);
+    expect(err).toBeInstanceOf(OptionError);
+    expect((err as Error).message).toMatch(/LearnerOptions\.batchSize.*original batch size 8 .*got 4/);
+    const same = new Learner(source(), tinyClassifier(1, 0), { seed: 5, batchSize: 8 });
+    expect(await same.fit(2, { ...fitOptions, resume: dir })).toHaveLength(2);
+    done(same);
+  });
 });
 
 describe('resume fingerprints on a DataBunch', () => {
