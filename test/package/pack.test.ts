@@ -5,8 +5,9 @@
  * run; `require('transmri')` must fail saying to use import; the `transmri` bin must run from dist/.
  * The shipped prebuilt addon must match the sources (the content hash in its transmri.json);
  * prepack reuses a prebuild already built from the same sources (native/prebuild.mjs), so only
- * the first run after a change to native/src compiles (~5 min on 2 loaded cores); then 2-4 minutes
- * (the TypeScript build ~1-2 min, install ~30 s with the prebuilt addon, the quick start ~1 min).
+ * the first run after a change to native/src compiles (~3.5 min more on 2 loaded cores). Otherwise
+ * 4.6 min measured at load 7 (the TypeScript build ~1.7 min, install ~1 min with the prebuilt addon,
+ * the quick start 71 s, the bin 28 s); the prebuild step itself then takes 5 s instead of 3.5 min.
  * TRANSMRI_SKIP_PACK_TEST=1 skips it (for quick local loops; CI runs it).
  */
 import { spawnSync } from 'node:child_process';
