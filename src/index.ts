@@ -305,7 +305,7 @@ export { expandJobs, jobKey, resolveCodeVersion } from './sweep/jobs.js';
 export type { SweepJobSpec } from './sweep/jobs.js';
 export { SWEEP_EXPERIMENTS, loadJobFunction, resolveExperimentModule } from './sweep/experiments.js';
 export type { SweepJobContext, SweepJobResults, SweepJobFunction } from './sweep/experiments.js';
-export { SweepJobResultError } from './sweep/run-job.js';
+export { SweepJobResultError, SweepJobTimeoutError } from './sweep/run-job.js';
 export type { SweepJobRecord } from './sweep/run-job.js';
 export { mergeRecords, summaryMarkdown } from './sweep/merge.js';
 export type { SweepSummary, SweepRow, SweepDifference } from './sweep/merge.js';
