@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DEMO, runDemo } from '../../scripts/demo.js';
 import { pairedSummary } from '../../src/index.js';
 import { interpretDemo, readComparison, readTeacherLead, summarizeDemo, type DemoSeedRow } from '../../scripts/lib/demo-summary.js';
@@ -37,7 +37,11 @@ describe('demo summary (by hand)', () => {
 });
 
 describe('npm run demo (CI variant: tiny cohorts, one epoch per phase, two seeds)', () => {
-  const out = mkdtempSync(path.join(tmpdir(), 'transmri-demo-'));
+  let out = '';
+  // made in beforeAll (not while collecting), so a filtered or skipped run leaves no folder behind
+  beforeAll(() => {
+    out = mkdtempSync(path.join(tmpdir(), 'transmri-demo-'));
+  });
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('refuses an unknown student before any work', async () => {
