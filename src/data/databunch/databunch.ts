@@ -295,7 +295,7 @@ export class DataBunch implements BatchSource {
    * own scan is reused when its threshold matches), and the per-split contamination.
    */
   async leakage(options: LeakageOptions = {}): Promise<LeakageReport> {
-    return leakageReport({ samples: this.samples, splits: this.splits, nearScan: this.nearScan, read: (id) => this.read(id) }, options);
+    return leakageReport({ samples: this.samples, splits: this.splits, nearScan: this.nearScan, read: (id) => this.read(id), cacheDir: this.cache.dir, onWarning: this.opts.onWarning }, options);
   }
 
   /**

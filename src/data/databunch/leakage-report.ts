@@ -18,6 +18,10 @@ export interface LeakageInput {
   nearScan?: NearScan;
   /** Reads a sample's decoded data (for `voxels`). */
   read: (id: string) => Promise<{ data: Float32Array }>;
+  /** Folder of the thumbnail cache a new near-duplicate scan goes through (none: every file decoded). */
+  cacheDir?: string;
+  /** Receives the thumbnail cache's messages; default console.warn. */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -43,7 +47,7 @@ export async function leakageReport(input: LeakageInput, options: LeakageOptions
     }
     voxels.push(...crossSplitPairs(list, keys));
   }
-  const scan = th === undefined ? undefined : input.nearScan?.threshold === th ? input.nearScan : await scanNearDuplicates(samples.map((s) => s.file), th);
+  const scan = th === undefined ? undefined : input.nearScan?.threshold === th ? input.nearScan : await scanNearDuplicates(samples.map((s) => s.file), th, { cacheDir: input.cacheDir, ...(input.onWarning ? { onMessage: input.onWarning } : {}) });
   const identical = [...bytes, ...voxels];
   const key = (a: string, b: string): string => (a < b ? `${a}\n${b}` : `${b}\n${a}`);
   const same = new Set(identical.map((p) => key(p.a, p.b)));

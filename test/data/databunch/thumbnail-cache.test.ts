@@ -160,12 +160,17 @@ describe('thumbnail cache', () => {
     await fs.access(thumbnailCacheFile(path.join(root, '.transmri-cache'), 32));
     expect((await folderLeakage(root, { cacheDir: false })).fromCache).toBe(0);
     // a DataBunch on the same folder and cache folder scans through the same cache, and says so in printStats
-    const opts = { cacheDir, pipeline: { input: { kind: 'image2d' as const, size: [32, 32] as [number, number] }, steps: [] }, onWarning: () => {} };
+    const warnings: string[] = [];
+    const opts = { cacheDir, pipeline: { input: { kind: 'image2d' as const, size: [32, 32] as [number, number] }, steps: [] }, onWarning: (m: string) => warnings.push(m) };
     const bunch = await DataBunch.fromFolder(root, opts);
     expect(bunch.nearScan?.fromCache).toBe(12);
     let text = '';
     bunch.printStats((t) => (text += t));
     expect(text).toContain('(12 thumbnails from the cache)');
+    // leakage() at another threshold scans again through the same cache: a damaged cache file is said through onWarning
+    await fs.writeFile(thumbnailCacheFile(cacheDir, 32), 'damaged');
+    await bunch.leakage({ nearDuplicates: { threshold: 0.9 } });
+    expect(warnings.filter((m) => m.includes('not a thumbnail cache'))).toHaveLength(1);
   });
 });
 
