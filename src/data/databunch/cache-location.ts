@@ -24,13 +24,19 @@ export function commonDir(files: readonly string[]): string {
 }
 
 /**
- * The default cache folder of data in `dataDir`: `<dataDir>/.transmri-cache` when it can be created
- * and written; otherwise (read-only data) `<os tmpdir>/transmri-cache/<sha1 of dataDir, 12 hex>`,
+ * The default cache folder of data in `dataDir`: `<dataDir>/.transmri-cache` when it exists and can
+ * be written, or can be created (`dataDir` has a write permission bit: root can write anywhere, so a
+ * folder without one counts as read-only data); otherwise (read-only data) `<os tmpdir>/transmri-cache/<sha1 of dataDir, 12 hex>`,
  * said through `warn` (one folder per dataset either way, never one shared by every project).
  */
 export async function defaultCacheDir(dataDir: string, warn: (message: string) => void): Promise<string> {
   const next = path.join(path.resolve(dataDir), CACHE_DIR_NAME);
   try {
+    if (!(await fs.stat(next).catch(() => null))) {
+      // a data folder without write permission is read-only data, even for root (whom access() lets write anywhere)
+      const mode = (await fs.stat(path.resolve(dataDir))).mode & 0o777;
+      if ((mode & 0o222) === 0) throw Object.assign(new Error('read-only'), { code: `mode ${mode.toString(8)}` });
+    }
     await fs.mkdir(next, { recursive: true });
     await fs.access(next, constants.W_OK);
     return next;

@@ -1,10 +1,11 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataBunch } from '../../../src/data/databunch/databunch.js';
-import { CACHE_DIR_NAME, commonDir, directorySize, formatBytes } from '../../../src/data/databunch/cache-location.js';
+import { CACHE_DIR_NAME, commonDir, defaultCacheDir, directorySize, formatBytes } from '../../../src/data/databunch/cache-location.js';
 import { writeCohort } from '../../../src/data/synthetic/write.js';
 
 describe('the default cache folder: next to the data, its size said once filled', () => {
@@ -43,4 +44,28 @@ describe('the default cache folder: next to the data, its size said once filled'
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('a data folder without write permission bits is read-only data, also for root: the cache goes to the temp folder, with a warning', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'transmri-cacheloc-ro-'));
+    const data = path.join(dir, 'data');
+    try {
+      await mkdir(data);
+      await chmod(data, 0o555);
+      const warnings: string[] = [];
+      const got = await defaultCacheDir(data, (m) => warnings.push(m));
+      const expected = path.join(tmpdir(), 'transmri-cache', createHash('sha1').update(path.resolve(data)).digest('hex').slice(0, 12));
+      expect(got).toBe(expected);
+      expect(existsSync(path.join(data, CACHE_DIR_NAME))).toBe(false);
+      expect(warnings).toEqual([`DataBunch: the data folder ${data} cannot hold the cache (mode 555); caching in ${expected} (DataBunchOptions.cacheDir chooses another folder)`]);
+      // a cache folder the user made there is used
+      await chmod(data, 0o755);
+      await mkdir(path.join(data, CACHE_DIR_NAME));
+      await chmod(data, 0o555);
+      expect(await defaultCacheDir(data, (m) => warnings.push(m))).toBe(path.join(data, CACHE_DIR_NAME));
+      expect(warnings).toHaveLength(1);
+    } finally {
+      await chmod(data, 0o755).catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
