@@ -50,6 +50,7 @@ import { parseCli, parseSeeds } from './lib/cli.js';
 import { isEntryPoint, writeResultsAndTable } from './lib/experiment.js';
 import { pretrainCae, trainScratch, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
 import { syntheticPool, syntheticSites } from './lib/synthetic-sites.js';
+import { classScores } from './lib/class-scores.js';
 import { demoTable, interpretDemo, summarizeDemo, type DemoScore, type DemoSeedRow, type DemoSummary } from './lib/demo-summary.js';
 
 const spec = {
@@ -158,7 +159,7 @@ function volumeSource(classes: readonly string[], shape: [number, number, number
 async function score(learner: Learner, t0: number): Promise<DemoScore> {
   const m = (await learner.predict('test')).metrics!;
   const valid = (await learner.validate('valid')).metrics.balancedAccuracy;
-  return { balancedAccuracy: m.balancedAccuracy, auc: m.auc, validBalancedAccuracy: valid, seconds: (Date.now() - t0) / 1000 };
+  return { balancedAccuracy: m.balancedAccuracy, auc: m.auc, validBalancedAccuracy: valid, seconds: (Date.now() - t0) / 1000, ...classScores(m) };
 }
 
 const classifierScore = (c: TrainedClassifier, seconds: number): DemoScore => ({
@@ -166,6 +167,7 @@ const classifierScore = (c: TrainedClassifier, seconds: number): DemoScore => ({
   auc: c.test.metrics!.auc,
   validBalancedAccuracy: c.validBa,
   seconds,
+  ...classScores(c.test.metrics!),
 });
 
 /** Everything of one seed; `keep` receives the first seed's learners for the report. */
@@ -228,6 +230,7 @@ async function runSeed(cfg: DemoConfig, seed: number, out: string, log: (l: stri
   pretrained.dispose();
   return {
     seed,
+    classes: [...siteB.classes],
     transfer: transferScore,
     scratch: scratchScore,
     teacher: teacherKind,
@@ -303,7 +306,7 @@ export async function runDemo(cfg: DemoConfig, log: (line: string) => void = con
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const results: DemoResults = { config: cfg, seeds, perSeed, summary, interpretation, backend: backendForReport(backend), load: [load0, os.loadavg()[0]], seconds, cpuSeconds };
-  const table = demoTable(perSeed, summary);
+  const table = demoTable(perSeed, summary, perSeed[0]?.classes);
   await writeResultsAndTable(out, results, `${table}\n${interpretation.map((l) => `- ${l}`).join('\n')}\n`, log);
   const written = await report(
     {

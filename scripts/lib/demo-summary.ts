@@ -5,6 +5,7 @@
  */
 import { formatMeanSd, pairedSummary, seedSummary, type PairedSummary, type SeedSummary } from '../../src/index.js';
 import { markdownTable } from './experiment.js';
+import { classScoresTable } from './class-scores.js';
 
 /** Test scores of one model on one seed. */
 export interface DemoScore {
@@ -13,11 +14,16 @@ export interface DemoScore {
   /** Balanced accuracy on site B's validation split. */
   validBalancedAccuracy: number;
   seconds: number;
+  /** Site-B test recall per class (class order) and confusion[true][predicted] (issue 17 item 5). */
+  recall?: number[];
+  confusion?: number[][];
 }
 
 /** One seed of the demo. */
 export interface DemoSeedRow {
   seed: number;
+  /** Site B's class names (the order of `recall` and `confusion`). */
+  classes?: string[];
   transfer: DemoScore;
   scratch: DemoScore;
   /** Which 3D classifier taught the student (higher validation balanced accuracy; a tie goes to transfer). */
@@ -64,7 +70,7 @@ const f3 = (x: number): string => (x >= 0 ? '+' : '−') + Math.abs(x).toFixed(3
 const ci = (p: PairedSummary): string => (Number.isNaN(p.ci[0]) ? 'n/a (one seed)' : `[${f3(p.ci[0])}, ${f3(p.ci[1])}]`);
 
 /** The per-seed table and the summary lines (markdown). */
-export function demoTable(rows: readonly DemoSeedRow[], s: DemoSummary): string {
+export function demoTable(rows: readonly DemoSeedRow[], s: DemoSummary, classes?: readonly string[]): string {
   const perSeed = markdownTable(
     ['seed', 'transfer (3D)', 'scratch (3D)', 'transfer − scratch', 'teacher', '2D plain', '2D distilled', 'distilled − plain', 'labelled / unlabelled scans', 'seconds'],
     rows.map((r) => [
@@ -88,7 +94,9 @@ export function demoTable(rows: readonly DemoSeedRow[], s: DemoSummary): string 
       ['teacher (3D) vs 2D student plain', formatMeanSd(s.teacher), formatMeanSd(s.plain), `${f3(s.teacherMinusPlain.mean)} ± ${s.teacherMinusPlain.sd.toFixed(3)}`, ci(s.teacherMinusPlain), wtl(s.teacherMinusPlain)],
     ],
   );
-  return `${perSeed}\n\nTeacher (the better 3D classifier on validation): ${formatMeanSd(s.teacher)}\n\n${summary}\n`;
+  const MODELS = [['transfer (3D)', 'transfer'], ['scratch (3D)', 'scratch'], ['2D plain', 'plain'], ['2D distilled', 'distilled']] as const;
+  const perClass = classes ? classScoresTable(classes, MODELS.map(([name, k]) => ({ name, runs: rows.map((r) => r[k]) }))) : undefined;
+  return `${perSeed}\n\nTeacher (the better 3D classifier on validation): ${formatMeanSd(s.teacher)}\n\n${summary}\n${perClass ? `\nPer class (site-B test, mean ± sd over seeds):\n\n${perClass}\n` : ''}`;
 }
 
 function wtl(p: PairedSummary): string {

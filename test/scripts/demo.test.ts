@@ -66,7 +66,21 @@ describe('npm run demo (CI variant: tiny cohorts, one epoch per phase, two seeds
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');
     expect(html).toContain('transfer − scratch');
     expect(html).not.toMatch(/<script[^>]+src=/);
-    expect(readFileSync(path.join(out, 'table.md'), 'utf8')).toMatch(/distilled − plain/);
+    const table = readFileSync(path.join(out, 'table.md'), 'utf8');
+    expect(table).toMatch(/distilled − plain/);
+    // per-class recall and the confusion matrix of every model (issue 17 item 5): counts summed over seeds = test scans × seeds
+    const classes = results.perSeed[0].classes!;
+    expect(table).toContain(`| model | ${classes.map((c) => `recall ${c}`).join(' | ')} |`);
+    for (const r of results.perSeed) {
+      for (const k of ['transfer', 'scratch', 'plain', 'distilled'] as const) {
+        const c = r[k].confusion!;
+        expect(c).toHaveLength(classes.length);
+        r[k].recall!.forEach((x, i) => expect(x * c[i].reduce((a, b) => a + b, 0)).toBeCloseTo(c[i][i], 9));
+      }
+    }
+    const sum = (k: 'plain' | 'distilled') => results.perSeed.reduce((a, r) => a + r[k].confusion!.flat().reduce((x, y) => x + y, 0), 0);
+    expect(sum('plain')).toBe(sum('distilled'));
+    expect(table).toMatch(/\| 2D distilled \| .*\[\d+ \d+; \d+ \d+\] \|/);
     expect(existsSync(path.join(out, 'seed-1', 'cohort', 'cohort.csv'))).toBe(true);
     // the distilled student of the first seed as an offline app beside the report (issue 20)
     expect(html).toMatch(/<ul class="links"><li><a href="student-app\/index\.html">Run the distilled 2D student \(seed 1\) in your browser/);
