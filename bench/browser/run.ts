@@ -18,11 +18,12 @@ import { exportModel } from '../../src/learner/export/export-model.js';
 import { writeApp } from '../../src/app/write-app.js';
 import { edgeCnn } from '../../src/models/students/edge.js';
 import { resnet2d } from '../../src/models/teachers/resnet2d.js';
+import { SHARED_DATA } from '../lib/shared-data.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
 const dataArg = process.argv.indexOf('--data');
-const DATA = dataArg > 0 ? process.argv[dataArg + 1] : '/work/shared/data';
+const DATA = dataArg > 0 ? process.argv[dataArg + 1] : SHARED_DATA;
 const TESTING = join(DATA, 'brain-tumor-mri', 'Testing');
 if (!existsSync(TESTING) || !existsSync(CHROMIUM)) {
   console.error(`needs ${TESTING} and ${CHROMIUM}`);

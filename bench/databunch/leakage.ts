@@ -9,8 +9,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DataBunch } from '../../src/index.js';
+import { SHARED_DATA } from '../lib/shared-data.js';
 
-const root = process.argv[2] ?? '/work/shared/data/brain-tumor-mri';
+const root = process.argv[2] ?? `${SHARED_DATA}/brain-tumor-mri`;
 const cacheDir = process.argv[3] ?? path.join(os.tmpdir(), 'transmri-bench-leakage');
 const t0 = Date.now();
 const bunch = await DataBunch.fromFolder(root, { cacheDir, split: { valid: 0.15, seed: 42 }, pipeline: { input: { kind: 'image2d', size: [64, 64] } } });

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataBunch, type DataBunchOptions, type DataBunchRow } from '../../src/index.js';
+import { SHARED_DATA } from '../lib/shared-data.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -82,7 +83,7 @@ async function coldWarm(name: string, make: (cacheDir: string) => Promise<DataBu
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadAverageAtStart: os.loadavg(), quick };
 const quiet = { onWarning: () => {} } satisfies DataBunchOptions;
 
-const ixi = '/work/shared/data/ixi-t1-2mm/t1';
+const ixi = `${SHARED_DATA}/ixi-t1-2mm/t1`;
 if (existsSync(ixi)) {
   const files = (await fs.readdir(ixi)).filter((f) => f.endsWith('.nii.gz')).sort();
   const rows: DataBunchRow[] = files.map((f, i) => ({ path: path.join(ixi, f), label: i % 2 ? 'odd' : 'even', subject: f.split('.')[0] }));
@@ -92,7 +93,7 @@ if (existsSync(ixi)) {
     DataBunch.fromRows(rows, { ...quiet, cacheDir, split: { valid: 0.2, test: 0.2, seed: 1 }, pipeline: { steps: [{ op: 'zoom', factor: 0.8 }, { op: 'cropOrPad', shape: [64, 88, 88] }] } }),
   );
 }
-const tumour = '/work/shared/data/brain-tumor-mri/Testing';
+const tumour = `${SHARED_DATA}/brain-tumor-mri/Testing`;
 if (existsSync(tumour)) {
   results.tumour = await coldWarm('tumour-testing-1311-128px', (cacheDir) =>
     DataBunch.fromFolder(tumour, { ...quiet, cacheDir, pipeline: { input: { kind: 'image2d', size: [128, 128] } }, split: { valid: 0.15, test: 0.15, seed: 1 } }),

@@ -4,7 +4,7 @@
  * files in the same run (bench/io/reference.py). Prints both and the ratio, and
  * writes bench/results/io.json.
  *
- *   npm run bench:io [-- --repeats 3 --data /work/shared/data/ixi-t1-2mm/t1]
+ *   npm run bench:io [-- --repeats 3 --data ../shared/data/ixi-t1-2mm/t1]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -12,13 +12,14 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readNifti, zoom } from '../../src/index.js';
+import { SHARED_DATA } from '../lib/shared-data.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 };
-const dataDir = arg('data', '/work/shared/data/ixi-t1-2mm/t1');
+const dataDir = arg('data', `${SHARED_DATA}/ixi-t1-2mm/t1`);
 const repeats = Number(arg('repeats', '3'));
 const FACTOR = 0.5;
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DataBunch, Learner, edgeCnn, folderRows, initBackend, sliceCnn } from '../../src/index.js';
 import type { Batch, BatchStreamOptions, SplitName } from '../../src/data/batch.js';
+import { SHARED_DATA } from '../lib/shared-data.js';
 
 const which = process.argv[2] ?? 'edge';
 const perClass = Number(process.argv[3] ?? 100);
@@ -16,7 +17,7 @@ const epochs = Number(process.argv[4] ?? 3);
 
 async function main(): Promise<void> {
   await initBackend();
-  const { rows } = await folderRows('/work/shared/data/brain-tumor-mri', { extensions: ['.jpg', '.jpeg', '.png'], limit: perClass, limitSeed: 42 });
+  const { rows } = await folderRows(`${SHARED_DATA}/brain-tumor-mri`, { extensions: ['.jpg', '.jpeg', '.png'], limit: perClass, limitSeed: 42 });
   const bunch = await DataBunch.fromRows(rows, {
     split: { valid: 0.1, test: 0, seed: 42 }, seed: 42, cacheDir: path.join('/tmp/kd2d-bench', 'cache'),
     pipeline: { input: { kind: 'image2d', mode: 'rgb', size: [128, 128] }, steps: [{ op: 'zScore' }] },

@@ -28,12 +28,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dHash, DEFAULT_NEAR_THRESHOLD, folderRows, hamming, nearDuplicatePairs, splitItems, thumbnailsWithStats } from '../../src/index.js';
+import { SHARED_DATA } from '../lib/shared-data.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const truthFile = args.includes('--truth') ? args[args.indexOf('--truth') + 1] : undefined;
 const workers = args.includes('--workers') ? Number(args[args.indexOf('--workers') + 1]) : 0;
-const root = args.find((a, k) => !a.startsWith('--') && args[k - 1] !== '--truth' && args[k - 1] !== '--workers') ?? '/work/shared/data/brain-tumor-mri';
+const root = args.find((a, k) => !a.startsWith('--') && args[k - 1] !== '--truth' && args[k - 1] !== '--workers') ?? `${SHARED_DATA}/brain-tumor-mri`;
 const usePython = !args.includes('--no-python');
 const T = DEFAULT_NEAR_THRESHOLD;
 

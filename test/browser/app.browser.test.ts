@@ -20,9 +20,10 @@ import { browserBundle } from '../../src/app/bundle.js';
 import { sliceCnn } from '../../src/models/students/slice.js';
 import { buildCae } from '../../src/models/cae.js';
 import { classifierFromEncoder } from '../../src/models/classifier.js';
+import { SHARED_DATA } from '../helpers/shared-data.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const DATA = process.env.TRANSMRI_DATA ?? '/work/shared/data';
+const DATA = SHARED_DATA;
 const TUMOR = join(DATA, 'brain-tumor-mri');
 const IXI = join(DATA, 'ixi-t1-2mm');
 const ARGS = ['--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];

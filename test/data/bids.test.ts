@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, OptionError } from '../../src/backend/errors.js';
 import { bidsEntities, bidsRows } from '../../src/data/bids.js';
 import { DataBunch } from '../../src/data/databunch/databunch.js';
+import { SHARED_DATA } from '../helpers/shared-data.js';
 
-const IXI = resolve(process.env.TRANSMRI_DATA ?? join(import.meta.dirname, '..', '..', '..', 'shared', 'data'), 'ixi-t1-2mm', 't1');
+const IXI = resolve(SHARED_DATA, 'ixi-t1-2mm', 't1');
 const haveIxi = existsSync(IXI);
 if (!haveIxi) console.warn(`bids.test: skipped, IXI volumes not found in ${IXI} (set TRANSMRI_DATA to the folder holding ixi-t1-2mm)`);
 

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNifti, readNiftiHeader } from '../../src/data/nifti/reader.js';
 import type { Affine, Volume } from '../../src/data/volume.js';
+import { SHARED_DATA } from '../helpers/shared-data.js';
 
-const DATA = '/work/shared/data';
+const DATA = SHARED_DATA;
 
 interface Known {
   path: string;
@@ -61,7 +62,7 @@ function voxelOf(a: Affine, world: number[]): number[] {
 }
 
 const present = existsSync(join(DATA, 'ixi-t1-2mm')) && existsSync(join(DATA, 'mni-templates'));
-describe.skipIf(!present)('NIfTI known answers from nibabel (skipped: /work/shared/data/{ixi-t1-2mm,mni-templates} not present)', () => {
+describe.skipIf(!present)(`NIfTI known answers from nibabel (skipped: ${SHARED_DATA}/{ixi-t1-2mm,mni-templates} not present)`, () => {
   for (const [key, k] of Object.entries(known.files)) {
     it(`${key}: header (${k.datatype}, vox_offset ${k.voxOffset}, slope ${k.sclSlope.toFixed(3)})`, async () => {
       const h = await readNiftiHeader(join(DATA, k.path));

@@ -8,6 +8,7 @@ import { folderRows } from '../../src/data/databunch/sources.js';
 import { Rng } from '../../src/backend/rng.js';
 import { DataBunch } from '../../src/data/databunch/databunch.js';
 import { greyPng } from '../../src/viz/figures/raster.js';
+import { SHARED_DATA } from '../helpers/shared-data.js';
 
 describe('imbalance wiring on a small folder dataset (8 / 8 / 2 training images)', () => {
   it('class weights are N / (K · n_k) and oversampling streams every class 8 times per epoch', async () => {
@@ -50,7 +51,7 @@ describe('imbalance wiring on a small folder dataset (8 / 8 / 2 training images)
   }, 30_000);
 });
 
-const ROOT = '/work/shared/data/brain-tumor-mri';
+const ROOT = `${SHARED_DATA}/brain-tumor-mri`;
 
 describe.skipIf(!existsSync(ROOT))(`scripts/alzheimer-slides.ts on ${ROOT} (skipped when the data folder is absent)`, () => {
   it('runs end to end on 40 images for 1 epoch: leakage counts, balanced accuracy, per-class recall, macro-F1, results.json and report.html', async () => {

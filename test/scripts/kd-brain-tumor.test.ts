@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IMAGENET_NORMALIZE, KD_BRAIN_TUMOR_SPEC, main, mergeResults, normalizationStep, parseKdSettings, resultsTable, selectMetric } from '../../scripts/kd-brain-tumor.js';
 import { OptionError } from '../../src/backend/errors.js';
+import { SHARED_DATA } from '../helpers/shared-data.js';
 
 describe('kd-brain-tumor --kd parsing', () => {
   it('reads T/alpha[/reduction] lists and refuses bad ones with a typed error naming --kd', () => {
@@ -151,7 +152,7 @@ describe('kd-brain-tumor --merge', () => {
   });
 });
 
-const ROOT = '/work/shared/data/brain-tumor-mri';
+const ROOT = `${SHARED_DATA}/brain-tumor-mri`;
 
 describe.skipIf(!existsSync(ROOT))(`scripts/kd-brain-tumor.ts on ${ROOT} (skipped when the data folder is absent)`, () => {
   it('short run on a few hundred images: teacher, CE and KD students, duplicates excluded, results.json, table.md, report.html; a saved teacher reloads', async () => {

@@ -3,10 +3,11 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DataBunch } from '../../../src/data/databunch/databunch.js';
+import { SHARED_DATA } from '../../helpers/shared-data.js';
 
-const ROOT = '/work/shared/data/brain-tumor-mri';
+const ROOT = `${SHARED_DATA}/brain-tumor-mri`;
 
-describe.skipIf(!existsSync(path.join(ROOT, 'Training')))('DataBunch.fromFolder on brain-tumor-mri (skipped: /work/shared/data/brain-tumor-mri is absent)', () => {
+describe.skipIf(!existsSync(path.join(ROOT, 'Training')))(`DataBunch.fromFolder on brain-tumor-mri (skipped: ${SHARED_DATA}/brain-tumor-mri is absent)`, () => {
   it('honours Training/Testing, carves a stratified valid split from Training, finds the 103 byte-identical test images', async () => {
     const cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'transmri-tumour-'));
     try {

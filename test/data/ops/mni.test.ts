@@ -4,8 +4,9 @@ import { readNifti } from '../../../src/data/nifti/reader.js';
 import { applyMask, thresholdMask } from '../../../src/data/ops/mask.js';
 import { zoom } from '../../../src/data/ops/zoom.js';
 import { cropToForeground } from '../../../src/data/ops/crop.js';
+import { SHARED_DATA } from '../../helpers/shared-data.js';
 
-const DIR = '/work/shared/data/mni-templates';
+const DIR = `${SHARED_DATA}/mni-templates`;
 const BRAIN = `${DIR}/MNI152_T1_2mm_brain.nii.gz`;
 const MASK = `${DIR}/MNI152_T1_2mm_brain_mask.nii.gz`;
 const have = existsSync(BRAIN) && existsSync(MASK);
