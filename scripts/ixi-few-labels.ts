@@ -48,6 +48,7 @@ import {
 import { parseCli, parseSeeds } from './lib/cli.js';
 import { isEntryPoint, markdownTable, parseShape, splitVoxels, writeResultsAndTable } from './lib/experiment.js';
 import { ixiRows } from './lib/ixi.js';
+import { classScores, classScoresTable, confusionText, predictionScores, recallText, type ClassScores } from './lib/class-scores.js';
 
 const spec = {
   name: 'scripts/ixi-few-labels.ts',
@@ -88,6 +89,8 @@ export interface IxiFewRow {
   seed: number;
   n: number;
   sexBa: { transfer: number; pca: number; scratch: number };
+  /** Test recall per sex (F, M) and confusion[true][predicted] (issue 17 item 5). */
+  sexClass: { transfer: ClassScores; pca: ClassScores; scratch: ClassScores };
   ageMae: { transfer: number; pca: number; mean: number };
 }
 
@@ -95,6 +98,8 @@ export interface IxiFewRow {
 export interface IxiFewLabelsResults {
   config: IxiFewLabelsConfig;
   subjects: number;
+  /** The order of `sexClass` recall and confusion rows/columns. */
+  classes: string[];
   inputShape: number[];
   rows: IxiFewRow[];
   summary: Record<number, { sexBa: Record<'transfer' | 'pca' | 'scratch', SeedSummary>; ageMae: Record<'transfer' | 'pca' | 'mean', SeedSummary>; transferMinusPca: PairedSummary; transferMinusScratch: PairedSummary; ageTransferMinusPca: PairedSummary }>;
@@ -114,15 +119,18 @@ export function drawLabelled(sex: readonly number[], n: number, rng: Rng): { tra
 
 const take = <T>(xs: readonly T[], idx: readonly number[]): T[] => idx.map((i) => xs[i]);
 
-function probes(x: Features, sex: number[], age: number[], train: number[], test: number[]): { ba: number; mae: number } {
+const CLASSES = ['F', 'M'];
+
+function probes(x: Features, sex: number[], age: number[], train: number[], test: number[]): { ba: number; mae: number; sex: ClassScores } {
   const s = fitStandardizer(take(x, train));
   const xt = standardize(take(x, train), s);
   const xv = standardize(take(x, test), s);
   const logit = logisticFit(xt, take(sex, train));
   const prob = logisticPredict(logit, xv);
-  const ba = balancedAccuracy(Int32Array.from(take(sex, test)), Int32Array.from(prob, (p) => (p >= 0.5 ? 1 : 0)), 2);
+  const predicted = Int32Array.from(prob, (p) => (p >= 0.5 ? 1 : 0));
+  const ba = balancedAccuracy(Int32Array.from(take(sex, test)), predicted, 2);
   const ridge = ridgeFit(xt, take(age, train));
-  return { ba, mae: meanAbsoluteError(take(age, test), Array.from(linearPredict(ridge, xv))) };
+  return { ba, mae: meanAbsoluteError(take(age, test), Array.from(linearPredict(ridge, xv))), sex: predictionScores(take(sex, test), predicted, 2) };
 }
 
 /** Runs every seed and n; writes results.json and table.md. */
@@ -134,7 +142,7 @@ export async function runIxiFewLabels(cfg: IxiFewLabelsConfig, log: (l: string) 
   const out = path.resolve(cfg.out);
   const rows = await ixiRows(path.resolve(cfg.data));
   const pipeline: PipelineSpec = { input: { kind: 'nifti' }, steps: [{ op: 'cropOrPad', shape: parseShape('--crop', cfg.crop) }, { op: 'zoom', factor: cfg.zoom, order: 1 }, { op: 'zScore', nonzero: true }] };
-  const bunch = await DataBunch.fromRows(rows, { pipeline, classes: ['F', 'M'], split: { valid: 0, test: 0 }, seed: 0, cacheDir: path.join(out, 'cache'), onWarning: log });
+  const bunch = await DataBunch.fromRows(rows, { pipeline, classes: CLASSES, split: { valid: 0, test: 0 }, seed: 0, cacheDir: path.join(out, 'cache'), onWarning: log });
   const vox = await splitVoxels(bunch, 'train', cfg.batchSize);
   const byId = new Map(rows.map((r) => [r.id as string, r]));
   const sex = vox.ids.map((id) => (byId.get(id)!.label === 'M' ? 1 : 0));
@@ -149,7 +157,7 @@ export async function runIxiFewLabels(cfg: IxiFewLabelsConfig, log: (l: string) 
   const out_: IxiFewRow[] = [];
   for (const seed of seeds) {
     // CAE pretrained on all scans without labels (reconstruction monitored on the same scans).
-    const source = new ArrayBatchSource({ classes: ['F', 'M'], sampleShape: shape, splits: { train: all, valid: all }, seed });
+    const source = new ArrayBatchSource({ classes: CLASSES, sampleShape: shape, splits: { train: all, valid: all }, seed });
     const ae = buildCae({ inputShape: shape as [number, number, number, number], outputActivation: 'linear', seed });
     const aeLearner = new Learner(source, ae, { loss: { kind: 'autoencoder', l1Weight: 1e-4 }, seed, batchSize: cfg.batchSize, progress: false });
     const h = await aeLearner.fit(cfg.aeEpochs, { lr: 3e-3, schedule: 'oneCycle' });
@@ -163,15 +171,17 @@ export async function runIxiFewLabels(cfg: IxiFewLabelsConfig, log: (l: string) 
       const pc = probes(pcaX, sex, age, train, test);
       const meanAge = take(age, train).reduce((a, b) => a + b, 0) / n;
       const split = (idx: number[]) => ({ x: concat(take(vox.rows, idx)), y: take(sex, idx), ids: take(vox.ids, idx) });
-      const few = new ArrayBatchSource({ classes: ['F', 'M'], sampleShape: shape, splits: { train: split(train), valid: split(train), test: split(test) }, seed });
+      const few = new ArrayBatchSource({ classes: CLASSES, sampleShape: shape, splits: { train: split(train), valid: split(train), test: split(test) }, seed });
       const scratch = classifierLearner(few, { learner: { seed, batchSize: cfg.batchSize, progress: false, bootstrap: 0 } });
       await scratch.fit(cfg.scratchEpochs, { lr: 1e-3, schedule: 'oneCycle' });
-      const sc = (await scratch.predict('test')).metrics!.balancedAccuracy;
+      const scMetrics = (await scratch.predict('test')).metrics!;
+      const sc = scMetrics.balancedAccuracy;
       scratch.dispose();
       scratch.model.dispose();
-      const row: IxiFewRow = { seed, n, sexBa: { transfer: tr.ba, pca: pc.ba, scratch: sc }, ageMae: { transfer: tr.mae, pca: pc.mae, mean: meanAbsoluteError(take(age, test), test.map(() => meanAge)) } };
+      const row: IxiFewRow = { seed, n, sexBa: { transfer: tr.ba, pca: pc.ba, scratch: sc }, sexClass: { transfer: tr.sex, pca: pc.sex, scratch: classScores(scMetrics) }, ageMae: { transfer: tr.mae, pca: pc.mae, mean: meanAbsoluteError(take(age, test), test.map(() => meanAge)) } };
       out_.push(row);
       log(`   seed ${seed}, n ${n}: sex BA transfer ${tr.ba.toFixed(3)}, PCA ${pc.ba.toFixed(3)}, scratch ${sc.toFixed(3)}; age MAE transfer ${tr.mae.toFixed(1)}, PCA ${pc.mae.toFixed(1)}, mean ${row.ageMae.mean.toFixed(1)}`);
+      log(`      sex recall ${(['transfer', 'pca', 'scratch'] as const).map((k) => `${k} ${recallText(CLASSES, row.sexClass[k])} ${confusionText(row.sexClass[k].confusion)}`).join(', ')}`);
     }
   }
   const summary: IxiFewLabelsResults['summary'] = {};
@@ -186,7 +196,7 @@ export async function runIxiFewLabels(cfg: IxiFewLabelsConfig, log: (l: string) 
       ageTransferMinusPca: pairedSummary(v((x) => x.ageMae.transfer), v((x) => x.ageMae.pca)),
     };
   }
-  const results: IxiFewLabelsResults = { config: cfg, subjects: vox.ids.length, inputShape: shape, rows: out_, summary, seconds: (Date.now() - t0) / 1000 };
+  const results: IxiFewLabelsResults = { config: cfg, subjects: vox.ids.length, classes: [...CLASSES], inputShape: shape, rows: out_, summary, seconds: (Date.now() - t0) / 1000 };
   await writeResultsAndTable(out, results, table(results, ns), log);
   return results;
 }
@@ -202,6 +212,10 @@ function concat(rows: readonly Float32Array[]): Float32Array {
 }
 
 function table(r: IxiFewLabelsResults, ns: number[]): string {
+  const perClass = classScoresTable(
+    r.classes,
+    ns.flatMap((n) => (['transfer', 'pca', 'scratch'] as const).map((k) => ({ name: `${n} labelled, ${k}`, runs: r.rows.filter((x) => x.n === n).map((x) => x.sexClass[k]) }))),
+  );
   const d = (p: PairedSummary): string => `${p.mean >= 0 ? '+' : '−'}${Math.abs(p.mean).toFixed(3)} [${p.ci[0].toFixed(3)}, ${p.ci[1].toFixed(3)}]`;
   return (
     markdownTable(
@@ -210,7 +224,8 @@ function table(r: IxiFewLabelsResults, ns: number[]): string {
         const s = r.summary[n];
         return [String(n), formatMeanSd(s.sexBa.transfer), formatMeanSd(s.sexBa.pca), formatMeanSd(s.sexBa.scratch), d(s.transferMinusPca), d(s.transferMinusScratch), formatMeanSd(s.ageMae.transfer, 1), formatMeanSd(s.ageMae.pca, 1), formatMeanSd(s.ageMae.mean, 1)];
       }),
-    ) + `\n\n${r.subjects} subjects, input ${r.inputShape.join('x')}, seeds ${[...new Set(r.rows.map((x) => x.seed))].join(', ')}; mean ± sd over seeds, differences with 95 % t intervals; ${r.seconds.toFixed(0)} s.\n`
+    ) + `\n\n${r.subjects} subjects, input ${r.inputShape.join('x')}, seeds ${[...new Set(r.rows.map((x) => x.seed))].join(', ')}; mean ± sd over seeds, differences with 95 % t intervals; ${r.seconds.toFixed(0)} s.\n` +
+    (perClass ? `\nSex per class (test subjects, mean ± sd over seeds):\n\n${perClass}\n` : '')
   );
 }
 

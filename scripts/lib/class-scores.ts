@@ -2,7 +2,7 @@
  * Per-class recall and confusion matrices in the experiment scripts' logs and tables (issue 17
  * item 5: a rare class missed by every model must show), from the library's classification report.
  */
-import { formatMeanSd, seedSummary, type ClassificationReport } from '../../src/index.js';
+import { confusionMatrix, formatMeanSd, perClassScores, seedSummary, type ClassificationReport } from '../../src/index.js';
 import { markdownTable } from './experiment.js';
 
 /** The per-class part of a test report: recall per class (class order) and confusion[true][predicted]. */
@@ -14,6 +14,15 @@ export interface ClassScores {
 /** The per-class part of a classification report. */
 export function classScores(m: Pick<ClassificationReport, 'recall' | 'confusion'>): ClassScores {
   return { recall: [...m.recall], confusion: m.confusion.map((row) => [...row]) };
+}
+
+/**
+ * The per-class scores of hard predictions (class indices), for scripts that threshold a probe's
+ * probabilities themselves: the library's confusionMatrix and perClassScores.
+ */
+export function predictionScores(labels: ArrayLike<number>, predictions: ArrayLike<number>, numClasses: number): ClassScores {
+  const confusion = confusionMatrix(labels, predictions, numClasses);
+  return { recall: perClassScores(confusion).recall, confusion };
 }
 
 /** `CN 0.900, AD 0.700`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classScores, classScoresTable, confusionText, recallText, sumConfusion } from '../../scripts/lib/class-scores.js';
+import { classScores, classScoresTable, confusionText, predictionScores, recallText, sumConfusion } from '../../scripts/lib/class-scores.js';
 import { classificationMetrics } from '../../src/index.js';
 
 describe('scripts/lib/class-scores.ts', () => {
@@ -29,5 +29,14 @@ describe('scripts/lib/class-scores.ts', () => {
         '| plain | 0.833 ± 0.236 | 0.750 ± 0.354 | [5 1; 1 3] |',
     );
     expect(classScoresTable(['CN', 'AD'], [{ name: 'old', runs: [{}] }])).toBeUndefined();
+  });
+
+  it('predictionScores: recall and confusion of hard predictions, as the report computes them', () => {
+    // labels 0 0 0 1 1 2, predictions 0 1 0 1 1 0 → confusion [[2, 1, 0], [0, 2, 0], [1, 0, 0]], recall 2/3, 1, 0
+    const s = predictionScores([0, 0, 0, 1, 1, 2], Int32Array.from([0, 1, 0, 1, 1, 0]), 3);
+    expect(s.confusion).toEqual([[2, 1, 0], [0, 2, 0], [1, 0, 0]]);
+    expect(s.recall).toEqual([2 / 3, 1, 0]);
+    const probs = [0.9, 0.1, 0.8, 0.2, 0.3, 0.7, 0.4, 0.6, 0.6, 0.4];
+    expect(predictionScores([0, 0, 0, 1, 1], [0, 0, 1, 1, 0], 2)).toEqual(classScores(classificationMetrics([0, 0, 0, 1, 1], probs, 2)));
   });
 });

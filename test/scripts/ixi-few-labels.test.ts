@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,5 +40,20 @@ describe('ixi-few-labels', () => {
     expect(r.rows.map((x) => [x.seed, x.n])).toEqual([[0, 2], [0, 4], [1, 2], [1, 4]]);
     for (const x of r.rows) for (const v of Object.values(x.sexBa)) expect(v).toBeGreaterThanOrEqual(0);
     expect(r.summary[4].transferMinusPca.values).toEqual(r.rows.filter((x) => x.n === 4).map((x) => x.sexBa.transfer - x.sexBa.pca));
+    // Per-class sex scores (issue 17 item 5): the confusion counts the 10 − n test subjects (5 F, 5 M
+    // less n/2 each), recall × row count is the diagonal, and the balanced accuracy is the mean recall.
+    expect(r.classes).toEqual(['F', 'M']);
+    for (const x of r.rows) {
+      for (const k of ['transfer', 'pca', 'scratch'] as const) {
+        const { recall, confusion } = x.sexClass[k];
+        expect(confusion.map((row) => row[0] + row[1])).toEqual([5 - x.n / 2, 5 - x.n / 2]);
+        for (const c of [0, 1]) expect(recall[c] * (5 - x.n / 2)).toBeCloseTo(confusion[c][c], 9);
+        expect((recall[0] + recall[1]) / 2).toBeCloseTo(x.sexBa[k], 9);
+      }
+    }
+    const md = await readFile(path.join(out, 'table.md'), 'utf8');
+    expect(md).toContain('| model | recall F | recall M | confusion (rows true F/M, columns predicted; summed over runs) |');
+    for (const k of ['transfer', 'pca', 'scratch']) expect(md).toContain(`| 4 labelled, ${k} | `);
+    expect(JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')).rows[0].sexClass.pca.confusion).toEqual(r.rows[0].sexClass.pca.confusion);
   }, 300_000);
 });
