@@ -46,6 +46,18 @@ function install(dir: string) {
   return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
 }
 
+/** Runs `fn` with TRANSMRI_NATIVE_PATH set to `file`, restoring the variable after. */
+function withNativePath(file: string, fn: () => void): void {
+  const saved = process.env.TRANSMRI_NATIVE_PATH;
+  process.env.TRANSMRI_NATIVE_PATH = file;
+  try {
+    fn();
+  } finally {
+    if (saved === undefined) delete process.env.TRANSMRI_NATIVE_PATH;
+    else process.env.TRANSMRI_NATIVE_PATH = saved;
+  }
+}
+
 describe.skipIf(addon === undefined || process.platform !== 'linux')('native install step', () => {
   const dirs: string[] = [];
   beforeAll(() => { /* each test makes its own copy */ });
@@ -100,17 +112,12 @@ describe.skipIf(addon === undefined || process.platform !== 'linux')('native ins
     const file = join(dir, 'transmri.node');
     writeFileSync(file, needsFutureGlibc(addon as string).bytes);
     writeFileSync(join(dir, 'transmri.json'), JSON.stringify({ requires: { GLIBC: '2.99', GLIBCXX: '3.4.29' } }));
-    const saved = process.env.TRANSMRI_NATIVE_PATH;
-    process.env.TRANSMRI_NATIVE_PATH = file;
-    try {
+    withNativePath(file, () => {
       unregisterNativeKernels();
       const st = registerNativeKernels();
       expect(st.active).toBe(false);
       expect(st.reason).toMatch(/installed but failed to load: .*version `GLIBC_2\.99' not found .*\(the addon was compiled against newer C\/C\+\+ libraries than this system's: it needs glibc >= 2\.99, GLIBCXX >= 3\.4\.29, this system has glibc \d+\.\d+; compile it here with `npm rebuild transmri`, which needs a C\+\+ compiler\); using pure-JS kernels$/);
-    } finally {
-      if (saved === undefined) delete process.env.TRANSMRI_NATIVE_PATH;
-      else process.env.TRANSMRI_NATIVE_PATH = saved;
-    }
+    });
   });
 
   it('at run time, an addon file that does not load is reported as installed but failed to load', () => {
@@ -118,19 +125,15 @@ describe.skipIf(addon === undefined || process.platform !== 'linux')('native ins
     dirs.push(dir);
     const file = join(dir, 'transmri.node');
     writeFileSync(file, 'not an ELF file');
-    const saved = process.env.TRANSMRI_NATIVE_PATH;
-    process.env.TRANSMRI_NATIVE_PATH = file;
-    try {
+    withNativePath(file, () => {
       unregisterNativeKernels();
       const st = registerNativeKernels();
       expect(st.active).toBe(false);
       expect(st.reason).toMatch(/^native addon .*transmri\.node installed but failed to load: .*(invalid ELF header|too short); using pure-JS kernels$/);
-      process.env.TRANSMRI_NATIVE_PATH = join(dir, 'absent.node');
+    });
+    withNativePath(join(dir, 'absent.node'), () => {
       expect(registerNativeKernels().reason).toMatch(/^native addon not installed: .*absent\.node missing/);
-    } finally {
-      if (saved === undefined) delete process.env.TRANSMRI_NATIVE_PATH;
-      else process.env.TRANSMRI_NATIVE_PATH = saved;
-    }
+    });
   });
 
   it('initBackend reports the instruction-set path in use, and warns loudly with the slowdown when the kernels are unavailable', async () => {
