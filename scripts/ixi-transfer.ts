@@ -28,6 +28,7 @@ import { parseCli } from './lib/cli.js';
 import { formatCi, meanSd, pooledScore, type ScoreWithCi } from '../src/index.js';
 import { isEntryPoint, markdownTable, parseShape, splitVoxels, writeResults } from './lib/experiment.js';
 import { ixiRows } from './lib/ixi.js';
+import { confusionText, predictionScores, type ClassScores } from './lib/class-scores.js';
 import { balancedAccuracy, fitStandardizer, linearPredict, logisticFit, logisticPredict, meanAbsoluteError, pearson, pick, ridgeFit, standardize, type Features } from '../src/index.js';
 
 /** Options of the IXI experiment. */
@@ -86,6 +87,8 @@ export interface ProbeScores {
   ageMae: ScoreWithCi;
   ageR: ScoreWithCi;
   sexBalancedAccuracy: ScoreWithCi;
+  /** Out-of-fold sex recall (F, M) and confusion[true][predicted], pooled over subjects (issue 17 item 5). */
+  sexClass: ClassScores;
   reconstructionMse: ScoreWithCi;
   /** Per-fold values. */
   folds: Array<{ ageMae: number; ageR: number; sexBalancedAccuracy: number; reconstructionMse: number; ridgeLambda: number }>;
@@ -146,6 +149,7 @@ function summarize(ids: string[], age: number[], sex: number[], pred: Map<string
     ageMae: pooledScore(n, (idx) => meanAbsoluteError(pick(age, idx), pick(a, idx)), seed, `${label}-mae`, cfg.bootstrap),
     ageR: pooledScore(n, (idx) => pearson(pick(age, idx), pick(a, idx)), seed, `${label}-r`, cfg.bootstrap),
     sexBalancedAccuracy: pooledScore(n, (idx) => balancedAccuracy(Int32Array.from(pick(sex, idx)), Int32Array.from(pick(sp, idx)), 2), seed, `${label}-bacc`, cfg.bootstrap),
+    sexClass: predictionScores(sex, sp, 2),
     reconstructionMse: pooledScore(n, (idx) => pick(mse, idx).reduce((x, y) => x + y, 0) / idx.length, seed, `${label}-mse`, cfg.bootstrap),
     folds,
   };
@@ -240,10 +244,10 @@ export async function main(config: Partial<IxiConfig> = {}): Promise<IxiResults>
   const sex = ids.map((id) => sexOf.get(id) as number);
   const methods = { cae: summarize(ids, age, sex, preds.cae, lambdas.cae, cfg, 'cae'), pca: summarize(ids, age, sex, preds.pca, lambdas.pca, cfg, 'pca') };
   const meanAgeMae = meanAgeErrors.reduce((x, y) => x + y, 0) / meanAgeErrors.length;
-  const row = (name: string, s: ProbeScores): string[] => [name, formatCi(s.reconstructionMse), formatCi(s.ageMae, 2), formatCi(s.ageR), formatCi(s.sexBalancedAccuracy)];
+  const row = (name: string, s: ProbeScores): string[] => [name, formatCi(s.reconstructionMse), formatCi(s.ageMae, 2), formatCi(s.ageR), formatCi(s.sexBalancedAccuracy), ...s.sexClass.recall.map((v) => v.toFixed(3)), confusionText(s.sexClass.confusion)];
   const table = markdownTable(
-    ['features', 'held-out recon. MSE', 'age MAE (years)', 'age r', 'sex balanced acc.'],
-    [row(`CAE code (${codeDim})`, methods.cae), row(`PCA on voxels (${cfg.pcaComponents})`, methods.pca), ['training-mean age', '', meanAgeMae.toFixed(2), '', '0.5 (chance)']],
+    ['features', 'held-out recon. MSE', 'age MAE (years)', 'age r', 'sex balanced acc.', 'sex recall F', 'sex recall M', 'sex confusion (rows true F/M, columns predicted)'],
+    [row(`CAE code (${codeDim})`, methods.cae), row(`PCA on voxels (${cfg.pcaComponents})`, methods.pca), ['training-mean age', '', meanAgeMae.toFixed(2), '', '0.5 (chance)', '', '', '']],
   );
   notes.push(`MSE is in z-scored intensity units; ${cfg.folds}-fold per-fold mean±sd sex balanced accuracy: CAE ${fmtMeanSd(methods.cae.folds.map((f) => f.sexBalancedAccuracy))}, PCA ${fmtMeanSd(methods.pca.folds.map((f) => f.sexBalancedAccuracy))}`);
   timings.total = (Date.now() - t0) / 1000;

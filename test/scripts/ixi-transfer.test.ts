@@ -45,7 +45,15 @@ describe('scripts/ixi-transfer.ts on synthetic volumes laid out like IXI', () =>
       expect(m.sexBalancedAccuracy.value).toBeGreaterThanOrEqual(0);
       expect(m.sexBalancedAccuracy.value).toBeLessThanOrEqual(1);
       expect(m.reconstructionMse.value).toBeGreaterThan(0);
+      // Per-class sex scores (issue 17 item 5), pooled out of fold: 4 F and 4 M subjects, recall × 4 is
+      // the diagonal, and the balanced accuracy is the mean recall.
+      expect(m.sexClass.confusion.map((row) => row[0] + row[1])).toEqual([4, 4]);
+      for (const c of [0, 1]) expect(m.sexClass.recall[c] * 4).toBeCloseTo(m.sexClass.confusion[c][c], 9);
+      expect((m.sexClass.recall[0] + m.sexClass.recall[1]) / 2).toBeCloseTo(m.sexBalancedAccuracy.value, 9);
     }
+    expect(a.table).toContain('| sex recall F | sex recall M | sex confusion (rows true F/M, columns predicted) |');
+    const [f, mm] = a.methods.cae.sexClass.confusion;
+    expect(a.table).toContain(`| ${a.methods.cae.sexClass.recall[0].toFixed(3)} | ${a.methods.cae.sexClass.recall[1].toFixed(3)} | [${f.join(' ')}; ${mm.join(' ')}] |`);
     // 3 of at most 3 components (4 training subjects) on z-scored voxels leave a part of the variance unexplained (MSE < ~1).
     expect(a.methods.pca.reconstructionMse.value).toBeLessThan(1.5);
     expect(a.notes[0]).toMatch(/no brain mask/);
