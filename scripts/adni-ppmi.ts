@@ -24,6 +24,7 @@ import { parseCli } from './lib/cli.js';
 import { adniRows, genericRows, parseLabelMap } from './lib/adni.js';
 import { balancedAccuracy, formatCi, meanSd, pooledScore, type ScoreWithCi } from '../src/index.js';
 import { isEntryPoint, markdownTable, parseShape, writeResults } from './lib/experiment.js';
+import { confusionText, predictionScores, recallText, type ClassScores } from './lib/class-scores.js';
 
 /** Options of the ADNI → PPMI experiment (defaults: trans-MRI's settings). */
 export const ADNI_PPMI_DEFAULTS = {
@@ -119,9 +120,12 @@ export interface AdniPpmiResults {
   counts: { adniScans: number; adniSubjects: number; ppmiScans: number; ppmiSubjects: number };
   inputShape: number[];
   pretraining: { trainLoss: number[]; validLoss: number[]; validMse?: number };
-  /** Pooled out-of-fold balanced accuracy with the subject bootstrap interval, and per-fold values. */
-  transfer: { balancedAccuracy: ScoreWithCi; folds: number[] };
-  scratch: { balancedAccuracy: ScoreWithCi; folds: number[] };
+  /**
+   * Pooled out-of-fold balanced accuracy with the subject bootstrap interval, per-fold values, and the
+   * pooled out-of-fold recall per PPMI class (`classes.ppmi` order) and confusion[true][predicted] over scans.
+   */
+  transfer: { balancedAccuracy: ScoreWithCi; folds: number[] } & ClassScores;
+  scratch: { balancedAccuracy: ScoreWithCi; folds: number[] } & ClassScores;
   table: string;
   timings: Record<string, number>;
   /** Path of the HTML report. */
@@ -204,7 +208,7 @@ export async function main(config: Partial<AdniPpmiConfig> = {}): Promise<AdniPp
       const pred = await learner.predict('valid');
       pred.ids.forEach((id, i) => oof[kind].set(id, { y: pred.labels[i], p: (pred.predictions as Int32Array)[i] }));
       perFold[kind].push(pred.metrics?.balancedAccuracy ?? NaN);
-      log(`fold ${fold + 1}/${cfg.folds} ${kind}: balanced accuracy ${pred.metrics?.balancedAccuracy.toFixed(3)}`);
+      log(`fold ${fold + 1}/${cfg.folds} ${kind}: balanced accuracy ${pred.metrics?.balancedAccuracy.toFixed(3)}${pred.metrics ? `, recall ${recallText(bunch.classes, pred.metrics)}, confusion ${confusionText(pred.metrics.confusion)}` : ''}`);
     } finally {
       learner.dispose();
       model.model.dispose();
@@ -224,17 +228,19 @@ export async function main(config: Partial<AdniPpmiConfig> = {}): Promise<AdniPp
   const subjects = ids.map((id) => subjectOf.get(id) as string);
   const score = (kind: 'transfer' | 'scratch'): ScoreWithCi =>
     pooledBalancedAccuracy(subjects, ids.map((id) => oof[kind].get(id)?.y as number), ids.map((id) => oof[kind].get(id)?.p as number), cfg, kind);
-  const transfer = { balancedAccuracy: score('transfer'), folds: perFold.transfer };
-  const scratch = { balancedAccuracy: score('scratch'), folds: perFold.scratch };
+  const perClass = (kind: 'transfer' | 'scratch'): ClassScores =>
+    predictionScores(ids.map((id) => oof[kind].get(id)?.y as number), ids.map((id) => oof[kind].get(id)?.p as number), ppmiBunch.classes.length);
+  const transfer = { balancedAccuracy: score('transfer'), folds: perFold.transfer, ...perClass('transfer') };
+  const scratch = { balancedAccuracy: score('scratch'), folds: perFold.scratch, ...perClass('scratch') };
   const fmtFolds = (v: number[]): string => {
     const { mean, sd } = meanSd(v);
     return `${mean.toFixed(3)} ± ${sd.toFixed(3)}`;
   };
   const table = markdownTable(
-    ['PPMI classifier', 'balanced accuracy, pooled [95% CI]', `per fold mean ± sd (k=${cfg.folds})`],
+    ['PPMI classifier', 'balanced accuracy, pooled [95% CI]', `per fold mean ± sd (k=${cfg.folds})`, ...ppmiBunch.classes.map((c) => `recall ${c}, pooled`), `confusion (rows true ${ppmiBunch.classes.join('/')}, columns predicted; pooled)`],
     [
-      [`transfer from ADNI (${cfg.pretrain})`, formatCi(transfer.balancedAccuracy), fmtFolds(transfer.folds)],
-      ['from scratch', formatCi(scratch.balancedAccuracy), fmtFolds(scratch.folds)],
+      [`transfer from ADNI (${cfg.pretrain})`, formatCi(transfer.balancedAccuracy), fmtFolds(transfer.folds), ...transfer.recall.map((v) => v.toFixed(3)), confusionText(transfer.confusion)],
+      ['from scratch', formatCi(scratch.balancedAccuracy), fmtFolds(scratch.folds), ...scratch.recall.map((v) => v.toFixed(3)), confusionText(scratch.confusion)],
     ],
   );
   timings.total = (Date.now() - t0) / 1000;

@@ -93,8 +93,22 @@ describe('scripts/adni-ppmi.ts on synthetic stand-ins laid out like ADNI and PPM
       expect(s.balancedAccuracy.value).toBeLessThanOrEqual(1);
       expect(s.balancedAccuracy.ci[0]).toBeLessThanOrEqual(s.balancedAccuracy.ci[1]);
     }
+    // Per-class scores (issue 17 item 5), pooled out of fold over the 8 PPMI scans: the confusion rows
+    // count each class's scans in the CSV, recall × row count is the diagonal, and the pooled balanced
+    // accuracy is the mean recall.
+    const csvLabels = (await readFile(ppmiCsv, 'utf8')).trim().split('\n').slice(1).map((l) => l.split(',')[1]);
+    const support = r.classes.ppmi.map((c) => csvLabels.filter((l) => l === c).length);
+    expect(support[0] + support[1]).toBe(8);
+    for (const s of [r.transfer, r.scratch]) {
+      expect(s.confusion.map((row) => row[0] + row[1])).toEqual(support);
+      for (const c of [0, 1]) expect(s.recall[c] * support[c]).toBeCloseTo(s.confusion[c][c], 9);
+      expect((s.recall[0] + s.recall[1]) / 2).toBeCloseTo(s.balancedAccuracy.value, 9);
+    }
+    expect(r.table).toContain('| recall PD, pooled | recall HC, pooled | confusion (rows true PD/HC, columns predicted; pooled) |');
+    expect(r.table).toContain(`| ${r.scratch.recall[0].toFixed(3)} | ${r.scratch.recall[1].toFixed(3)} | [${r.scratch.confusion[0].join(' ')}; ${r.scratch.confusion[1].join(' ')}] |`);
     const saved = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8'));
     expect(saved.transfer.balancedAccuracy.value).toBe(r.transfer.balancedAccuracy.value);
+    expect(saved.transfer.confusion).toEqual(r.transfer.confusion);
     expect(saved.table).toContain('from scratch');
     const html = await readFile(r.report, 'utf8');
     expect(html).toContain('ADNI → PPMI transfer (multitask pretraining)');
