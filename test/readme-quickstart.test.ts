@@ -48,9 +48,10 @@ describe('README quick start', () => {
     // the expected output the README states, right after the code
     const expected = printed(markdownBlock(readFileSync(README_PATH, 'utf8'), 'Quick start', 'text'));
     expect(got.ba).toBeGreaterThanOrEqual(0.75); // it learns (chance is 0.5)
-    expect(got.auc).toBeGreaterThanOrEqual(0.8);
-    // same seed, same numbers on the cpu backend; the tolerance allows one test scan to flip under another kernel or thread count
-    expect(Math.abs(got.ba - expected.ba)).toBeLessThanOrEqual(0.05);
+    expect(got.auc).toBeGreaterThanOrEqual(0.85);
+    // same seed, same numbers for one kernel build, ISA path and thread count; across AVX2 and AVX-512
+    // the pilot seeds moved by up to 0.083 in balanced accuracy (3 scans of 36) and 0.043 in AUC
+    expect(Math.abs(got.ba - expected.ba)).toBeLessThanOrEqual(0.1);
     expect(Math.abs(got.auc - expected.auc)).toBeLessThanOrEqual(0.05);
   });
 });
