@@ -24,7 +24,7 @@ import { parseCli } from './lib/cli.js';
 import { adniRows, genericRows, parseLabelMap } from './lib/adni.js';
 import { balancedAccuracy, formatCi, meanSd, pooledScore, type ScoreWithCi } from '../src/index.js';
 import { isEntryPoint, markdownTable, parseShape, writeResults } from './lib/experiment.js';
-import { confusionText, predictionScores, recallText, type ClassScores } from './lib/class-scores.js';
+import { confusionText, predictionScores, recallText, type ClassScores } from '../src/index.js';
 
 /** Options of the ADNI → PPMI experiment (defaults: trans-MRI's settings). */
 export const ADNI_PPMI_DEFAULTS = {

@@ -48,7 +48,7 @@ import {
 import { parseCli, parseSeeds } from './lib/cli.js';
 import { isEntryPoint, markdownTable, parseShape, splitVoxels, writeResultsAndTable } from './lib/experiment.js';
 import { ixiRows } from './lib/ixi.js';
-import { classScores, classScoresTable, confusionText, predictionScores, recallText, type ClassScores } from './lib/class-scores.js';
+import { classScores, classScoresTable, confusionText, predictionScores, recallText, type ClassScores } from '../src/index.js';
 
 const spec = {
   name: 'scripts/ixi-few-labels.ts',

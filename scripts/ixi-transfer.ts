@@ -28,7 +28,7 @@ import { parseCli } from './lib/cli.js';
 import { formatCi, meanSd, pooledScore, type ScoreWithCi } from '../src/index.js';
 import { isEntryPoint, markdownTable, parseShape, splitVoxels, writeResults } from './lib/experiment.js';
 import { ixiRows } from './lib/ixi.js';
-import { confusionText, predictionScores, type ClassScores } from './lib/class-scores.js';
+import { confusionText, predictionScores, type ClassScores } from '../src/index.js';
 import { balancedAccuracy, fitStandardizer, linearPredict, logisticFit, logisticPredict, meanAbsoluteError, pearson, pick, ridgeFit, standardize, type Features } from '../src/index.js';
 
 /** Options of the IXI experiment. */

@@ -43,7 +43,7 @@ import {
   type VolumeSplit,
 } from '../src/index.js';
 import { parseCli, parseList, parseSeeds } from './lib/cli.js';
-import { classScores, classScoresTable, confusionText, recallText, type ClassScores } from './lib/class-scores.js';
+import { classScores, classScoresTable, confusionText, recallText, type ClassScores } from '../src/index.js';
 import { isEntryPoint, markdownTable, writeResultsAndTable } from './lib/experiment.js';
 import { classifierEpochs, pretrainCae, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
 import { syntheticPool, syntheticSites } from './lib/synthetic-sites.js';

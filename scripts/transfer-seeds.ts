@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { initBackend } from '../src/index.js';
 import { parseCli, parseList, parseSeeds } from './lib/cli.js';
-import { classScores, classScoresTable, confusionText, recallText, type ClassScores } from './lib/class-scores.js';
+import { classScores, classScoresTable, confusionText, recallText, type ClassScores } from '../src/index.js';
 import { isEntryPoint, markdownTable, writeResultsAndTable } from './lib/experiment.js';
 import { backendForReport } from '../src/index.js';
 import { formatMeanSd, pairedDifference, seedSummary, winTieLoss, type SeedSummary } from '../src/index.js';

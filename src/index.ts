@@ -205,6 +205,8 @@ export type { ScoreWithCi } from './learner/metrics/bootstrap.js';
 export { meanSd, seedSummary, formatMeanSd, pairedDifference, winTieLoss, studentTQuantile, tInterval, pairedSummary } from './learner/metrics/mean-sd.js';
 export type { SeedSummary, PairedSummary } from './learner/metrics/mean-sd.js';
 export { tTest, pairedTest, DEFAULT_PAIRED_TEST } from './learner/metrics/paired-test.js';
+export { classScores, predictionScores, recallText, confusionText, sumConfusion, classScoresTable, markdownTable } from './learner/metrics/class-scores.js';
+export type { ClassScores } from './learner/metrics/class-scores.js';
 export type { TTest, PairedTest, PairedTestOptions } from './learner/metrics/paired-test.js';
 export { meanAbsoluteError, pearson } from './learner/metrics/regression.js';
 export { fitStandardizer, standardize, ridgeFit, linearPredict, logisticFit, logisticPredict, pick, DEFAULT_RIDGE_LAMBDAS, DEFAULT_LOGISTIC } from './learner/probes.js';

@@ -5,7 +5,7 @@
  */
 import { formatMeanSd, pairedSummary, seedSummary, type PairedSummary, type SeedSummary } from '../../src/index.js';
 import { markdownTable } from './experiment.js';
-import { classScoresTable } from './class-scores.js';
+import { classScoresTable } from '../../src/index.js';
 
 /** Test scores of one model on one seed. */
 export interface DemoScore {

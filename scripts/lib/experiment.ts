@@ -27,11 +27,7 @@ export async function splitVoxels(source: BatchSource, split: SplitName, batchSi
   return { ids, rows };
 }
 
-/** A Markdown table. */
-export function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
+export { markdownTable } from '../../src/index.js';
 
 /** Writes `results.json` (pretty-printed) into `out`, creating it; returns the file path. */
 export async function writeResults(out: string, results: unknown): Promise<string> {

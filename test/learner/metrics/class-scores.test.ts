@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { classScores, classScoresTable, confusionText, predictionScores, recallText, sumConfusion } from '../../scripts/lib/class-scores.js';
-import { classificationMetrics } from '../../src/index.js';
+import { classScores, classScoresTable, confusionText, predictionScores, recallText, sumConfusion } from '../../../src/learner/metrics/class-scores.js';
+import { classificationMetrics } from '../../../src/index.js';
 
-describe('scripts/lib/class-scores.ts', () => {
+describe('learner/metrics/class-scores.ts', () => {
   it('takes recall and confusion from the library report; the table shows mean ± sd of recall and the summed confusion', () => {
     // labels 0 0 0 1 1, predictions 0 0 1 1 0 → confusion [[2, 1], [1, 1]], recall 2/3 and 1/2
     const probs = [0.9, 0.1, 0.8, 0.2, 0.3, 0.7, 0.4, 0.6, 0.6, 0.4];

@@ -1,9 +1,15 @@
 /**
- * Per-class recall and confusion matrices in the experiment scripts' logs and tables (issue 17
- * item 5: a rare class missed by every model must show), from the library's classification report.
+ * Per-class recall and confusion matrices for logs and tables (issue 17 item 5: a rare class missed
+ * by every model must show), from the classification report; and the Markdown table they go in.
  */
-import { confusionMatrix, formatMeanSd, perClassScores, seedSummary, type ClassificationReport } from '../../src/index.js';
-import { markdownTable } from './experiment.js';
+import { confusionMatrix, perClassScores, type ClassificationReport } from './classification.js';
+import { formatMeanSd, seedSummary } from './mean-sd.js';
+
+/** A Markdown table: a header row, the separator, then one line per row. */
+export function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
 
 /** The per-class part of a test report: recall per class (class order) and confusion[true][predicted]. */
 export interface ClassScores {
