@@ -53,7 +53,7 @@ async function ping(port: number): Promise<boolean> {
 }
 
 /** Kills `proc` if this (test) process exits first, e.g. a run stopped before afterAll. */
-function killOnExit(proc: ChildProcess): void {
+export function killOnExit(proc: ChildProcess): void {
   const kill = (): void => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
   };
