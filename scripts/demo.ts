@@ -48,7 +48,7 @@ import {
 import type { BatchSource, Experiment, StudentModel, StudentView, VolumeSplit } from '../src/index.js';
 import { parseCli, parseSeeds } from './lib/cli.js';
 import { isEntryPoint, writeResultsAndTable } from './lib/experiment.js';
-import { pretrainCae, trainScratch, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
+import { pretrainCae, trainScratch, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from '../src/index.js';
 import { syntheticPool, syntheticSites } from './lib/synthetic-sites.js';
 import { classScores } from '../src/index.js';
 import { demoTable, interpretDemo, summarizeDemo, type DemoScore, type DemoSeedRow, type DemoSummary } from './lib/demo-summary.js';

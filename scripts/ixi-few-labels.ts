@@ -46,7 +46,8 @@ import {
   type SeedSummary,
 } from '../src/index.js';
 import { parseCli, parseSeeds } from './lib/cli.js';
-import { isEntryPoint, markdownTable, parseShape, splitVoxels, writeResultsAndTable } from './lib/experiment.js';
+import { isEntryPoint, markdownTable, parseShape, writeResultsAndTable } from './lib/experiment.js';
+import { splitVoxels } from '../src/index.js';
 import { ixiRows } from './lib/ixi.js';
 import { classScores, classScoresTable, confusionText, predictionScores, recallText, type ClassScores } from '../src/index.js';
 

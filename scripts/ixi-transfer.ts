@@ -26,7 +26,8 @@ import {
 import type { DataBunch as Bunch, PipelineSpec, StepSpec } from '../src/index.js';
 import { parseCli } from './lib/cli.js';
 import { formatCi, meanSd, pooledScore, type ScoreWithCi } from '../src/index.js';
-import { isEntryPoint, markdownTable, parseShape, splitVoxels, writeResults } from './lib/experiment.js';
+import { isEntryPoint, markdownTable, parseShape, writeResults } from './lib/experiment.js';
+import { splitVoxels } from '../src/index.js';
 import { ixiRows } from './lib/ixi.js';
 import { confusionText, predictionScores, type ClassScores } from '../src/index.js';
 import { balancedAccuracy, fitStandardizer, linearPredict, logisticFit, logisticPredict, meanAbsoluteError, pearson, pick, ridgeFit, standardize, type Features } from '../src/index.js';

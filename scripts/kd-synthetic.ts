@@ -45,7 +45,7 @@ import {
 import { parseCli, parseList, parseSeeds } from './lib/cli.js';
 import { classScores, classScoresTable, confusionText, recallText, type ClassScores } from '../src/index.js';
 import { isEntryPoint, markdownTable, writeResultsAndTable } from './lib/experiment.js';
-import { classifierEpochs, pretrainCae, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
+import { classifierEpochs, pretrainCae, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from '../src/index.js';
 import { syntheticPool, syntheticSites } from './lib/synthetic-sites.js';
 
 const spec = {

@@ -16,7 +16,7 @@ import { classScores, classScoresTable, confusionText, recallText, type ClassSco
 import { isEntryPoint, markdownTable, writeResultsAndTable } from './lib/experiment.js';
 import { backendForReport } from '../src/index.js';
 import { formatMeanSd, pairedDifference, seedSummary, winTieLoss, type SeedSummary } from '../src/index.js';
-import { classifierEpochs, pretrainCae, pretrainMultitask, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from './lib/site-classifiers.js';
+import { classifierEpochs, pretrainCae, pretrainMultitask, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from '../src/index.js';
 import { syntheticSites } from './lib/synthetic-sites.js';
 
 const spec = {

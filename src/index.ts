@@ -33,6 +33,8 @@ export type { UpSampling3DMethod } from './backend/ops/upsample3d.js';
 export { Volume, diagonalAffine } from './data/volume.js';
 export type { Affine, Shape3, VolumeInit } from './data/volume.js';
 export type { Batch, BatchSource, BatchStreamOptions, SplitName, ArrayWithShape } from './data/batch.js';
+export { splitVoxels } from './data/split-voxels.js';
+export type { SplitVoxels } from './data/split-voxels.js';
 
 // --- data: io ---
 export { readNifti, readNiftiHeader, DEFAULT_READ_NIFTI } from './data/nifti/reader.js';
@@ -230,6 +232,8 @@ export { HistoryLogger, historyToCsv, DEFAULT_HISTORY_LOGGER } from './learner/c
 export type { HistoryLoggerOptions } from './learner/callbacks/history-logger.js';
 export { autoencoderLearner, classifierLearner, classifierLearnerFromEncoder, multitaskLearner, DEFAULT_FACTORY } from './learner/factories.js';
 export type { AutoencoderLearnerOptions, ClassifierLearnerOptions, TransferLearnerOptions, BackboneSpec, HeadSpec } from './learner/factories.js';
+export { pretrainCae, pretrainMultitask, trainTransfer, trainUnfrozen, trainScratch, classifierEpochs, DEFAULT_SITE_CLASSIFIER } from './learner/site-classifiers.js';
+export type { SiteClassifierConfig, TrainedClassifier, PretrainedEncoder } from './learner/site-classifiers.js';
 
 // --- distillation ---
 export { hintonKd, logitMatching, decoupledKd, decoupledKdParts, DEFAULT_HINTON_KD, DEFAULT_DECOUPLED_KD } from './learner/distill/logit-losses.js';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { OptionError, initBackend } from '../../src/index.js';
 import type { SweepJobContext, SweepJobResults } from '../../src/index.js';
-import { pretrainCae, pretrainMultitask, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from '../lib/site-classifiers.js';
+import { pretrainCae, pretrainMultitask, trainScratch, trainTransfer, trainUnfrozen, type SiteClassifierConfig, type TrainedClassifier } from '../../src/index.js';
 import { syntheticSites } from '../lib/synthetic-sites.js';
 
 /** The job's settings and their defaults (those of scripts/transfer-seeds.ts). */

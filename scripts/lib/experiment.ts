@@ -1,30 +1,16 @@
 /**
- * Helpers shared by the experiment scripts: reading a split's voxels,
- * writing results.json and tables, and the guard that runs a script's CLI only when it is the entry point.
+ * Helpers shared by the experiment scripts: writing results.json and tables,
+ * and the guard that runs a script's CLI only when it is the entry point.
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { OptionError } from '../../src/index.js';
-import type { BatchSource, SplitName } from '../../src/index.js';
 
 /** True when the module with this `import.meta.url` is the script node was started with. */
 export function isEntryPoint(moduleUrl: string): boolean {
   const entry = process.argv[1];
   return entry !== undefined && pathToFileURL(path.resolve(entry)).href === moduleUrl;
-}
-
-/** The preprocessed samples of a split as flat voxel rows, in the source's order (no shuffling, no augmentation). */
-export async function splitVoxels(source: BatchSource, split: SplitName, batchSize = 4): Promise<{ ids: string[]; rows: Float32Array[] }> {
-  const ids: string[] = [];
-  const rows: Float32Array[] = [];
-  for await (const batch of source.batches(split, { batchSize, shuffle: false, augment: false })) {
-    const n = batch.ids.length;
-    const p = batch.x.data.length / n;
-    for (let i = 0; i < n; i++) rows.push(Float32Array.from(batch.x.data.subarray(i * p, (i + 1) * p)));
-    ids.push(...batch.ids);
-  }
-  return { ids, rows };
 }
 
 export { markdownTable } from '../../src/index.js';
