@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DEMO, runDemo } from '../../scripts/demo.js';
 import { pairedSummary } from '../../src/index.js';
 import { interpretDemo, readComparison, readTeacherLead, summarizeDemo, type DemoSeedRow } from '../../scripts/lib/demo-summary.js';
+import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
 
 describe('demo summary (by hand)', () => {
   it('reads a paired comparison from its interval (pairedSummary: the library, tested in test/learner/metrics)', () => {
@@ -37,6 +38,7 @@ describe('demo summary (by hand)', () => {
 });
 
 describe('npm run demo (CI variant: tiny cohorts, one epoch per phase, two seeds)', () => {
+  expectNoTensorLeaks(); // every model, learner, teacher cache and export of both seeds freed
   let out = '';
   // made in beforeAll (not while collecting), so a filtered or skipped run leaves no folder behind
   beforeAll(() => {
@@ -92,5 +94,13 @@ describe('npm run demo (CI variant: tiny cohorts, one epoch per phase, two seeds
     expect(meta.view).toEqual({ kind: 'sequence', axis: 2, count: 8 }); // the default student: dynamic image of the 8 middle axial slices
     expect(meta.pipeline.steps.length).toBeGreaterThan(0);
     expect(meta.grid.shape).toHaveLength(3);
+  });
+
+  it('the early-fusion student, one seed, every site-B subject labelled (no unlabelled transfer set)', async () => {
+    const cfg = { ...DEFAULT_DEMO, seeds: '3', out: path.join(out, 'early'), student: 'early', labelled: 1, subjects: 24, pool: 0, size: 16, aeEpochs: 1, clfEpochs: 1, studentEpochs: 1, batchSize: 4, bootstrap: 20 };
+    const results = await runDemo(cfg, () => undefined);
+    expect(results.perSeed[0]).toMatchObject({ seed: 3, unlabelledScans: 0 });
+    const meta = JSON.parse(readFileSync(path.join(out, 'early', 'student-export', 'transmri.json'), 'utf8'));
+    expect(meta.view).toEqual({ kind: 'channels', axis: 2, count: 3 }); // early fusion of the 3 middle axial slices
   });
 });
