@@ -2,9 +2,9 @@
  * The leakage thumbnails' worker threads from compiled JavaScript, as in the package's dist/ (cheaper
  * than the packing test): the thumbnail modules built with the package's own tsconfig.build.json into
  * a temporary dist/ (tsc emits only these files and what they import), then run by plain node without
- * a TypeScript loader. startThumbnailWorker must start thumbnail-worker.js beside the compiled pool,
- * and a worker that cannot start is not noticed by thumbnails() (its chunks fall back to the main
- * thread), so the worker is asked directly.
+ * a TypeScript loader. startThumbnailWorker must start thumbnail-worker.js beside the compiled pool;
+ * thumbnails() still gives every thumbnail when a worker cannot start (its chunks are decoded on the
+ * main thread) and only says so (onMessage), so the worker is also asked directly.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -37,8 +37,9 @@ const answer = await new Promise((resolve, reject) => {
 }).catch((e) => ({ error: e.code ?? e.message }));
 await worker.terminate();
 const main = files.map((f) => { try { return hex(jpegThumbnail(readFileSync(f), 32)); } catch { return null; } });
-const [two, none] = [await thumbnails(files, { workers: 2, size: 32 }), await thumbnails(files, { workers: 0, size: 32 })];
-console.log(JSON.stringify({ answer: answer.error ? answer : { id: answer.id, thumbs: answer.thumbs.map(hex) }, main, two: two.map(hex), none: none.map(hex) }));
+const messages = [];
+const [two, none] = [await thumbnails(files, { workers: 2, size: 32, onMessage: (m) => messages.push(m) }), await thumbnails(files, { workers: 0, size: 32 })];
+console.log(JSON.stringify({ answer: answer.error ? answer : { id: answer.id, thumbs: answer.thumbs.map(hex) }, main, two: two.map(hex), none: none.map(hex), messages }));
 `;
 
 interface CheckResult {
@@ -46,6 +47,8 @@ interface CheckResult {
   main: Array<string | null>;
   two: string[];
   none: string[];
+  /** thumbnails()'s messages with 2 workers. */
+  messages: string[];
 }
 
 describe('thumbnail worker threads from the compiled package', () => {
@@ -93,15 +96,19 @@ describe('thumbnail worker threads from the compiled package', () => {
     expect(r.main.filter((t) => t === null)).toHaveLength(7); // the PNGs: left to the main thread's usual decoder
     expect(r.two).toEqual(r.none);
     expect(r.two.every((t, k) => r.main[k] === null || t === r.main[k])).toBe(true);
+    expect(r.messages).toEqual([]);
   }, 120_000);
 
-  it('without thumbnail-worker.js beside the pool the worker fails to start (what the first test rules out)', () => {
+  it('without thumbnail-worker.js beside the pool the worker fails to start (what the first test rules out), and thumbnails() says so', () => {
     const file = join(tmp, compiled, 'thumbnail-worker.js');
     renameSync(file, `${file}.away`);
     try {
       const r = check();
       expect(r.answer).toEqual({ error: expect.stringMatching(/MODULE_NOT_FOUND/) });
-      expect(r.two).toEqual(r.none); // thumbnails() hides it: its chunks are decoded on the main thread
+      // thumbnails() still gives every thumbnail (the failed workers' chunks decoded on the main thread) and says so
+      expect(r.two).toEqual(r.none);
+      expect(r.messages).toHaveLength(2);
+      for (const m of r.messages) expect(m).toMatch(/^thumbnails: a worker thread failed \(MODULE_NOT_FOUND: .*thumbnail-worker\.js.*\): its files are decoded on the main thread$/s);
     } finally {
       renameSync(`${file}.away`, file);
     }

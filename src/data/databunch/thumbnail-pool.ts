@@ -2,7 +2,8 @@
  * JPEG thumbnails on every core: the main thread and worker threads (thumbnail-worker.ts) take
  * chunks of files from one queue. Each thread runs the same code on the same bytes, so the
  * thumbnails do not depend on which thread made them. Files the fast JPEG path does not decode
- * (and any chunk a failed worker held) come back as null, for the caller to decode the usual way.
+ * (and any chunk a failed worker held) come back as null, for the caller to decode the usual way;
+ * a worker that cannot start or fails is said (onMessage), the others and the main thread go on.
  */
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
@@ -33,24 +34,27 @@ export function startThumbnailWorker(): Worker | undefined {
 /**
  * The fast-path JPEG thumbnail (jpegThumbnail) of every file, made by the main thread and
  * `workers` worker threads; null for a file that path does not decode or that cannot be read.
+ * @param onMessage told when a worker cannot start or fails (its files are then decoded elsewhere)
  */
-export async function jpegThumbnailsParallel(files: readonly string[], size: number, workers: number): Promise<Array<Float32Array | null>> {
+export async function jpegThumbnailsParallel(files: readonly string[], size: number, workers: number, onMessage: (message: string) => void = () => {}): Promise<Array<Float32Array | null>> {
   const out = new Array<Float32Array | null>(files.length).fill(null);
   const chunks: Array<[number, number]> = [];
   for (let s = 0; s < files.length; s += CHUNK) chunks.push([s, Math.min(files.length, s + CHUNK)]);
   let next = 0;
-  const threads = Array.from({ length: workers }, startThumbnailWorker).filter((w): w is Worker => w !== undefined);
+  const started = Array.from({ length: workers }, startThumbnailWorker);
+  const threads = started.filter((w): w is Worker => w !== undefined);
+  if (threads.length < workers) onMessage(`thumbnails: ${workers - threads.length} of ${workers} worker thread(s) could not be started: their share is decoded on the main thread`);
   const runWorker = (w: Worker): Promise<void> =>
     new Promise((resolve) => {
-      let current: [number, number] | undefined;
+      let done = false;
       const send = (): void => {
         if (next >= chunks.length) {
-          current = undefined;
+          done = true;
           resolve();
           return;
         }
-        current = chunks[next++];
-        const job: ThumbnailJob = { id: current[0], files: files.slice(current[0], current[1]), size };
+        const [a, b] = chunks[next++];
+        const job: ThumbnailJob = { id: a, files: files.slice(a, b), size };
         w.postMessage(job);
       };
       w.on('message', (r: ThumbnailJobResult) => {
@@ -58,12 +62,14 @@ export async function jpegThumbnailsParallel(files: readonly string[], size: num
         send();
       });
       // a worker that fails leaves its chunk as nulls (decoded by the caller); the others go on
-      const stop = (): void => {
-        current = undefined;
+      const stop = (why: string): void => {
+        if (done) return;
+        done = true;
+        onMessage(`thumbnails: a worker thread failed (${why}): its files are decoded on the main thread`);
         resolve();
       };
-      w.on('error', stop);
-      w.on('exit', stop);
+      w.on('error', (e: Error & { code?: string }) => stop(e.code === undefined ? e.message : `${e.code}: ${e.message}`));
+      w.on('exit', (code) => stop(`exit code ${code}`));
       send();
     });
   const runMain = async (): Promise<void> => {

@@ -94,7 +94,7 @@ export interface ThumbnailsOptions {
    * (every file decoded). A DataBunch and `folderLeakage` pass their cache folder.
    */
   cacheDir?: string;
-  /** Receives the cache's messages (damaged file, not writable); default console.warn. */
+  /** Receives the cache's messages (damaged file, not writable) and the worker threads' (one could not start or failed); default console.warn. */
   onMessage?: (message: string) => void;
   /**
    * Worker threads decoding JPEGs beside the main thread (thumbnail-pool.ts; the thumbnails are
@@ -180,7 +180,7 @@ export async function thumbnailsWithStats(files: readonly string[], options: Thu
     } else todo.push({ i, abs, st });
   }
   const threads = workers === 'auto' ? (todo.length >= MIN_FILES_FOR_WORKERS ? availableParallelism() - 1 : 0) : workers;
-  const fast = threads > 0 ? await jpegThumbnailsParallel(todo.map((t) => files[t.i]), size, threads) : undefined;
+  const fast = threads > 0 ? await jpegThumbnailsParallel(todo.map((t) => files[t.i]), size, threads, onMessage) : undefined;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < todo.length) {
