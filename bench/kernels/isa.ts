@@ -5,6 +5,7 @@
 // layers (forward, dx, dw; wall and process CPU time) and the whole CAE train
 // step. Prints one JSON line.
 // Usage: tsx bench/kernels/isa.ts <a|b> <reps> <warmup> <paths, e.g. avx2,avx512> [layers|step|all]
+// BENCH_LAYERS=enc1,dec4 limits the layers measured (default: all eight).
 import * as tf from '@tensorflow/tfjs';
 import { buildBenchCae, caeLoss, CAE_LAYERS, setUpBenchChild } from './cae.js';
 import { median } from './timing.js';
@@ -42,7 +43,8 @@ for (const p of paths) {
 }
 
 if (what === 'all' || what === 'layers') {
-  for (const l of CAE_LAYERS) {
+  const only = process.env.BENCH_LAYERS?.split(',');
+  for (const l of CAE_LAYERS.filter((c) => !only || only.includes(c.name))) {
     const dims = shape.size.map((s) => s / l.scale) as [number, number, number];
     const x = tf.randomNormal([shape.batch, ...dims, l.ci]) as tf.Tensor5D;
     const w = tf.randomNormal([3, 3, 3, l.ci, l.co], 0, 0.1) as tf.Tensor5D;

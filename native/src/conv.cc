@@ -107,6 +107,7 @@ void padInput(const float* src, int N, int D, int H, int W, int C, int dd, int d
 
 void conv3dForward(const float* x, const float* w, const ConvGeom& g, const float* bias, int act,
                    float* out) {
+  if (convImpl().forwardDirect(x, g, w, bias, act, out)) return;
   const int PD = (g.OD - 1) * g.SD + g.KD, PH = (g.OH - 1) * g.SH + g.KH, PW = (g.OW - 1) * g.SW + g.KW;
   float* xp = scratch(0, (size_t)g.N * PD * PH * PW * g.Ci + kSlack);
   padInput(x, g.N, g.D, g.H, g.W, g.Ci, 1, 1, 1, g.padF, g.padT, g.padL, xp, PD, PH, PW);
@@ -139,6 +140,7 @@ void conv3dBackpropInput(const float* dy, const float* w, const ConvGeom& g, flo
 }
 
 void conv3dBackpropFilter(const float* x, const float* dy, const ConvGeom& g, float* dw) {
+  if (convImpl().filterDirect(x, g, dy, dw)) return;
   const int PD = (g.OD - 1) * g.SD + g.KD, PH = (g.OH - 1) * g.SH + g.KH, PW = (g.OW - 1) * g.SW + g.KW;
   float* xp = scratch(0, (size_t)g.N * PD * PH * PW * g.Ci + kSlack);
   padInput(x, g.N, g.D, g.H, g.W, g.Ci, 1, 1, 1, g.padF, g.padT, g.padL, xp, PD, PH, PW);

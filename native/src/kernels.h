@@ -29,10 +29,19 @@ using ConvPaddedFn = void (*)(const float* xp, int PD, int PH, int PW, const Con
 using ConvFilterFn = void (*)(const float* xp, int PD, int PH, int PW, const ConvGeom& g,
                               const float* dy, float* dw);
 
+// Kernels that read the unpadded input x [N,D,H,W,Ci] themselves (borders
+// handled inside, no padded copy); they return false for the geometries they
+// do not cover, and the caller then pads and runs forward / filter.
+using ConvDirectFn = bool (*)(const float* x, const ConvGeom& g, const float* w, const float* bias,
+                              int act, float* out);
+using ConvFilterDirectFn = bool (*)(const float* x, const ConvGeom& g, const float* dy, float* dw);
+
 struct ConvImpl {
   const char* name;
   ConvPaddedFn forward;
   ConvFilterFn filter;
+  ConvDirectFn forwardDirect;
+  ConvFilterDirectFn filterDirect;
   // Runs a floating-point throughput loop of `iters` steps on this path's
   // widest vectors (FMA where the path has it); returns the flops done.
   double (*peakProbe)(long iters);

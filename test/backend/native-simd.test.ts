@@ -16,7 +16,7 @@ const loaded = path !== undefined ? (loadAddon().addon as NativeAddon | undefine
 const addon = loaded !== undefined && typeof loaded.setSimd === 'function' ? loaded : undefined;
 if (!addon) console.warn('native-simd tests skipped: addon not built or from an older version (node native/build.mjs)');
 
-interface G { N: number; D: number; H: number; W: number; Ci: number; Co: number; K: [number, number, number]; S: [number, number, number]; same: boolean }
+interface G { N: number; D: number; H: number; W: number; Ci: number; Co: number; K: [number, number, number]; S: [number, number, number]; same: boolean; act?: 'elu' | 'sigmoid' }
 
 /** The addon's geometry vector and output size of a 'same' (or 'valid') convolution. */
 function geom(g: G) {
@@ -27,7 +27,7 @@ function geom(g: G) {
 }
 
 /** float64 reference: y = act(conv(x, w) + b), dx, dw for a given dy. */
-function reference(g: G, x: Float32Array, w: Float32Array, b: Float32Array, dy: Float32Array, act: 'none' | 'elu') {
+function reference(g: G, x: Float32Array, w: Float32Array, b: Float32Array, dy: Float32Array, act: 'none' | 'elu' | 'sigmoid') {
   const { out: [OD, OH, OW], pads: [pf, pt, pl] } = geom(g);
   const [KD, KH, KW] = g.K;
   const y = new Float64Array(g.N * OD * OH * OW * g.Co);
@@ -61,6 +61,7 @@ function reference(g: G, x: Float32Array, w: Float32Array, b: Float32Array, dy: 
     }
   }
   if (act === 'elu') for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = Math.expm1(y[i]);
+  if (act === 'sigmoid') for (let i = 0; i < y.length; i++) y[i] = 1 / (1 + Math.exp(-y[i]));
   return { y, dx, dw };
 }
 
@@ -109,6 +110,20 @@ const CASES: G[] = [
   { N: 2, D: 3, H: 4, W: 33, Ci: 1, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
   { N: 1, D: 3, H: 3, W: 10, Ci: 1, Co: 5, K: [3, 3, 3], S: [1, 1, 1], same: true },
   { N: 1, D: 3, H: 4, W: 33, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  // 8 -> 1, stride 1 along W, three taps along W (AVX-512 reads the unpadded input: taps
+  // outside D/H skipped, W ends masked; 16 outputs per block): 64-wide rows (edge and
+  // interior blocks), an odd width with a partial last block, 'valid' (even offset of the
+  // taps), rows narrower than a block, strides along D/H, sigmoid; and neighbours that
+  // keep the padded path (two output channels, two taps along W, stride 2 along W).
+  { N: 2, D: 3, H: 4, W: 64, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 1], same: true, act: 'sigmoid' },
+  { N: 1, D: 4, H: 3, W: 37, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 2, D: 4, H: 5, W: 40, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 1], same: false },
+  { N: 1, D: 3, H: 3, W: 5, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 2, H: 4, W: 1, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 5, H: 6, W: 50, Ci: 8, Co: 1, K: [3, 2, 3], S: [2, 2, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 21, Ci: 8, Co: 2, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 21, Ci: 8, Co: 1, K: [3, 3, 2], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 21, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 2], same: true },
 ];
 
 describe.skipIf(!addon)('native instruction-set paths', () => {
@@ -134,8 +149,9 @@ describe.skipIf(!addon)('native instruction-set paths', () => {
   });
 
   for (const g of CASES) {
+    const act = g.act ?? 'elu';
     const label = `${g.N}x${g.D}x${g.H}x${g.W}x${g.Ci} -> ${g.Co}, k ${g.K.join('x')}, s ${g.S.join('x')}${g.same ? ' same' : ' valid'}`;
-    it(`${label}: forward (bias + ELU), dx and dw on every path match the float64 reference`, () => {
+    it(`${label}: forward (bias + ${act}), dx and dw on every path match the float64 reference`, () => {
       const rng = new Rng(g.W * 131 + g.Ci * 7 + g.Co);
       const { vec, out } = geom(g);
       const nIn = g.N * g.D * g.H * g.W * g.Ci;
@@ -145,14 +161,14 @@ describe.skipIf(!addon)('native instruction-set paths', () => {
       const w = randn(rng, nW, 0.2);
       const b = randn(rng, g.Co, 0.5);
       const dy = randn(rng, nOut);
-      const ref = reference(g, x, w, b, dy, 'elu');
+      const ref = reference(g, x, w, b, dy, act);
       const results: Record<string, Float32Array[]> = {};
       for (const p of paths) {
         expect(a.setSimd(p)).toBe(p);
         const y = new Float32Array(nOut).fill(NaN);
         const dx = new Float32Array(nIn).fill(NaN);
         const dw = new Float32Array(nW).fill(NaN);
-        a.conv3d(x, w, vec, y, b, 2);
+        a.conv3d(x, w, vec, y, b, act === 'elu' ? 2 : 3);
         a.conv3dBackpropInput(dy, w, vec, dx);
         a.conv3dBackpropFilter(x, dy, vec, dw);
         expect(relErr(y, ref.y), `${p} forward`).toBeLessThan(2e-5);
