@@ -124,6 +124,16 @@ const CASES: G[] = [
   { N: 1, D: 3, H: 4, W: 21, Ci: 8, Co: 2, K: [3, 3, 3], S: [1, 1, 1], same: true },
   { N: 1, D: 3, H: 4, W: 21, Ci: 8, Co: 1, K: [3, 3, 2], S: [1, 1, 1], same: true },
   { N: 1, D: 3, H: 4, W: 21, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 2], same: true },
+  // 1 -> 8, stride 1 and three taps along W (AVX-512 filter gradient on the unpadded input,
+  // 16 positions per vector, dy transposed per chunk of rows): 64-wide rows of a batch of 2
+  // (many chunks), exactly one block, 'valid', strides along D/H; neighbours keeping the
+  // padded path: two taps along W, stride 2 along W.
+  { N: 2, D: 4, H: 5, W: 64, Ci: 1, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 2, W: 16, Ci: 1, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 2, D: 4, H: 5, W: 23, Ci: 1, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: false },
+  { N: 1, D: 5, H: 6, W: 19, Ci: 1, Co: 8, K: [2, 3, 3], S: [2, 2, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 19, Ci: 1, Co: 8, K: [3, 3, 2], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 19, Ci: 1, Co: 8, K: [3, 3, 3], S: [1, 1, 2], same: true },
 ];
 
 describe.skipIf(!addon)('native instruction-set paths', () => {
