@@ -36,29 +36,23 @@ void elu(const float* x, float* out, size_t n) { unaryLoop(x, out, n, eluv); }
 
 void sigmoid(const float* x, float* out, size_t n) { unaryLoop(x, out, n, sigmoidv); }
 
-void eluGrad(const float* dy, const float* y, float* dx, size_t n) {
-  const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.f);
-  auto f = [&](__m256 d, __m256 v) {
-    return _mm256_blendv_ps(_mm256_mul_ps(d, _mm256_add_ps(v, one)), d, _mm256_cmp_ps(v, zero, _CMP_GE_OQ));
-  };
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dx + i, f(_mm256_loadu_ps(dy + i), _mm256_loadu_ps(y + i)));
-  if (i < n) {
-    const __m256i m = tailMask(n - i);
-    _mm256_maskstore_ps(dx + i, m, f(_mm256_maskload_ps(dy + i, m), _mm256_maskload_ps(y + i, m)));
+// The activation gradients as in actGrad: ELU d * (v >= 0 ? 1 : v + 1), ReLU
+// v > 0 ? d : 0, sigmoid (d * v) * (1 - v); NaN v gives NaN (ELU, sigmoid) or 0 (ReLU).
+struct Vec {
+  using T = __m256;
+  static constexpr int L = 8;
+  static T load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
+  static T zero() { return _mm256_setzero_ps(); }
+  static T add(T a, T b) { return _mm256_add_ps(a, b); }
+  static T elu(T d, T v) {
+    const T one = _mm256_set1_ps(1.f);
+    return _mm256_blendv_ps(_mm256_mul_ps(d, _mm256_add_ps(v, one)), d, _mm256_cmp_ps(v, zero(), _CMP_GE_OQ));
   }
-}
-
-void sigmoidGrad(const float* dy, const float* y, float* dx, size_t n) {
-  const __m256 one = _mm256_set1_ps(1.f);
-  auto f = [&](__m256 d, __m256 v) { return _mm256_mul_ps(_mm256_mul_ps(d, v), _mm256_sub_ps(one, v)); };
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dx + i, f(_mm256_loadu_ps(dy + i), _mm256_loadu_ps(y + i)));
-  if (i < n) {
-    const __m256i m = tailMask(n - i);
-    _mm256_maskstore_ps(dx + i, m, f(_mm256_maskload_ps(dy + i, m), _mm256_maskload_ps(y + i, m)));
-  }
-}
+  static T relu(T d, T v) { return _mm256_and_ps(d, _mm256_cmp_ps(v, zero(), _CMP_GT_OQ)); }
+  static T sigmoid(T d, T v) { return _mm256_mul_ps(_mm256_mul_ps(d, v), _mm256_sub_ps(_mm256_set1_ps(1.f), v)); }
+};
+#include "gradsum.inc"
 
 void biasAct(float* y, size_t rows, int C, const float* bias, int act) {
   const __m256 zero = _mm256_setzero_ps();

@@ -10,14 +10,12 @@ namespace tmri {
 
 // True when the AVX2 kernels may be used: the path in use is avx2 or avx512.
 bool useAvx2();
+// True when the path in use is avx512 (the AVX-512 kernels of eltwise_avx512.cc).
+bool useAvx512();
 
 namespace avx2 {
 // out = x >= 0 ? x : expm1(x)
 void elu(const float* x, float* out, size_t n);
-// dx = y >= 0 ? dy : dy * (y + 1)
-void eluGrad(const float* dy, const float* y, float* dx, size_t n);
-// dx = dy * y * (1 - y)
-void sigmoidGrad(const float* dy, const float* y, float* dx, size_t n);
 // out = 1 / (1 + exp(-x))
 void sigmoid(const float* x, float* out, size_t n);
 // y[r, c] = act(y[r, c] + bias[c]) in place over `rows` rows of C channels.
@@ -31,6 +29,15 @@ void maxPoolGradWindow(const float* x, float* dx, const size_t* off, int npos, c
 // gradient for the windows of those rows (cells outside windows untouched).
 void maxPool222(const float* x, const ConvGeom& g, long t0, long t1, float* out);
 void maxPool222Grad(const float* dy, const float* x, const ConvGeom& g, long t0, long t1, float* dx);
+// dx = act'(y) * dy (Act codes; none: dx = dy, y unused) over n floats of rows
+// of C channels, adding the column sums of dx into sum[C]; dx may be null (sums
+// only). False (nothing done) unless C divides 8 or is a multiple of 8 up to 64.
+bool actGradSum(int act, const float* dy, const float* y, float* dx, size_t n, int C, double* sum);
 }  // namespace avx2
+
+namespace avx512 {
+// As avx2::actGradSum with 16 lanes: false unless C divides 16 or is a multiple of 16 up to 128.
+bool actGradSum(int act, const float* dy, const float* y, float* dx, size_t n, int C, double* sum);
+}  // namespace avx512
 
 }  // namespace tmri

@@ -23,6 +23,11 @@ export interface NativeAddon {
   fill(out: Float32Array, n: number, value: number): void;
   /** Gradient through an activation (ACT code) from its output y: dx = dy · act'(y). */
   actGrad(act: number, dy: Float32Array, y: Float32Array, dx: Float32Array, n: number): void;
+  /**
+   * actGrad over `rows` rows of `channels` that also writes the bias gradient dbias[c] = Σ dx[., c]
+   * (summed in double, independent of the thread count). For act none y and dx may be null: dbias = Σ dy.
+   */
+  actGradBias(act: number, dy: Float32Array, y: Float32Array | null, dx: Float32Array | null, rows: number, channels: number, dbias: Float32Array): void;
   sumLeading(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
   sumTrailing(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
   /** Stride-1 2D convolutions with at most 8 output channels (conv2d_small.cc); false when the geometry or CPU is not handled. */
