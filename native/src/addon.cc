@@ -166,6 +166,14 @@ Napi::Value ActGradBias(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// adamUpdate(x, m, v, g, p[8], xOut, mOut, vOut, n): see kernels.h.
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
+  const size_t n = sizeArg(info, 8);
+  tmri::adamUpdate(f32Arg(info, 0, n, "x"), f32Arg(info, 1, n, "m"), f32Arg(info, 2, n, "v"), f32Arg(info, 3, n, "g"),
+                   f32Arg(info, 4, 8, "p"), f32Arg(info, 5, n, "xOut"), f32Arg(info, 6, n, "mOut"), f32Arg(info, 7, n, "vOut"), n);
+  return info.Env().Undefined();
+}
+
 // elu(x, out, n) / eluGrad(dy, y, dx, n)
 Napi::Value Elu(const Napi::CallbackInfo& info) {
   const size_t n = sizeArg(info, 2);
@@ -283,6 +291,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fill", Napi::Function::New(env, Fill));
   exports.Set("actGrad", Napi::Function::New(env, ActGrad));
   exports.Set("actGradBias", Napi::Function::New(env, ActGradBias));
+  exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
   exports.Set("sumLeading", Napi::Function::New(env, SumLeading));
   exports.Set("sumTrailing", Napi::Function::New(env, SumTrailing));
   tmri::registerMemory(env, exports);

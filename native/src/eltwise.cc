@@ -184,6 +184,23 @@ void actGradBias(int act, const float* dy, const float* y, float* dx, size_t row
   }
 }
 
+// One Adam step as tfjs' AdamOptimizer computes it with one float32 op at a
+// time (mul, add, square, div, sqrt), so the results are bit-identical to it:
+// baseline code, where no multiply-add can be contracted into an FMA.
+void adamUpdate(const float* x, const float* m, const float* v, const float* g, const float* p, float* xo,
+                float* mo, float* vo, size_t n) {
+  const float b1 = p[0], c1 = p[1], b2 = p[2], c2 = p[3], om1 = p[4], om2 = p[5], eps = p[6], nlr = p[7];
+  for (size_t i = 0; i < n; i++) {
+    const float gi = g[i];
+    const float m1 = m[i] * b1 + gi * c1;
+    const float v1 = v[i] * b2 + (gi * gi) * c2;
+    const float mh = m1 / om1, vh = v1 / om2;
+    mo[i] = m1;
+    vo[i] = v1;
+    xo[i] = (mh / (std::sqrt(vh) + eps)) * nlr + x[i];
+  }
+}
+
 void fill(float* out, size_t n, float value) {
   blocks(n, [&](size_t i0, size_t i1) {
     for (size_t i = i0; i < i1; i++) out[i] = value;
