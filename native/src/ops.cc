@@ -8,10 +8,34 @@
 #include <limits>
 #include <vector>
 
+#include <emmintrin.h>
+
 #include "kernels.h"
 #include "simd.h"
 
 namespace tmri {
+
+namespace sse2 {
+namespace {
+// Baseline (SSE2) gradient of one non-overlapping window for C % 4 == 0
+// channels, as avx2::maxPoolGradWindow: dy goes to the last cell equal to the
+// window's maximum over its non-NaN cells (none when all are NaN), every other
+// cell gets 0. A scalar `x >= best` per channel was a mispredicted branch.
+void maxPoolGradWindow(const float* x, float* dx, const size_t* off, int npos, const float* dy, int C) {
+  for (int c = 0; c < C; c += 4) {
+    __m128 m = _mm_set1_ps(-__builtin_inff());
+    for (int j = 0; j < npos; j++) m = _mm_max_ps(_mm_loadu_ps(x + off[j] + c), m);  // NaN cells keep m
+    const __m128 g = _mm_loadu_ps(dy + c);
+    __m128 taken = _mm_setzero_ps();
+    for (int j = npos - 1; j >= 0; j--) {
+      const __m128 e = _mm_andnot_ps(taken, _mm_cmpeq_ps(_mm_loadu_ps(x + off[j] + c), m));
+      taken = _mm_or_ps(taken, e);
+      _mm_storeu_ps(dx + off[j] + c, _mm_and_ps(e, g));
+    }
+  }
+}
+}  // namespace
+}  // namespace sse2
 
 namespace {
 // The input cells of the windows of one output row (n, od, oh): offsets of
@@ -73,10 +97,17 @@ void maxPool3d(const float* x, const ConvGeom& g, float* out) {
       for (int ow = 0; ow < g.OW; ow++) {
         const int npos = PoolRow::cells(g, row.lines, ow, off.data());
         float* o = out + ((size_t)t * g.OW + ow) * C;
-        for (int c = 0; c < C; c++) o[c] = ninf;
+        int c0 = 0;
+        // SSE2 max(v, m) keeps m for a NaN v, as the scalar loop (a branch per value otherwise).
+        for (; c0 + 4 <= C; c0 += 4) {
+          __m128 m = _mm_set1_ps(ninf);
+          for (int j = 0; j < npos; j++) m = _mm_max_ps(_mm_loadu_ps(x + off[j] + c0), m);
+          _mm_storeu_ps(o + c0, m);
+        }
+        for (int c = c0; c < C; c++) o[c] = ninf;
         for (int j = 0; j < npos; j++) {
           const float* xi = x + off[j];
-          for (int c = 0; c < C; c++) o[c] = xi[c] > o[c] ? xi[c] : o[c];
+          for (int c = c0; c < C; c++) o[c] = xi[c] > o[c] ? xi[c] : o[c];
         }
       }
     }
@@ -121,6 +152,10 @@ void maxPool3dGradDisjoint(const float* dy, const float* x, const ConvGeom& g, f
         const float* dyo = dy + ((size_t)t * g.OW + ow) * C;
         if (vec) {
           avx2::maxPoolGradWindow(x, dx, off.data(), npos, dyo, C);
+          continue;
+        }
+        if (C % 4 == 0) {
+          sse2::maxPoolGradWindow(x, dx, off.data(), npos, dyo, C);
           continue;
         }
         for (int c = 0; c < C; c++) { best[c] = ninf; where[c] = -1; }
