@@ -150,6 +150,30 @@ Napi::Value ActGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// actGradBias(act, dy, y|null, dx|null, rows, C, dbias): actGrad that also
+// writes dbias[c] = sum of dx[., c]; y and dx may be null only for act none.
+Napi::Value ActGradBias(const Napi::CallbackInfo& info) {
+  const int act = info[0].As<Napi::Number>().Int32Value();
+  const size_t rows = sizeArg(info, 4), C = sizeArg(info, 5), n = rows * C;
+  if (act < 0 || act > 3) throw Napi::RangeError::New(info.Env(), "transmri_native: bad activation");
+  if (C < 1 || C > (1 << 20)) throw Napi::RangeError::New(info.Env(), "transmri_native: bad channel count");
+  const float* dy = f32Arg(info, 1, n, "dy");
+  const float* y = optF32Arg(info, 2, n, "y");
+  float* dx = optF32Arg(info, 3, n, "dx");
+  if (act != tmri::ACT_NONE && (y == nullptr || dx == nullptr))
+    throw Napi::TypeError::New(info.Env(), "transmri_native: actGradBias needs y and dx for an activation");
+  tmri::actGradBias(act, dy, y, dx, rows, (int)C, f32Arg(info, 6, C, "dbias"));
+  return info.Env().Undefined();
+}
+
+// adamUpdate(x, m, v, g, p[8], xOut, mOut, vOut, n): see kernels.h.
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
+  const size_t n = sizeArg(info, 8);
+  tmri::adamUpdate(f32Arg(info, 0, n, "x"), f32Arg(info, 1, n, "m"), f32Arg(info, 2, n, "v"), f32Arg(info, 3, n, "g"),
+                   f32Arg(info, 4, 8, "p"), f32Arg(info, 5, n, "xOut"), f32Arg(info, 6, n, "mOut"), f32Arg(info, 7, n, "vOut"), n);
+  return info.Env().Undefined();
+}
+
 // elu(x, out, n) / eluGrad(dy, y, dx, n)
 Napi::Value Elu(const Napi::CallbackInfo& info) {
   const size_t n = sizeArg(info, 2);
@@ -266,6 +290,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("map", Napi::Function::New(env, Map));
   exports.Set("fill", Napi::Function::New(env, Fill));
   exports.Set("actGrad", Napi::Function::New(env, ActGrad));
+  exports.Set("actGradBias", Napi::Function::New(env, ActGradBias));
+  exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
   exports.Set("sumLeading", Napi::Function::New(env, SumLeading));
   exports.Set("sumTrailing", Napi::Function::New(env, SumTrailing));
   tmri::registerMemory(env, exports);

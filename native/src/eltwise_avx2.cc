@@ -36,29 +36,23 @@ void elu(const float* x, float* out, size_t n) { unaryLoop(x, out, n, eluv); }
 
 void sigmoid(const float* x, float* out, size_t n) { unaryLoop(x, out, n, sigmoidv); }
 
-void eluGrad(const float* dy, const float* y, float* dx, size_t n) {
-  const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.f);
-  auto f = [&](__m256 d, __m256 v) {
-    return _mm256_blendv_ps(_mm256_mul_ps(d, _mm256_add_ps(v, one)), d, _mm256_cmp_ps(v, zero, _CMP_GE_OQ));
-  };
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dx + i, f(_mm256_loadu_ps(dy + i), _mm256_loadu_ps(y + i)));
-  if (i < n) {
-    const __m256i m = tailMask(n - i);
-    _mm256_maskstore_ps(dx + i, m, f(_mm256_maskload_ps(dy + i, m), _mm256_maskload_ps(y + i, m)));
+// The activation gradients as in actGrad: ELU d * (v >= 0 ? 1 : v + 1), ReLU
+// v > 0 ? d : 0, sigmoid (d * v) * (1 - v); NaN v gives NaN (ELU, sigmoid) or 0 (ReLU).
+struct Vec {
+  using T = __m256;
+  static constexpr int L = 8;
+  static T load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
+  static T zero() { return _mm256_setzero_ps(); }
+  static T add(T a, T b) { return _mm256_add_ps(a, b); }
+  static T elu(T d, T v) {
+    const T one = _mm256_set1_ps(1.f);
+    return _mm256_blendv_ps(_mm256_mul_ps(d, _mm256_add_ps(v, one)), d, _mm256_cmp_ps(v, zero(), _CMP_GE_OQ));
   }
-}
-
-void sigmoidGrad(const float* dy, const float* y, float* dx, size_t n) {
-  const __m256 one = _mm256_set1_ps(1.f);
-  auto f = [&](__m256 d, __m256 v) { return _mm256_mul_ps(_mm256_mul_ps(d, v), _mm256_sub_ps(one, v)); };
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dx + i, f(_mm256_loadu_ps(dy + i), _mm256_loadu_ps(y + i)));
-  if (i < n) {
-    const __m256i m = tailMask(n - i);
-    _mm256_maskstore_ps(dx + i, m, f(_mm256_maskload_ps(dy + i, m), _mm256_maskload_ps(y + i, m)));
-  }
-}
+  static T relu(T d, T v) { return _mm256_and_ps(d, _mm256_cmp_ps(v, zero(), _CMP_GT_OQ)); }
+  static T sigmoid(T d, T v) { return _mm256_mul_ps(_mm256_mul_ps(d, v), _mm256_sub_ps(_mm256_set1_ps(1.f), v)); }
+};
+#include "gradsum.inc"
 
 void biasAct(float* y, size_t rows, int C, const float* bias, int act) {
   const __m256 zero = _mm256_setzero_ps();
@@ -164,6 +158,51 @@ void maxPool222Grad(const float* dy, const float* x, const ConvGeom& g, long t0,
         }
       }
     }
+  }
+}
+
+
+// As avx512::upsample222 / upsample222Grad (eltwise_avx512.cc) for C % 8 == 0,
+// with the same order of the gradient's sums.
+void upsample222(const float* x, int D, int H, int W, int C, long r0, long r1, float* out) {
+  const size_t inRow = (size_t)W * C, outRow = 2 * inRow;
+  for (long r = r0; r < r1; r++) {
+    const long nd = r / H;
+    const int h = r % H;
+    const float* xr = x + (size_t)r * inRow;
+    float* o[4];
+    for (int i = 0; i < 2; i++)
+      for (int j = 0; j < 2; j++) o[2 * i + j] = out + (((size_t)(2 * nd + i) * 2 * H) + 2 * h + j) * outRow;
+    for (int w = 0; w < W; w++)
+      for (int c = 0; c < C; c += 8) {
+        const __m256 v = _mm256_loadu_ps(xr + (size_t)w * C + c);
+        for (int k = 0; k < 4; k++) {
+          _mm256_storeu_ps(o[k] + (size_t)2 * w * C + c, v);
+          _mm256_storeu_ps(o[k] + (size_t)(2 * w + 1) * C + c, v);
+        }
+      }
+  }
+}
+
+void upsample222Grad(const float* dy, int D, int H, int W, int C, long r0, long r1, float* dx) {
+  const size_t inRow = (size_t)W * C, outRow = 2 * inRow;
+  for (long r = r0; r < r1; r++) {
+    const long nd = r / H;
+    const int h = r % H;
+    float* xr = dx + (size_t)r * inRow;
+    const float* q[4];
+    for (int i = 0; i < 2; i++)
+      for (int j = 0; j < 2; j++) q[2 * i + j] = dy + (((size_t)(2 * nd + i) * 2 * H) + 2 * h + j) * outRow;
+    for (int w = 0; w < W; w++)
+      for (int c = 0; c < C; c += 8) {
+        __m256 t[2];
+        for (int k = 0; k < 2; k++) {
+          const size_t o = (size_t)(2 * w + k) * C + c;
+          t[k] = _mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(q[0] + o), _mm256_loadu_ps(q[1] + o)),
+                               _mm256_add_ps(_mm256_loadu_ps(q[2] + o), _mm256_loadu_ps(q[3] + o)));
+        }
+        _mm256_storeu_ps(xr + (size_t)w * C + c, _mm256_add_ps(t[0], t[1]));
+      }
   }
 }
 

@@ -103,6 +103,15 @@ void eluGrad(const float* dy, const float* y, float* dx, size_t n);
 // Gradient through an activation from its output y (Act codes): ELU as
 // eluGrad, ReLU dy * (y > 0), sigmoid dy * y * (1 - y), none dy.
 void actGrad(int act, const float* dy, const float* y, float* dx, size_t n);
+// actGrad over rows of C channels that also writes the bias gradient
+// dbias[c] = sum over rows of dx[r, c] (accumulated in double, in an order
+// independent of the thread count). With act none, y is unused and dx may be
+// null (then only the sums of dy are computed).
+void actGradBias(int act, const float* dy, const float* y, float* dx, size_t rows, int C, float* dbias);
+// One step of tfjs' Adam, bit-identical to its op sequence; p = [beta1,
+// 1 - beta1, beta2, 1 - beta2, 1 - accBeta1, 1 - accBeta2, epsilon, -lr].
+void adamUpdate(const float* x, const float* m, const float* v, const float* g, const float* p, float* xo,
+                float* mo, float* vo, size_t n);
 // x as [rows, cols]: column sums (out[cols]) / row sums (out[rows]).
 void sumLeading(const float* x, size_t rows, size_t cols, float* out);
 void sumTrailing(const float* x, size_t rows, size_t cols, float* out);

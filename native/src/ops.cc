@@ -8,10 +8,34 @@
 #include <limits>
 #include <vector>
 
+#include <emmintrin.h>
+
 #include "kernels.h"
 #include "simd.h"
 
 namespace tmri {
+
+namespace sse2 {
+namespace {
+// Baseline (SSE2) gradient of one non-overlapping window for C % 4 == 0
+// channels, as avx2::maxPoolGradWindow: dy goes to the last cell equal to the
+// window's maximum over its non-NaN cells (none when all are NaN), every other
+// cell gets 0. A scalar `x >= best` per channel was a mispredicted branch.
+void maxPoolGradWindow(const float* x, float* dx, const size_t* off, int npos, const float* dy, int C) {
+  for (int c = 0; c < C; c += 4) {
+    __m128 m = _mm_set1_ps(-__builtin_inff());
+    for (int j = 0; j < npos; j++) m = _mm_max_ps(_mm_loadu_ps(x + off[j] + c), m);  // NaN cells keep m
+    const __m128 g = _mm_loadu_ps(dy + c);
+    __m128 taken = _mm_setzero_ps();
+    for (int j = npos - 1; j >= 0; j--) {
+      const __m128 e = _mm_andnot_ps(taken, _mm_cmpeq_ps(_mm_loadu_ps(x + off[j] + c), m));
+      taken = _mm_or_ps(taken, e);
+      _mm_storeu_ps(dx + off[j] + c, _mm_and_ps(e, g));
+    }
+  }
+}
+}  // namespace
+}  // namespace sse2
 
 namespace {
 // The input cells of the windows of one output row (n, od, oh): offsets of
@@ -45,14 +69,20 @@ bool is222(const ConvGeom& g) {
          g.padT == 0 && g.padL == 0 && 2 * g.OD <= g.D && 2 * g.OH <= g.H && 2 * g.OW <= g.W &&
          g.Ci % 8 == 0 && useAvx2();
 }
+// The AVX-512 2x2x2 kernels take 8 channels (two w cells a vector) or multiples of 16.
+bool use512(const ConvGeom& g) { return useAvx512() && (g.Ci == 8 || g.Ci % 16 == 0); }
 }  // namespace
 
 void maxPool3d(const float* x, const ConvGeom& g, float* out) {
   const int C = g.Ci;
   const long rows = (long)g.N * g.OD * g.OH;
   if (is222(g)) {
+    const bool wide = use512(g);
 #pragma omp parallel for schedule(static) if (rows * g.OW * C > 32768)
-    for (long t = 0; t < rows; t++) avx2::maxPool222(x, g, t, t + 1, out);
+    for (long t = 0; t < rows; t++) {
+      if (wide) avx512::maxPool222(x, g, t, t + 1, out);
+      else avx2::maxPool222(x, g, t, t + 1, out);
+    }
     return;
   }
   const float ninf = -std::numeric_limits<float>::infinity();
@@ -67,10 +97,17 @@ void maxPool3d(const float* x, const ConvGeom& g, float* out) {
       for (int ow = 0; ow < g.OW; ow++) {
         const int npos = PoolRow::cells(g, row.lines, ow, off.data());
         float* o = out + ((size_t)t * g.OW + ow) * C;
-        for (int c = 0; c < C; c++) o[c] = ninf;
+        int c0 = 0;
+        // SSE2 max(v, m) keeps m for a NaN v, as the scalar loop (a branch per value otherwise).
+        for (; c0 + 4 <= C; c0 += 4) {
+          __m128 m = _mm_set1_ps(ninf);
+          for (int j = 0; j < npos; j++) m = _mm_max_ps(_mm_loadu_ps(x + off[j] + c0), m);
+          _mm_storeu_ps(o + c0, m);
+        }
+        for (int c = c0; c < C; c++) o[c] = ninf;
         for (int j = 0; j < npos; j++) {
           const float* xi = x + off[j];
-          for (int c = 0; c < C; c++) o[c] = xi[c] > o[c] ? xi[c] : o[c];
+          for (int c = c0; c < C; c++) o[c] = xi[c] > o[c] ? xi[c] : o[c];
         }
       }
     }
@@ -91,8 +128,12 @@ void maxPool3dGradDisjoint(const float* dy, const float* x, const ConvGeom& g, f
   const bool vec = useAvx2() && C % 8 == 0;
   const long rows = (long)g.N * g.OD * g.OH;
   if (is222(g)) {
+    const bool wide = use512(g);
 #pragma omp parallel for schedule(static) if (rows * g.OW * C > 32768)
-    for (long t = 0; t < rows; t++) avx2::maxPool222Grad(dy, x, g, t, t + 1, dx);
+    for (long t = 0; t < rows; t++) {
+      if (wide) avx512::maxPool222Grad(dy, x, g, t, t + 1, dx);
+      else avx2::maxPool222Grad(dy, x, g, t, t + 1, dx);
+    }
     return;
   }
   const float ninf = -std::numeric_limits<float>::infinity();
@@ -111,6 +152,10 @@ void maxPool3dGradDisjoint(const float* dy, const float* x, const ConvGeom& g, f
         const float* dyo = dy + ((size_t)t * g.OW + ow) * C;
         if (vec) {
           avx2::maxPoolGradWindow(x, dx, off.data(), npos, dyo, C);
+          continue;
+        }
+        if (C % 4 == 0) {
+          sse2::maxPoolGradWindow(x, dx, off.data(), npos, dyo, C);
           continue;
         }
         for (int c = 0; c < C; c++) { best[c] = ninf; where[c] = -1; }
@@ -174,8 +219,53 @@ void maxPool3dGrad(const float* dy, const float* x, const ConvGeom& g, float* dx
   }
 }
 
+namespace {
+// The SIMD width of the 2x2x2 upsampling kernels for C channels on the path in
+// use: 16 (avx512), 8 (avx2), 0 (baseline code).
+int upsample222Lanes(int C) {
+  if (useAvx512() && (C == 8 || C % 16 == 0)) return 16;
+  if (useAvx2() && C % 8 == 0) return 8;
+  return 0;
+}
+
+// Baseline 2x2x2 upsampling gradient of dx rows [r0, r1), in the order of the
+// SIMD kernels (simd.h): t_k = (dy(0,0,k) + dy(0,1,k)) + (dy(1,0,k) + dy(1,1,k)),
+// dx = t_0 + t_1 (so every path gives the same sums).
+void upsample222GradRows(const float* dy, int H, int W, int C, long r0, long r1, float* dx) {
+  const size_t inRow = (size_t)W * C, outRow = 2 * inRow;
+  for (long r = r0; r < r1; r++) {
+    const long nd = r / H;
+    const int h = r % H;
+    float* xr = dx + (size_t)r * inRow;
+    const float* q0 = dy + (((size_t)(2 * nd) * 2 * H) + 2 * h) * outRow;
+    const float* q1 = q0 + outRow;
+    const float* q2 = q0 + (size_t)2 * H * outRow;
+    const float* q3 = q2 + outRow;
+    for (int w = 0; w < W; w++) {
+      const size_t o0 = (size_t)2 * w * C, o1 = o0 + C;
+      for (int c = 0; c < C; c++) {
+        const float t0 = (q0[o0 + c] + q1[o0 + c]) + (q2[o0 + c] + q3[o0 + c]);
+        const float t1 = (q0[o1 + c] + q1[o1 + c]) + (q2[o1 + c] + q3[o1 + c]);
+        xr[(size_t)w * C + c] = t0 + t1;
+      }
+    }
+  }
+}
+}  // namespace
+
 void upsample3dNearest(const float* x, int N, int D, int H, int W, int C, int sd, int sh, int sw,
                        float* out) {
+  const int lanes = sd == 2 && sh == 2 && sw == 2 ? upsample222Lanes(C) : 0;
+  if (lanes > 0) {
+    // Each input row is read once and written to its four output rows.
+    const long rows = (long)N * D * H;
+#pragma omp parallel for schedule(static) if ((size_t)rows * W * C > 4096)
+    for (long r = 0; r < rows; r++) {
+      if (lanes == 16) avx512::upsample222(x, D, H, W, C, r, r + 1, out);
+      else avx2::upsample222(x, D, H, W, C, r, r + 1, out);
+    }
+    return;
+  }
   const int OD = D * sd, OH = H * sh, OW = W * sw;
   const long planes = (long)N * OD;
 #pragma omp parallel for schedule(static) if ((size_t)planes * OH * OW * C > 32768)
@@ -192,6 +282,18 @@ void upsample3dNearest(const float* x, int N, int D, int H, int W, int C, int sd
 
 void upsample3dNearestGrad(const float* dy, int N, int D, int H, int W, int C, int sd, int sh,
                            int sw, float* dx) {
+  if (sd == 2 && sh == 2 && sw == 2) {
+    // Each dx cell is written once, as the sum of its 8 dy cells.
+    const int lanes = upsample222Lanes(C);
+    const long rows = (long)N * D * H;
+#pragma omp parallel for schedule(static) if ((size_t)rows * W * C > 4096)
+    for (long r = 0; r < rows; r++) {
+      if (lanes == 16) avx512::upsample222Grad(dy, D, H, W, C, r, r + 1, dx);
+      else if (lanes == 8) avx2::upsample222Grad(dy, D, H, W, C, r, r + 1, dx);
+      else upsample222GradRows(dy, H, W, C, r, r + 1, dx);
+    }
+    return;
+  }
   const int OD = D * sd, OH = H * sh, OW = W * sw;
   const long planes = (long)N * D;
 #pragma omp parallel for schedule(static) if ((size_t)planes * H * W * C > 8192)

@@ -10,14 +10,12 @@ namespace tmri {
 
 // True when the AVX2 kernels may be used: the path in use is avx2 or avx512.
 bool useAvx2();
+// True when the path in use is avx512 (the AVX-512 kernels of eltwise_avx512.cc).
+bool useAvx512();
 
 namespace avx2 {
 // out = x >= 0 ? x : expm1(x)
 void elu(const float* x, float* out, size_t n);
-// dx = y >= 0 ? dy : dy * (y + 1)
-void eluGrad(const float* dy, const float* y, float* dx, size_t n);
-// dx = dy * y * (1 - y)
-void sigmoidGrad(const float* dy, const float* y, float* dx, size_t n);
 // out = 1 / (1 + exp(-x))
 void sigmoid(const float* x, float* out, size_t n);
 // y[r, c] = act(y[r, c] + bias[c]) in place over `rows` rows of C channels.
@@ -31,6 +29,26 @@ void maxPoolGradWindow(const float* x, float* dx, const size_t* off, int npos, c
 // gradient for the windows of those rows (cells outside windows untouched).
 void maxPool222(const float* x, const ConvGeom& g, long t0, long t1, float* out);
 void maxPool222Grad(const float* dy, const float* x, const ConvGeom& g, long t0, long t1, float* dx);
+// dx = act'(y) * dy (Act codes; none: dx = dy, y unused) over n floats of rows
+// of C channels, adding the column sums of dx into sum[C]; dx may be null (sums
+// only). False (nothing done) unless C divides 8 or is a multiple of 8 up to 64.
+bool actGradSum(int act, const float* dy, const float* y, float* dx, size_t n, int C, double* sum);
+// Nearest 2x2x2 upsampling of x [N,D,H,W,C], C % 8 == 0: input rows [r0, r1)
+// of the N*D*H rows into out [N,2D,2H,2W,C]; and its gradient: dx rows [r0, r1)
+// as the sums of their 8 dy cells, in upsample222Grad's order (ops.cc).
+void upsample222(const float* x, int D, int H, int W, int C, long r0, long r1, float* out);
+void upsample222Grad(const float* dy, int D, int H, int W, int C, long r0, long r1, float* dx);
 }  // namespace avx2
+
+namespace avx512 {
+// As avx2::actGradSum with 16 lanes: false unless C divides 16 or is a multiple of 16 up to 128.
+bool actGradSum(int act, const float* dy, const float* y, float* dx, size_t n, int C, double* sum);
+// As avx2's maxPool222 / maxPool222Grad / upsample222 / upsample222Grad for
+// C == 8 (a vector holds two w cells) or C % 16 == 0; same results, NaN included.
+void maxPool222(const float* x, const ConvGeom& g, long t0, long t1, float* out);
+void maxPool222Grad(const float* dy, const float* x, const ConvGeom& g, long t0, long t1, float* dx);
+void upsample222(const float* x, int D, int H, int W, int C, long r0, long r1, float* out);
+void upsample222Grad(const float* dy, int D, int H, int W, int C, long r0, long r1, float* dx);
+}  // namespace avx512
 
 }  // namespace tmri

@@ -36,7 +36,7 @@ export interface NativeSettings {
   simd?: SimdSetting;
   /** Buffer recycling; default 'arrays' (env TRANSMRI_RECYCLE: arrays, detach or 0). */
   recycle?: RecycleSetting;
-  /** Bias and activation fused into tfjs-layers' Conv3D kernels; default true (env TRANSMRI_FUSE=0 turns it off). */
+  /** Bias and activation fused into tfjs-layers' Conv3D kernels, and tfjs' Adam step one kernel per variable; default true (env TRANSMRI_FUSE=0 turns both off). */
   fuse?: boolean;
   /** MiB of free memory the addon's pool may keep; default the addon's 1024 (env TRANSMRI_POOL_MB). */
   poolMb?: number;

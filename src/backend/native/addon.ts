@@ -23,6 +23,17 @@ export interface NativeAddon {
   fill(out: Float32Array, n: number, value: number): void;
   /** Gradient through an activation (ACT code) from its output y: dx = dy · act'(y). */
   actGrad(act: number, dy: Float32Array, y: Float32Array, dx: Float32Array, n: number): void;
+  /**
+   * actGrad over `rows` rows of `channels` that also writes the bias gradient dbias[c] = Σ dx[., c]
+   * (summed in double, independent of the thread count). For act none y and dx may be null: dbias = Σ dy.
+   */
+  actGradBias(act: number, dy: Float32Array, y: Float32Array | null, dx: Float32Array | null, rows: number, channels: number, dbias: Float32Array): void;
+  /**
+   * One step of tfjs' Adam, bit-identical to its op sequence, into xOut, mOut, vOut;
+   * p = [beta1, 1 - beta1, beta2, 1 - beta2, 1 - accBeta1, 1 - accBeta2, epsilon, -lr].
+   */
+  adamUpdate(x: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, p: Float32Array,
+    xOut: Float32Array, mOut: Float32Array, vOut: Float32Array, n: number): void;
   sumLeading(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
   sumTrailing(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
   /** Stride-1 2D convolutions with at most 8 output channels (conv2d_small.cc); false when the geometry or CPU is not handled. */

@@ -8,7 +8,7 @@
  * linear, ReLU, ELU or sigmoid activation call {@link conv3dBiasAct}
  * instead: the bias and activation are applied in the convolution's epilogue,
  * and the gradient is act'(y)·dy (one native pass from the saved output) into
- * the two conv gradient kernels and a bias sum; the tape keeps x and y only. Weights, configs and
+ * the two conv gradient kernels, with the bias gradient summed in that same pass; the tape keeps x and y only. Weights, configs and
  * serialisation are untouched; other layers and configurations keep tfjs' path.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -51,21 +51,31 @@ export const conv3dBiasActKernel: NativeKernel = {
   },
 };
 
-/** Kernel `TransmriActGrad`: dx = dy · act'(y) from the activation's output y; attr act (ACT code). */
+/**
+ * Kernel `TransmriActGrad`: dx = dy · act'(y) from the activation's output y; attr act (ACT code).
+ * With attr `bias` true (and an activation) it returns [dx, dbias], dbias[c] = Σ dx[..., c] over
+ * every axis but the last (the conv's bias gradient), summed in the same pass.
+ */
 export const actGradKernel: NativeKernel = {
   kernelName: ACT_GRAD,
   make: (ctx) => (args: KernelArgs) => {
     const backend = args.backend as CpuBackendLike;
     const { dy, y } = args.inputs;
-    const { act } = args.attrs as { act: number };
+    const { act, bias } = args.attrs as { act: number; bias?: boolean };
     const dyv = f32(backend, dy);
     const yv = f32(backend, y);
     if (dy === undefined || dyv === undefined || yv === undefined || dyv.length !== yv.length) {
       throw new Error(`${ACT_GRAD}: dy and y must be float32 tensors of the same size on the cpu backend`);
     }
     const dx = ctx.alloc(dyv.length);
-    ctx.addon.actGrad(act, dyv, yv, dx, dyv.length);
-    return backend.makeTensorInfo(dy.shape, 'float32', dx);
+    const C = dy.shape[dy.shape.length - 1];
+    if (bias !== true || act === ACT.none || dy.shape.length < 2 || C === 0) {
+      ctx.addon.actGrad(act, dyv, yv, dx, dyv.length);
+      return backend.makeTensorInfo(dy.shape, 'float32', dx);
+    }
+    const db = ctx.alloc(C);
+    ctx.addon.actGradBias(act, dyv, yv, dx, dyv.length / C, C, db);
+    return [backend.makeTensorInfo(dy.shape, 'float32', dx), backend.makeTensorInfo([C], 'float32', db)];
   },
 };
 
@@ -90,8 +100,9 @@ export function conv3dBiasAct(x: tf.Tensor5D, w: tf.Tensor5D, bias: tf.Tensor1D 
 
 /**
  * Gradient of `TransmriConv3DBiasAct`: dz = act'(y)·dy from the saved output
- * (one native pass), then the conv input and filter gradients and the bias
- * sum. tfjs calls only the functions of inputs that need a gradient (not x of
+ * and the bias gradient Σ dz per channel (one native pass; a linear layer's
+ * dz is dy and its bias gradient the native Sum), then the conv input and
+ * filter gradients. tfjs calls only the functions of inputs that need a gradient (not x of
  * a model's first layer).
  */
 export const conv3dBiasActGradConfig: tf.GradConfig = {
@@ -102,12 +113,13 @@ export const conv3dBiasActGradConfig: tf.GradConfig = {
     const [x, filter, y] = saved;
     const { strides, pad, act } = attrs as unknown as FusedAttrs;
     const d = dy as tf.Tensor;
-    const dz = act === ACT.none ? d : (tf.engine().runKernel(ACT_GRAD, { dy: d, y }, { act }) as tf.Tensor);
+    // With an activation, one native pass makes dz and the bias gradient (unused ones are disposed by the tape's tidy).
+    const [dz, db] = act === ACT.none ? [d, undefined] : (tf.engine().runKernel(ACT_GRAD, { dy: d, y }, { act, bias: true }) as tf.Tensor[]);
     const conv = { strides, pad, dilations: 1 };
     return {
       x: () => tf.engine().runKernel('Conv3DBackpropInputV2', { dy: dz, filter }, { ...conv, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
       filter: () => tf.engine().runKernel('Conv3DBackpropFilterV2', { x, dy: dz }, { ...conv, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
-      bias: () => tf.sum(dz, [0, 1, 2, 3]),
+      bias: () => db ?? tf.sum(dz, [0, 1, 2, 3]),
     };
   },
 };

@@ -21,6 +21,7 @@ import { maxPool2dGradKernel, maxPool2dKernel } from './pool2d.js';
 import { batchNormGradKernel, batchNormKernel, batchNormTrainGradKernel, meanKernel, momentsKernel, realDivKernel, reluGradKernel, reluKernel, squareKernel, stepKernel, tileKernel } from './ops2d.js';
 import { installNativeGradients, restoreGradients } from './grads2d.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
+import { adamUpdateKernel } from './adam.js';
 
 /** Every native kernel, in registration order. */
 export const NATIVE_KERNELS: readonly NativeKernel[] = [
@@ -64,6 +65,7 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   batchNormTrainGradKernel,
   batchMatMulKernel,
   fusedMatMulKernel,
+  adamUpdateKernel,
 ];
 
 const BACKEND = 'cpu';

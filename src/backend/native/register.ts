@@ -12,6 +12,7 @@ import type { NativeAddon, SimdPath } from './addon.js';
 import { NATIVE_KERNELS, registerKernels, unregisterKernels, type SavedKernels } from './kernels.js';
 import { installRecycler, type RecyclableBackend, type Recycler, type RecycleMode, type RecyclerStats } from './memory.js';
 import { patchConv3DLayers, type Conv3DPatch } from './fused3d.js';
+import { patchAdam, type AdamPatch } from './adam.js';
 import * as tf from '@tensorflow/tfjs';
 import { OptionError } from '../errors.js';
 import { preferPassiveOpenMp, resolveNativeSettings, settingsFromEnv, type NativeSettings } from '../settings.js';
@@ -29,7 +30,7 @@ export interface NativeStatus {
 }
 
 /** Addon functions this version's kernels call (an older build lacks some). */
-const REQUIRED_FUNCTIONS: readonly (keyof NativeAddon)[] = ['conv3d', 'alloc', 'release', 'toCollector', 'setPoolLimit', 'memoryStats', 'map', 'fill', 'actGrad'];
+const REQUIRED_FUNCTIONS: readonly (keyof NativeAddon)[] = ['conv3d', 'alloc', 'release', 'toCollector', 'setPoolLimit', 'memoryStats', 'map', 'fill', 'actGrad', 'actGradBias', 'adamUpdate'];
 
 /** The package's native/ directory (holds build.mjs; prebuilds/ and build/Release when built), from this module upwards. */
 function nativeDir(): string | undefined {
@@ -112,6 +113,7 @@ export function explainLoadError(message: string, addonFile: string): string {
 let saved: SavedKernels | undefined;
 let recycler: Recycler | undefined;
 let conv3dPatch: Conv3DPatch | undefined;
+let adamPatch: AdamPatch | undefined;
 
 /**
  * Registers the native kernels on the cpu backend if the addon loads, with `options` over their
@@ -119,7 +121,8 @@ let conv3dPatch: Conv3DPatch | undefined;
  * output buffers of the native kernels go back to the addon's pool when tfjs disposes their
  * tensors (memory.ts; recycle 'arrays' (default), 'detach' or 'off'; poolMb caps the free memory
  * kept, default 1024), and tfjs-layers' Conv3D layers apply bias and activation in the convolution
- * kernel (fused3d.ts; fuse: false turns this off). Bad values throw OptionError. Calling it again
+ * kernel (fused3d.ts) and tfjs' Adam updates each variable in one kernel (adam.ts, bit-identical results;
+ * fuse: false turns both off). Bad values throw OptionError. Calling it again
  * while active applies threads and simd and reports the same state.
  */
 export function registerNativeKernels(options: NativeSettings = {}): NativeStatus {
@@ -149,6 +152,7 @@ export function registerNativeKernels(options: NativeSettings = {}): NativeStatu
     const r = recycler;
     saved = registerKernels(native, r ? (n) => r.alloc(n) : (n) => native.alloc(n));
     conv3dPatch = s.fuse === false ? undefined : patchConv3DLayers();
+    adamPatch = s.fuse === false ? undefined : patchAdam();
   }
   const simd = typeof native.simd === 'function' ? native.simd() : undefined;
   return { active: true, reason: `${reason} (${simd ?? 'unknown'} path, ${native.threads()} threads)`, kernels, simd };
@@ -159,6 +163,8 @@ export function unregisterNativeKernels(): void {
   if (saved === undefined) return;
   conv3dPatch?.restore();
   conv3dPatch = undefined;
+  adamPatch?.restore();
+  adamPatch = undefined;
   unregisterKernels(saved);
   saved = undefined;
   recycler?.uninstall();
