@@ -124,8 +124,6 @@ void conv3dBackpropInput(const float* dy, const float* w, const ConvGeom& g, flo
   b.OD = g.D; b.OH = g.H; b.OW = g.W;
   b.padF = g.KD - 1 - g.padF; b.padT = g.KH - 1 - g.padT; b.padL = g.KW - 1 - g.padL;
   const int PD = g.D + g.KD - 1, PH = g.H + g.KH - 1, PW = g.W + g.KW - 1;
-  float* dyp = scratch(0, (size_t)g.N * PD * PH * PW * g.Co + kSlack);
-  padInput(dy, g.N, g.OD, g.OH, g.OW, g.Co, g.SD, g.SH, g.SW, b.padF, b.padT, b.padL, dyp, PD, PH, PW);
   const size_t CC = (size_t)g.Ci * g.Co;
   float* wf = scratch(2, (size_t)g.KD * g.KH * g.KW * CC);
   for (int kd = 0; kd < g.KD; kd++)
@@ -136,6 +134,10 @@ void conv3dBackpropInput(const float* dy, const float* w, const ConvGeom& g, flo
         for (int ci = 0; ci < g.Ci; ci++)
           for (int co = 0; co < g.Co; co++) d[(size_t)co * g.Ci + ci] = s[(size_t)ci * g.Co + co];
       }
+  // Stride 1: no zeros between the dy values, so a kernel on the unpadded dy may take it.
+  if (g.SD == 1 && g.SH == 1 && g.SW == 1 && convImpl().forwardDirect(dy, b, wf, nullptr, ACT_NONE, dx)) return;
+  float* dyp = scratch(0, (size_t)g.N * PD * PH * PW * g.Co + kSlack);
+  padInput(dy, g.N, g.OD, g.OH, g.OW, g.Co, g.SD, g.SH, g.SW, b.padF, b.padT, b.padL, dyp, PD, PH, PW);
   convImpl().forward(dyp, PD, PH, PW, b, wf, nullptr, ACT_NONE, dx);
 }
 
