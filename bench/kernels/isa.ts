@@ -46,9 +46,11 @@ if (what === 'all' || what === 'layers') {
   const only = process.env.BENCH_LAYERS?.split(',');
   for (const l of CAE_LAYERS.filter((c) => !only || only.includes(c.name))) {
     const dims = shape.size.map((s) => s / l.scale) as [number, number, number];
-    const x = tf.randomNormal([shape.batch, ...dims, l.ci]) as tf.Tensor5D;
+    // x and dy as outputs of a native kernel (its pool's 64-byte-aligned buffers), as in
+    // the train step, where every convolution's input but the model's comes from one.
+    const x = tf.tidy(() => tf.add(tf.randomNormal([shape.batch, ...dims, l.ci]), 0)) as tf.Tensor5D;
     const w = tf.randomNormal([3, 3, 3, l.ci, l.co], 0, 0.1) as tf.Tensor5D;
-    const dy = tf.randomNormal([shape.batch, ...dims, l.co]) as tf.Tensor5D;
+    const dy = tf.tidy(() => tf.add(tf.randomNormal([shape.batch, ...dims, l.co]), 0)) as tf.Tensor5D;
     const attrs = { strides: [1, 1, 1], pad: 'same' };
     const parts: [string, () => void][] = [
       ['fwd', () => tf.conv3d(x, w, 1, 'same').dispose()],
