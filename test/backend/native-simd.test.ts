@@ -121,6 +121,9 @@ const CASES: G[] = [
   { N: 1, D: 3, H: 3, W: 5, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 1], same: true },
   { N: 1, D: 2, H: 4, W: 1, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 1], same: true },
   { N: 1, D: 5, H: 6, W: 50, Ci: 8, Co: 1, K: [3, 2, 3], S: [2, 2, 1], same: true },
+  // 8 -> 1, 3x3x3, even W (AVX-512: all 27 taps of a row at once): strides along D/H, 2-wide rows.
+  { N: 2, D: 5, H: 6, W: 18, Ci: 8, Co: 1, K: [3, 3, 3], S: [2, 2, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 2, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 1], same: true },
   { N: 1, D: 3, H: 4, W: 21, Ci: 8, Co: 2, K: [3, 3, 3], S: [1, 1, 1], same: true },
   { N: 1, D: 3, H: 4, W: 21, Ci: 8, Co: 1, K: [3, 3, 2], S: [1, 1, 1], same: true },
   { N: 1, D: 3, H: 4, W: 21, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 2], same: true },
