@@ -162,49 +162,10 @@ void maxPool222Grad(const float* dy, const float* x, const ConvGeom& g, long t0,
 }
 
 
-// As avx512::upsample222 / upsample222Grad (eltwise_avx512.cc) for C % 8 == 0,
-// with the same order of the gradient's sums.
-void upsample222(const float* x, int D, int H, int W, int C, long r0, long r1, float* out) {
-  const size_t inRow = (size_t)W * C, outRow = 2 * inRow;
-  for (long r = r0; r < r1; r++) {
-    const long nd = r / H;
-    const int h = r % H;
-    const float* xr = x + (size_t)r * inRow;
-    float* o[4];
-    for (int i = 0; i < 2; i++)
-      for (int j = 0; j < 2; j++) o[2 * i + j] = out + (((size_t)(2 * nd + i) * 2 * H) + 2 * h + j) * outRow;
-    for (int w = 0; w < W; w++)
-      for (int c = 0; c < C; c += 8) {
-        const __m256 v = _mm256_loadu_ps(xr + (size_t)w * C + c);
-        for (int k = 0; k < 4; k++) {
-          _mm256_storeu_ps(o[k] + (size_t)2 * w * C + c, v);
-          _mm256_storeu_ps(o[k] + (size_t)(2 * w + 1) * C + c, v);
-        }
-      }
-  }
-}
-
-void upsample222Grad(const float* dy, int D, int H, int W, int C, long r0, long r1, float* dx) {
-  const size_t inRow = (size_t)W * C, outRow = 2 * inRow;
-  for (long r = r0; r < r1; r++) {
-    const long nd = r / H;
-    const int h = r % H;
-    float* xr = dx + (size_t)r * inRow;
-    const float* q[4];
-    for (int i = 0; i < 2; i++)
-      for (int j = 0; j < 2; j++) q[2 * i + j] = dy + (((size_t)(2 * nd + i) * 2 * H) + 2 * h + j) * outRow;
-    for (int w = 0; w < W; w++)
-      for (int c = 0; c < C; c += 8) {
-        __m256 t[2];
-        for (int k = 0; k < 2; k++) {
-          const size_t o = (size_t)(2 * w + k) * C + c;
-          t[k] = _mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(q[0] + o), _mm256_loadu_ps(q[1] + o)),
-                               _mm256_add_ps(_mm256_loadu_ps(q[2] + o), _mm256_loadu_ps(q[3] + o)));
-        }
-        _mm256_storeu_ps(xr + (size_t)w * C + c, _mm256_add_ps(t[0], t[1]));
-      }
-  }
-}
+// Nearest 2x2x2 upsampling (C % 8 == 0): no special rows on this path.
+static bool upsampleRow8(const float*, float* const*, int, int) { return false; }
+static bool upsampleGradRow8(const float* const*, float*, int, int) { return false; }
+#include "upsample222.inc"
 
 }  // namespace avx2
 }  // namespace tmri

@@ -149,69 +149,27 @@ void maxPool222Grad(const float* dy, const float* x, const ConvGeom& g, long t0,
   }
 }
 
-// Input rows [r0, r1) of the N*D*H rows: each is written, every cell twice
-// along w, to its four output rows (2d + i, 2h + j).
-void upsample222(const float* x, int D, int H, int W, int C, long r0, long r1, float* out) {
-  const size_t inRow = (size_t)W * C, outRow = 2 * inRow;
-  for (long r = r0; r < r1; r++) {
-    const long nd = r / H;  // n * D + d
-    const int h = r % H;
-    const float* xr = x + (size_t)r * inRow;
-    float* o[4];
-    for (int i = 0; i < 2; i++)
-      for (int j = 0; j < 2; j++) o[2 * i + j] = out + (((size_t)(2 * nd + i) * 2 * H) + 2 * h + j) * outRow;
-    if (C == 8) {
-      for (int w = 0; w < W; w++) {
-        const __m512 v = _mm512_broadcast_f32x8(_mm256_loadu_ps(xr + (size_t)w * 8));
-        for (int k = 0; k < 4; k++) _mm512_storeu_ps(o[k] + (size_t)16 * w, v);
-      }
-      continue;
-    }
-    for (int w = 0; w < W; w++)
-      for (int c = 0; c < C; c += 16) {
-        const __m512 v = _mm512_loadu_ps(xr + (size_t)w * C + c);
-        for (int k = 0; k < 4; k++) {
-          _mm512_storeu_ps(o[k] + (size_t)2 * w * C + c, v);
-          _mm512_storeu_ps(o[k] + (size_t)(2 * w + 1) * C + c, v);
-        }
-      }
+// Nearest 2x2x2 upsampling (C % 16 == 0, or 8): rows of 8 channels as one
+// 16-lane vector per w cell (its two copies along w; the gradient adds the halves).
+static bool upsampleRow8(const float* xr, float* const* o, int W, int C) {
+  if (C != 8) return false;
+  for (int w = 0; w < W; w++) {
+    const __m512 v = _mm512_broadcast_f32x8(_mm256_loadu_ps(xr + (size_t)w * 8));
+    for (int k = 0; k < 4; k++) _mm512_storeu_ps(o[k] + (size_t)16 * w, v);
   }
+  return true;
 }
-
-// dx rows [r0, r1) of the N*D*H rows: each cell is the sum of its 8 dy cells,
-// in the order of the baseline upsample222Grad (ops.cc): per w cell k,
-// t_k = (dy(0,0,k) + dy(0,1,k)) + (dy(1,0,k) + dy(1,1,k)) over (plane, row),
-// then t_0 + t_1.
-void upsample222Grad(const float* dy, int D, int H, int W, int C, long r0, long r1, float* dx) {
-  const size_t inRow = (size_t)W * C, outRow = 2 * inRow;
-  for (long r = r0; r < r1; r++) {
-    const long nd = r / H;
-    const int h = r % H;
-    float* xr = dx + (size_t)r * inRow;
-    const float* q[4];
-    for (int i = 0; i < 2; i++)
-      for (int j = 0; j < 2; j++) q[2 * i + j] = dy + (((size_t)(2 * nd + i) * 2 * H) + 2 * h + j) * outRow;
-    if (C == 8) {
-      for (int w = 0; w < W; w++) {
-        const size_t o = (size_t)16 * w;
-        const __m512 t = _mm512_add_ps(_mm512_add_ps(_mm512_loadu_ps(q[0] + o), _mm512_loadu_ps(q[1] + o)),
-                                       _mm512_add_ps(_mm512_loadu_ps(q[2] + o), _mm512_loadu_ps(q[3] + o)));
-        _mm256_storeu_ps(xr + (size_t)w * 8, _mm256_add_ps(_mm512_castps512_ps256(t), _mm512_extractf32x8_ps(t, 1)));
-      }
-      continue;
-    }
-    for (int w = 0; w < W; w++)
-      for (int c = 0; c < C; c += 16) {
-        __m512 t[2];
-        for (int k = 0; k < 2; k++) {
-          const size_t o = (size_t)(2 * w + k) * C + c;
-          t[k] = _mm512_add_ps(_mm512_add_ps(_mm512_loadu_ps(q[0] + o), _mm512_loadu_ps(q[1] + o)),
-                               _mm512_add_ps(_mm512_loadu_ps(q[2] + o), _mm512_loadu_ps(q[3] + o)));
-        }
-        _mm512_storeu_ps(xr + (size_t)w * C + c, _mm512_add_ps(t[0], t[1]));
-      }
+static bool upsampleGradRow8(const float* const* q, float* xr, int W, int C) {
+  if (C != 8) return false;
+  for (int w = 0; w < W; w++) {
+    const size_t o = (size_t)16 * w;
+    const __m512 t = _mm512_add_ps(_mm512_add_ps(_mm512_loadu_ps(q[0] + o), _mm512_loadu_ps(q[1] + o)),
+                                   _mm512_add_ps(_mm512_loadu_ps(q[2] + o), _mm512_loadu_ps(q[3] + o)));
+    _mm256_storeu_ps(xr + (size_t)w * 8, _mm256_add_ps(_mm512_castps512_ps256(t), _mm512_extractf32x8_ps(t, 1)));
   }
+  return true;
 }
+#include "upsample222.inc"
 
 }  // namespace avx512
 }  // namespace tmri
