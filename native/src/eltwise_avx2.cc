@@ -100,22 +100,11 @@ void maxPoolGradWindow(const float* x, float* dx, const size_t* off, int npos, c
   }
 }
 
-namespace {
-// The 8 cells of window (row t, ow) in (d, h, w) order.
-inline void cells222(const float* base, const ConvGeom& g, long t, const float** line) {
-  const int oh = t % g.OH, od = (t / g.OH) % g.OD, n = t / ((long)g.OH * g.OD);
-  const size_t rowLen = (size_t)g.W * g.Ci;
-  for (int dd = 0; dd < 2; dd++)
-    for (int hh = 0; hh < 2; hh++)
-      line[dd * 2 + hh] = base + (((size_t)n * g.D + 2 * od + dd) * g.H + 2 * oh + hh) * rowLen;
-}
-}  // namespace
-
 void maxPool222(const float* x, const ConvGeom& g, long t0, long t1, float* out) {
   const int C = g.Ci;
   const float* line[4];
   for (long t = t0; t < t1; t++) {
-    cells222(x, g, t, line);
+    windowLines222(x, g, t, line);
     float* o = out + (size_t)t * g.OW * C;
     for (int ow = 0; ow < g.OW; ow++) {
       const size_t w0 = (size_t)2 * ow * C;
@@ -137,8 +126,8 @@ void maxPool222Grad(const float* dy, const float* x, const ConvGeom& g, long t0,
   const float* dline[4];
   const __m256 zero = _mm256_setzero_ps();
   for (long t = t0; t < t1; t++) {
-    cells222(x, g, t, line);
-    cells222(dx, g, t, dline);
+    windowLines222(x, g, t, line);
+    windowLines222(dx, g, t, dline);
     const float* d = dy + (size_t)t * g.OW * C;
     for (int ow = 0; ow < g.OW; ow++) {
       const size_t w0 = (size_t)2 * ow * C;

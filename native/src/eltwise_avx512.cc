@@ -36,14 +36,6 @@ struct Vec {
 
 
 namespace {
-// The 8 cells' 4 lines (d, h) of window row t, as avx2's cells222.
-inline void lines222(const float* base, const ConvGeom& g, long t, const float** line) {
-  const int oh = t % g.OH, od = (t / g.OH) % g.OD, n = t / ((long)g.OH * g.OD);
-  const size_t rowLen = (size_t)g.W * g.Ci;
-  for (int dd = 0; dd < 2; dd++)
-    for (int hh = 0; hh < 2; hh++)
-      line[dd * 2 + hh] = base + (((size_t)n * g.D + 2 * od + dd) * g.H + 2 * oh + hh) * rowLen;
-}
 // Swaps the 256-bit halves.
 inline __m512 swapHalves(__m512 v) { return _mm512_shuffle_f32x4(v, v, 0x4E); }
 }  // namespace
@@ -55,7 +47,7 @@ void maxPool222(const float* x, const ConvGeom& g, long t0, long t1, float* out)
   const float* line[4];
   const __m512 ninf = _mm512_set1_ps(-__builtin_inff());
   for (long t = t0; t < t1; t++) {
-    lines222(x, g, t, line);
+    windowLines222(x, g, t, line);
     float* o = out + (size_t)t * g.OW * C;
     if (C == 8) {
       // One vector holds the window's two w cells (lo, hi) of a line.
@@ -103,8 +95,8 @@ void maxPool222Grad(const float* dy, const float* x, const ConvGeom& g, long t0,
   const float* dline[4];
   const __m512 ninf = _mm512_set1_ps(-__builtin_inff());
   for (long t = t0; t < t1; t++) {
-    lines222(x, g, t, line);
-    lines222(dx, g, t, dline);
+    windowLines222(x, g, t, line);
+    windowLines222(dx, g, t, dline);
     const float* d = dy + (size_t)t * g.OW * C;
     if (C == 8) {
       for (int ow = 0; ow < g.OW; ow++) {

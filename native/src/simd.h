@@ -13,6 +13,17 @@ bool useAvx2();
 // True when the path in use is avx512 (the AVX-512 kernels of eltwise_avx512.cc).
 bool useAvx512();
 
+// The 4 input lines (d, h) of 2x2x2 pooling window row t (n, od, oh) in (d, h)
+// order; each holds its windows' two w cells side by side. Baseline code, shared
+// by the avx2 and avx512 pooling kernels (included before their target pragmas).
+inline void windowLines222(const float* base, const ConvGeom& g, long t, const float** line) {
+  const int oh = t % g.OH, od = (t / g.OH) % g.OD, n = t / ((long)g.OH * g.OD);
+  const size_t rowLen = (size_t)g.W * g.Ci;
+  for (int dd = 0; dd < 2; dd++)
+    for (int hh = 0; hh < 2; hh++)
+      line[dd * 2 + hh] = base + (((size_t)n * g.D + 2 * od + dd) * g.H + 2 * oh + hh) * rowLen;
+}
+
 namespace avx2 {
 // out = x >= 0 ? x : expm1(x)
 void elu(const float* x, float* out, size_t n);
