@@ -4,6 +4,7 @@
 // Usage: tsx bench/kernels/profile.ts <native|tfjs> <a|b|s> [steps=3]
 // CPU time (all threads) is shown beside wall time: on a loaded machine, run with
 // TRANSMRI_THREADS=1 BENCH_THREADS=1 and compare CPU times.
+// BENCH_BY_SHAPE=1 reports each kernel per input shapes (e.g. one line per conv layer).
 //   shape s: 2×32³ (quick). BENCH_GC=1 with node --expose-gc collects after each step.
 import * as tf from '@tensorflow/tfjs';
 import { buildBenchCae, caeLoss, setUpBenchChild, SHAPES } from './cae.js';
@@ -16,6 +17,7 @@ const steps = Number(stepsArg ?? 3);
 
 const stats = new Map<string, { ms: number; cpu: number; faults: number; calls: number; big: number }>();
 let active = false;
+const byShape = process.env.BENCH_BY_SHAPE === '1';
 for (const k of tf.getKernelsForBackend('cpu')) {
   const inner = k.kernelFunc;
   tf.unregisterKernel(k.kernelName, 'cpu');
@@ -30,14 +32,15 @@ for (const k of tf.getKernelsForBackend('cpu')) {
       const c1 = process.cpuUsage(c0);
       const faults = process.resourceUsage().minorPageFault - f0;
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      const s = stats.get(k.kernelName) ?? { ms: 0, cpu: 0, faults: 0, calls: 0, big: 0 };
+      const key = byShape ? `${k.kernelName} ${Object.values(args.inputs).map((t) => (t as tf.TensorInfo).shape.join('x')).join(' ')}` : k.kernelName;
+      const s = stats.get(key) ?? { ms: 0, cpu: 0, faults: 0, calls: 0, big: 0 };
       s.faults += faults;
       s.ms += ms;
       s.cpu += (c1.user + c1.system) / 1000;
       s.calls++;
       const outs = Array.isArray(r) ? r : [r];
       if (outs.some((o) => o.shape.reduce((p, v) => p * v, 1) >= 1 << 16)) s.big++;
-      stats.set(k.kernelName, s);
+      stats.set(key, s);
       return r;
     },
   });
@@ -53,7 +56,7 @@ function report(label: string, total: number) {
   const rows = [...stats.entries()].sort((p, q) => q[1].ms - p[1].ms);
   const sum = rows.reduce((s, [, v]) => s + v.ms, 0);
   console.log(`\n${label}: ${total.toFixed(1)} ms per call, kernels ${sum.toFixed(1)} ms, outside kernels ${(total - sum).toFixed(1)} ms`);
-  for (const [name, v] of rows) console.log(`  ${name.padEnd(28)} ${v.ms.toFixed(1).padStart(8)} ms (cpu ${v.cpu.toFixed(1).padStart(7)} ms, ${String(v.faults).padStart(6)} page faults) ${String(v.calls).padStart(5)} calls (${v.big} with outputs >= 64 k elements)`);
+  for (const [name, v] of rows) console.log(`  ${name.padEnd(byShape ? 64 : 28)} ${v.ms.toFixed(1).padStart(8)} ms (cpu ${v.cpu.toFixed(1).padStart(7)} ms, ${String(v.faults).padStart(6)} page faults) ${String(v.calls).padStart(5)} calls (${v.big} with outputs >= 64 k elements)`);
   stats.clear();
 }
 

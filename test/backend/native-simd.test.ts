@@ -82,6 +82,15 @@ function at(v: Float32Array, off: number): Float32Array {
   return view;
 }
 
+/** The first index where a and b differ in their bits, or -1 (NaNs alike compare equal). */
+function firstBitDiff(a: Float32Array, b: Float32Array): number {
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  if (ua.length !== ub.length) return 0;
+  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return i;
+  return -1;
+}
+
 function randn(rng: Rng, n: number, scale = 1): Float32Array {
   const v = new Float32Array(n);
   for (let i = 0; i < n; i++) v[i] = scale * rng.normal();
@@ -210,6 +219,63 @@ describe.skipIf(!addon)('native instruction-set paths', () => {
       for (const p of paths.slice(1)) for (let i = 0; i < 3; i++) expect(relErr(results[p][i], base[i]), `${p} vs sse2 #${i}`).toBeLessThan(2e-5);
     });
   }
+
+  // Filter gradients sum fixed blocks of rows in block order, so the thread count does not
+  // change a bit of them (before, each thread's share was one partial sum: 1 and 2 threads
+  // differed in rounding). Every filter kernel: 1 -> 8 and 8 -> 1 on the unpadded input
+  // (odd and even W), the register tiles for 8 -> 16, 16 -> 8 and 16 -> 32; forward and dx
+  // too (rows are independent, handed out as threads come free).
+  it('conv3d forward, dx and dw are bit-identical on 1 and 2 threads, on every path', () => {
+    const shapes: G[] = [
+      { N: 2, D: 8, H: 8, W: 64, Ci: 1, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+      { N: 2, D: 8, H: 8, W: 64, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 1], same: true },
+      { N: 2, D: 8, H: 8, W: 63, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 1], same: true },
+      { N: 2, D: 8, H: 8, W: 16, Ci: 8, Co: 16, K: [3, 3, 3], S: [1, 1, 1], same: true },
+      { N: 2, D: 8, H: 8, W: 16, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+      { N: 1, D: 8, H: 8, W: 8, Ci: 16, Co: 32, K: [3, 3, 3], S: [1, 1, 1], same: true },
+    ];
+    const threadsBefore = a.threads();
+    try {
+      for (const g of shapes) {
+        const rng = new Rng(g.W * 17 + g.Ci);
+        const { vec, out } = geom(g);
+        const nIn = g.N * g.D * g.H * g.W * g.Ci;
+        const nOut = g.N * out[0] * out[1] * out[2] * g.Co;
+        const nW = 27 * g.Ci * g.Co;
+        const x0 = randn(rng, nIn);
+        const dy0 = randn(rng, nOut);
+        const w = randn(rng, nW, 0.2);
+        const b = randn(rng, g.Co, 0.5);
+        // The 1 -> 8 and 8 -> 1 kernels on the unpadded input run on 32-byte aligned data
+        // only: 8 consecutive float offsets, one of them aligned (as above).
+        const direct = (g.Ci === 8 && g.Co === 1) || (g.Ci === 1 && g.Co === 8);
+        for (const off of direct ? [0, 1, 2, 3, 4, 5, 6, 7] : [0]) for (const p of paths) {
+          const x = at(x0, off);
+          const dy = at(dy0, off);
+          a.setSimd(p);
+          const run = (threads: number) => {
+            a.setThreads(threads);
+            const y = new Float32Array(nOut);
+            const dx = new Float32Array(nIn);
+            const dw = new Float32Array(nW);
+            a.conv3d(x, w, vec, y, b, 2);
+            a.conv3dBackpropInput(dy, w, vec, dx);
+            a.conv3dBackpropFilter(x, dy, vec, dw);
+            return { y, dx, dw };
+          };
+          const one = run(1);
+          const two = run(2);
+          const label = `${p} ${g.Ci} -> ${g.Co}, W ${g.W}, offset ${off}`;
+          expect(firstBitDiff(two.dw, one.dw), `${label} dw`).toBe(-1);
+          expect(firstBitDiff(two.y, one.y), `${label} forward`).toBe(-1);
+          expect(firstBitDiff(two.dx, one.dx), `${label} dx`).toBe(-1);
+        }
+      }
+    } finally {
+      a.setThreads(threadsBefore);
+      a.setSimd('auto');
+    }
+  });
 
   it('the AVX2 2D kernels for few output channels run on the avx2 and avx512 paths only', () => {
     const g: G = { N: 2, D: 1, H: 8, W: 21, Ci: 3, Co: 4, K: [1, 3, 3], S: [1, 1, 1], same: true };
