@@ -109,9 +109,10 @@ void maxPool222(const float* x, const ConvGeom& g, long t0, long t1, float* out)
     for (int ow = 0; ow < g.OW; ow++) {
       const size_t w0 = (size_t)2 * ow * C;
       for (int c = 0; c < C; c += 8) {
-        __m256 m = _mm256_loadu_ps(line[0] + w0 + c);
+        // max(v, m) keeps m for a NaN v: NaN cells never win, as in tfjs (-inf when all are NaN).
+        __m256 m = _mm256_set1_ps(-__builtin_inff());
         for (int l = 0; l < 4; l++) {
-          if (l > 0) m = _mm256_max_ps(_mm256_loadu_ps(line[l] + w0 + c), m);
+          m = _mm256_max_ps(_mm256_loadu_ps(line[l] + w0 + c), m);
           m = _mm256_max_ps(_mm256_loadu_ps(line[l] + w0 + C + c), m);
         }
         _mm256_storeu_ps(o + (size_t)ow * C + c, m);

@@ -40,8 +40,8 @@ namespace {
 inline __m512 swapHalves(__m512 v) { return _mm512_shuffle_f32x4(v, v, 0x4E); }
 }  // namespace
 
-// NaN as on the avx2 path: the maximum ignores NaN cells except the window's
-// first cell, whose NaN is the output (m = max(max of the others, first)).
+// NaN cells never win (max(v, m) keeps m for a NaN v), as in tfjs and on the
+// other paths; a window of NaN only gives -inf.
 void maxPool222(const float* x, const ConvGeom& g, long t0, long t1, float* out) {
   const int C = g.Ci;
   const float* line[4];
@@ -60,15 +60,14 @@ void maxPool222(const float* x, const ConvGeom& g, long t0, long t1, float* out)
           b = _mm512_max_ps(_mm512_loadu_ps(line[l] + w0 + 16), b);
         }
         const __m512 m = _mm512_max_ps(_mm512_shuffle_f32x4(a, b, 0xEE), _mm512_shuffle_f32x4(a, b, 0x44));
-        const __m512 first = _mm512_shuffle_f32x4(_mm512_loadu_ps(line[0] + w0), _mm512_loadu_ps(line[0] + w0 + 16), 0x44);
-        _mm512_storeu_ps(o + (size_t)ow * 8, _mm512_max_ps(m, first));
+        _mm512_storeu_ps(o + (size_t)ow * 8, m);
       }
       if (ow < g.OW) {
         const size_t w0 = (size_t)16 * ow;
         __m512 a = ninf;
         for (int l = 0; l < 4; l++) a = _mm512_max_ps(_mm512_loadu_ps(line[l] + w0), a);
         const __m256 m = _mm256_max_ps(_mm512_extractf32x8_ps(a, 1), _mm512_castps512_ps256(a));
-        _mm256_storeu_ps(o + (size_t)ow * 8, _mm256_max_ps(m, _mm256_loadu_ps(line[0] + w0)));
+        _mm256_storeu_ps(o + (size_t)ow * 8, m);
       }
       continue;
     }
@@ -80,7 +79,7 @@ void maxPool222(const float* x, const ConvGeom& g, long t0, long t1, float* out)
           m = _mm512_max_ps(_mm512_loadu_ps(line[l] + w0 + c), m);
           m = _mm512_max_ps(_mm512_loadu_ps(line[l] + w0 + C + c), m);
         }
-        _mm512_storeu_ps(o + (size_t)ow * C + c, _mm512_max_ps(m, _mm512_loadu_ps(line[0] + w0 + c)));
+        _mm512_storeu_ps(o + (size_t)ow * C + c, m);
       }
     }
   }
