@@ -153,6 +153,24 @@ const CASES: G[] = [
   { N: 1, D: 5, H: 6, W: 19, Ci: 1, Co: 8, K: [2, 3, 3], S: [2, 2, 1], same: true },
   { N: 1, D: 3, H: 4, W: 19, Ci: 1, Co: 8, K: [3, 3, 2], S: [1, 1, 1], same: true },
   { N: 1, D: 3, H: 4, W: 19, Ci: 1, Co: 8, K: [3, 3, 3], S: [1, 1, 2], same: true },
+  // 16 or 32 -> 8, stride 1 and three taps along W (AVX-512 reads the unpadded input, taps
+  // outside D/H skipped, the tiles' end positions outside the row read as zeros): 32-wide
+  // rows of a batch of 2 (two tiles), one tile, odd and 1-wide rows, 'valid', strides and
+  // two taps along D/H; the input gradients of 8 -> 16 'valid' (pads of 2 along W, rows of
+  // 1 input position); neighbours keeping the padded path: 5 output channels, 12 input
+  // channels, stride 2 and two taps along W.
+  { N: 2, D: 3, H: 4, W: 32, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true, act: 'sigmoid' },
+  { N: 1, D: 4, H: 3, W: 16, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 3, W: 7, Ci: 32, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 1, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 2, D: 4, H: 5, W: 23, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: false },
+  { N: 1, D: 5, H: 6, W: 19, Ci: 16, Co: 8, K: [2, 3, 3], S: [2, 2, 1], same: true },
+  { N: 1, D: 4, H: 4, W: 20, Ci: 8, Co: 16, K: [3, 3, 3], S: [1, 1, 1], same: false },
+  { N: 2, D: 3, H: 4, W: 3, Ci: 8, Co: 32, K: [3, 3, 3], S: [1, 1, 1], same: false },
+  { N: 1, D: 3, H: 4, W: 21, Ci: 16, Co: 5, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 21, Ci: 12, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 21, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 2], same: true },
+  { N: 1, D: 3, H: 4, W: 21, Ci: 16, Co: 8, K: [3, 3, 2], S: [1, 1, 1], same: true },
 ];
 
 describe.skipIf(!addon)('native instruction-set paths', () => {
