@@ -154,10 +154,11 @@ const CASES: G[] = [
   { N: 1, D: 3, H: 4, W: 19, Ci: 1, Co: 8, K: [3, 3, 2], S: [1, 1, 1], same: true },
   { N: 1, D: 3, H: 4, W: 19, Ci: 1, Co: 8, K: [3, 3, 3], S: [1, 1, 2], same: true },
   // 8 output channels from input channels in blocks of 16, stride 1 and three taps along W
-  // (AVX-512 filter gradient with lanes over 16 input channels, dy broadcast): rows of 32,
-  // 16, 7 and 1 outputs, a batch of 2, 'valid', strides along D/H, 32 input channels (two
-  // blocks); neighbours keeping the pair tiles: 24 input channels, two taps along W,
-  // stride 2 along W.
+  // (AVX-512 filter gradient on the unpadded input, lanes over 16 input channels, dy
+  // broadcast; taps outside D/H skipped, inputs outside W zeros): rows of 32, 16, 7 and 1
+  // outputs, a batch of 2, 'valid', strides along D/H, 32 input channels (two blocks);
+  // neighbours keeping the padded pair tiles: 24 input channels, two taps along W, stride 2
+  // along W.
   { N: 2, D: 3, H: 4, W: 32, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
   { N: 1, D: 4, H: 3, W: 16, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
   { N: 2, D: 3, H: 3, W: 7, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
