@@ -171,6 +171,22 @@ const CASES: G[] = [
   { N: 1, D: 3, H: 4, W: 21, Ci: 12, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
   { N: 1, D: 3, H: 4, W: 21, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 2], same: true },
   { N: 1, D: 3, H: 4, W: 21, Ci: 16, Co: 8, K: [3, 3, 2], S: [1, 1, 1], same: true },
+  // 8 output channels from input channels in blocks of 16, stride 1 and three taps along W
+  // (AVX-512 filter gradient on the unpadded input, lanes over 16 input channels, dy
+  // broadcast; taps outside D/H skipped, inputs outside W zeros): rows of 32, 16, 7 and 1
+  // outputs, a batch of 2, 'valid', strides along D/H, 32 input channels (two blocks);
+  // neighbours keeping the padded pair tiles: 24 input channels, two taps along W, stride 2
+  // along W.
+  { N: 2, D: 3, H: 4, W: 32, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 4, H: 3, W: 16, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 2, D: 3, H: 3, W: 7, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 1, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 2, D: 4, H: 5, W: 9, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: false },
+  { N: 1, D: 5, H: 6, W: 11, Ci: 16, Co: 8, K: [2, 3, 3], S: [2, 2, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 10, Ci: 32, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 10, Ci: 24, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 10, Ci: 16, Co: 8, K: [3, 3, 2], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 10, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 2], same: true },
 ];
 
 describe.skipIf(!addon)('native instruction-set paths', () => {
@@ -241,7 +257,7 @@ describe.skipIf(!addon)('native instruction-set paths', () => {
   // Filter gradients sum fixed blocks of rows in block order, so the thread count does not
   // change a bit of them (before, each thread's share was one partial sum: 1 and 2 threads
   // differed in rounding). Every filter kernel: 1 -> 8 and 8 -> 1 on the unpadded input
-  // (odd and even W), the register tiles for 8 -> 16, 16 -> 8 and 16 -> 32; forward and dx
+  // (odd and even W), the register tiles for 8 -> 16, 16 -> 8, 32 -> 8 and 16 -> 32; forward and dx
   // too (rows are independent, handed out as threads come free).
   it('conv3d forward, dx and dw are bit-identical on 1 and 2 threads, on every path', () => {
     const shapes: G[] = [
@@ -251,6 +267,7 @@ describe.skipIf(!addon)('native instruction-set paths', () => {
       { N: 2, D: 8, H: 8, W: 16, Ci: 8, Co: 16, K: [3, 3, 3], S: [1, 1, 1], same: true },
       { N: 2, D: 8, H: 8, W: 16, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
       { N: 1, D: 8, H: 8, W: 8, Ci: 16, Co: 32, K: [3, 3, 3], S: [1, 1, 1], same: true },
+      { N: 2, D: 8, H: 8, W: 13, Ci: 32, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
     ];
     const threadsBefore = a.threads();
     try {
