@@ -187,6 +187,19 @@ const CASES: G[] = [
   { N: 1, D: 3, H: 4, W: 10, Ci: 24, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
   { N: 1, D: 3, H: 4, W: 10, Ci: 16, Co: 8, K: [3, 3, 2], S: [1, 1, 1], same: true },
   { N: 1, D: 3, H: 4, W: 10, Ci: 16, Co: 8, K: [3, 3, 3], S: [1, 1, 2], same: true },
+  // 1 -> 8 forward (and the dx of 8 -> 1), AVX-512 pairs of positions on the unpadded
+  // input: one tile reaching past both row ends (32), three tiles with an interior one (65),
+  // rows of 1 and 2, 'valid' (dx: two taps past each end, OW 36 and 3), strides along D/H,
+  // sigmoid; neighbours that keep the padded path: 16 and 2 channels.
+  { N: 2, D: 3, H: 4, W: 32, Ci: 1, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true, act: 'sigmoid' },
+  { N: 1, D: 3, H: 3, W: 65, Ci: 1, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 2, D: 3, H: 3, W: 1, Ci: 1, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 2, Ci: 1, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 2, D: 4, H: 4, W: 36, Ci: 1, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: false },
+  { N: 1, D: 5, H: 6, W: 3, Ci: 8, Co: 1, K: [3, 3, 3], S: [1, 1, 1], same: false },
+  { N: 1, D: 6, H: 7, W: 32, Ci: 1, Co: 8, K: [3, 3, 3], S: [2, 2, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 20, Ci: 1, Co: 16, K: [3, 3, 3], S: [1, 1, 1], same: true },
+  { N: 1, D: 3, H: 4, W: 20, Ci: 2, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true },
 ];
 
 describe.skipIf(!addon)('native instruction-set paths', () => {
@@ -253,6 +266,32 @@ describe.skipIf(!addon)('native instruction-set paths', () => {
       for (const p of paths.slice(1)) for (let i = 0; i < 3; i++) expect(relErr(results[p][i], base[i]), `${p} vs sse2 #${i}`).toBeLessThan(2e-5);
     });
   }
+
+  // AVX-512's 1 -> 8 forward writes an output of more than 4 MB on a 64-byte boundary with
+  // streaming stores: outputs at 16 consecutive float offsets (one of them aligned), the
+  // floats around each left untouched.
+  it('1 -> 8 forward with a large output: every path and output alignment matches the reference', () => {
+    const g: G = { N: 2, D: 32, H: 32, W: 64, Ci: 1, Co: 8, K: [3, 3, 3], S: [1, 1, 1], same: true };
+    const rng = new Rng(23);
+    const { vec } = geom(g);
+    const n = g.N * g.D * g.H * g.W;
+    const x = randn(rng, n);
+    const w = randn(rng, 27 * 8, 0.2);
+    const b = randn(rng, 8, 0.5);
+    const ref = reference(g, x, w, b, new Float32Array(n * 8), 'elu');
+    for (const p of paths) {
+      a.setSimd(p);
+      for (let off = 0; off < 16; off++) {
+        const buf = new Float32Array(n * 8 + 32).fill(NaN);
+        const y = buf.subarray(off + 8, off + 8 + n * 8);
+        a.conv3d(x, w, vec, y, b, 2);
+        expect(relErr(y, ref.y), `${p} offset ${off}`).toBeLessThan(2e-5);
+        for (let i = 0; i < off + 8; i++) expect(buf[i], `${p} offset ${off} before`).toBeNaN();
+        for (let i = off + 8 + n * 8; i < buf.length; i++) expect(buf[i], `${p} offset ${off} after`).toBeNaN();
+      }
+    }
+    a.setSimd('auto');
+  });
 
   // Filter gradients sum fixed blocks of rows in block order, so the thread count does not
   // change a bit of them (before, each thread's share was one partial sum: 1 and 2 threads
