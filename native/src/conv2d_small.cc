@@ -209,15 +209,21 @@ bool conv2dSmallBackpropFilter(const float* x, const float* dy, const ConvGeom& 
   const Planes xp = toPlanes(x, g.N, g.H, g.W, g.Ci, g.padT, g.padL, g.OH + g.KH - 1, RS, 6);
   const long rows = (long)g.N * g.OH;
   const size_t part = (size_t)g.Ci * g.KH * g.KW * g.Co;
-  const int T = (double)rows * g.OW * part > 2e5 ? numThreads() : 1;
-  std::vector<double> pw((size_t)T * part, 0.0);
   constexpr long kChunk = 8;  // rows per chunk: dy planes of a chunk stay in L1/L2
+  // Fixed blocks of rows (at most 16, at most one per chunk), handed to the
+  // threads as they come free, each into its own partial sum, added in block
+  // order: the same dw on any number of threads (as the 3D filter gradients).
+  const bool par = (double)rows * g.OW * part > 2e5;
+  const long chunks = (rows + kChunk - 1) / kChunk;
+  const int T = par ? numThreads() : 1, NBLK = par ? (int)(chunks < 16 ? chunks : 16) : 1;
+  std::vector<double> pw((size_t)NBLK * part, 0.0);
 #pragma omp parallel num_threads(T)
   {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const long r0 = rows * t / nt, r1 = rows * (t + 1) / nt;
     std::vector<float> dyp((size_t)kChunk * g.Co * OWr, 0.f);  // planar, zero tail columns
-    double* mine = pw.data() + (size_t)t * part;
+#pragma omp for schedule(dynamic, 1)
+    for (int blk = 0; blk < NBLK; blk++) {
+    const long r0 = rows * blk / NBLK, r1 = rows * (blk + 1) / NBLK;
+    double* mine = pw.data() + (size_t)blk * part;
     for (long c0 = r0; c0 < r1; c0 += kChunk) {
       const long c1 = c0 + kChunk < r1 ? c0 + kChunk : r1;
       for (long r = c0; r < c1; r++) {
@@ -235,6 +241,7 @@ bool conv2dSmallBackpropFilter(const float* x, const float* dy, const ConvGeom& 
         }
       }
     }
+    }
   }
   // pw is [Ci][KH][KW][Co]; dw is [KH][KW][Ci][Co].
   for (int ci = 0; ci < g.Ci; ci++)
@@ -243,7 +250,7 @@ bool conv2dSmallBackpropFilter(const float* x, const float* dy, const ConvGeom& 
         for (int co = 0; co < g.Co; co++) {
           double s = 0;
           const size_t i = (((size_t)ci * g.KH + kh) * g.KW + kw) * g.Co + co;
-          for (int t = 0; t < T; t++) s += pw[(size_t)t * part + i];
+          for (int t = 0; t < NBLK; t++) s += pw[(size_t)t * part + i];
           dw[(((size_t)kh * g.KW + kw) * g.Ci + ci) * g.Co + co] = (float)s;
         }
   return true;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../src/backend/rng.js';
-import { findAddonPath, registerNativeKernels, unregisterNativeKernels } from '../../src/backend/native/register.js';
+import { findAddonPath, registerNativeKernels, setNativeThreads, unregisterNativeKernels } from '../../src/backend/native/register.js';
 import { expectNoTensorLeaks } from '../helpers/tensor-leaks.js';
 import { randn, refAndNative, relErr } from './native-helpers.js';
 
@@ -89,6 +89,30 @@ describe.skipIf(!built)('native 2D kernels match tfjs', () => {
       tf.dispose([x, w, b, dy]);
     });
   }
+
+  // Before, each thread summed its half of the rows into one partial, so dw differed in the
+  // last bits between 1 and 2 threads; now fixed blocks of rows are added in block order.
+  it('the small-channel conv2d filter gradient is bit-identical on 1 and 2 threads', () => {
+    // 63 rows (N x H): the old halves split them at row 31, off the 8-row chunks.
+    const rng = new Rng(77);
+    const x = randn(rng, [7, 9, 64, 3]) as tf.Tensor4D;
+    const w = randn(rng, [3, 3, 3, 4]) as tf.Tensor4D;
+    const dy = randn(rng, [7, 9, 64, 4]) as tf.Tensor4D;
+    const dw = (threads: number) => {
+      setNativeThreads(threads);
+      return tf.tidy(() => tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, 1, 'same'), dy)))(w).dataSync() as Float32Array);
+    };
+    const before = setNativeThreads(2) ?? 2;
+    try {
+      const one = dw(1);
+      const two = dw(2);
+      const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+      expect(bits(two)).toEqual(bits(one));
+    } finally {
+      setNativeThreads(before);
+      tf.dispose([x, w, dy]);
+    }
+  });
 
   it('a small-channel conv + relu + pool net has finite-difference filter gradients', () => {
     const rng = new Rng(11);
